@@ -1,0 +1,29 @@
+# Freigabe. Two set-up commands for a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+
+.PHONY: install demo test test-fast bench fuzz load clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	bash scripts/install.sh
+	touch $@
+
+demo: install
+	bash scripts/demo.sh
+
+test: install
+	bash scripts/test.sh
+
+# engine and unit tests only (no PostgreSQL, CKAN or browser); for quick local loops
+test-fast: install
+	$(BIN)/pytest -q -m "not postgres and not ckan and not browser and not acro"
+
+bench: install
+	bash scripts/bench.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis var test-artifacts
