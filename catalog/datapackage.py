@@ -1,0 +1,691 @@
+"""Frictionless data packages with DCAT-AP.de properties for approved releases.
+
+Input is plain data (no engine objects):
+
+* the releasable table as a DataFrame with columns ``level``, ``area``, the dimension columns, ``count``
+  (nullable Int64, NA where suppressed) and ``status`` (``ok``/``zero``/``primary``/``secondary``), as
+  ``Assessment.releasable`` in docs/architecture.md;
+* the geography code list as a DataFrame with columns ``level`` and ``code`` (optional ``name``, ``parent``);
+* a :class:`PackageMetadata`.
+
+:func:`build_package` returns a :class:`DataPackage`: the files (``datapackage.json``, the data CSV, the
+code-list CSV) as bytes with their sha256, built deterministically (same input → same bytes → same hash,
+so an approval can be bound to the hashes).  :func:`validate_package` runs ``frictionless`` on those exact
+bytes and returns a :class:`ValidationReport`; :func:`build_package` raises :class:`PackageInvalid` (carrying
+the report) when the package does not validate.
+
+Public CSV conventions (DIN 55301 symbols): a suppressed count is written ``.`` ("Zahlenwert unbekannt oder
+geheim zu halten"), a true zero as ``0`` or, if ``zero_symbol="-"``, as ``-`` ("nichts vorhanden"). Both
+are declared as ``missingValues`` of the ``count`` field, so frictionless reads them as null, and their
+meaning is documented in the field description and in the package property ``symbols``.  The ``status``
+column is *not* published: whether a cell was suppressed primarily or secondarily would tell an attacker
+which cells are small.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import tempfile
+import uuid
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import (
+    META_INVALID,
+    TABLE_COLUMN_MISSING,
+    TABLE_VALUE_INVALID,
+    CatalogError,
+    MetadataError,
+    PackageInvalid,
+)
+
+NAME_RE = re.compile(r"^[a-z0-9_-]{2,100}$")
+SEMVER_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+DATE_IN_NAME_RE = re.compile(r"(19|20)\d\d")
+#: namespace for the deterministic package ids (uuid5 of name and version)
+ID_NAMESPACE = uuid.UUID("5b0c7a52-9a1e-4f57-8a43-6f1d2d7f0b11")
+
+SECRET = "."
+NOTHING = "-"
+SYMBOLS = {
+    SECRET: {
+        "de": "Zahlenwert unbekannt oder geheim zu halten (aus Datenschutzgründen unterdrückt)",
+        "en": "value unknown or kept secret (suppressed for data protection)",
+    },
+    NOTHING: {"de": "nichts vorhanden (genau null)", "en": "nothing (exactly zero)"},
+}
+STATUSES = ("ok", "zero", "primary", "secondary")
+RESERVED_COLUMNS = ("level", "area", "count", "status")
+
+DL_DE_BY = {
+    "name": "DL-DE-BY-2.0",
+    "title": "Datenlizenz Deutschland – Namensnennung – Version 2.0",
+    "path": "https://www.govdata.de/dl-de/by-2-0",
+}
+DL_DE_ZERO = {
+    "name": "DL-DE-ZERO-2.0",
+    "title": "Datenlizenz Deutschland – Zero – Version 2.0",
+    "path": "https://www.govdata.de/dl-de/zero-2-0",
+}
+THEME_BASE = "http://publications.europa.eu/resource/authority/data-theme/"
+FREQUENCY_BASE = "http://publications.europa.eu/resource/authority/frequency/"
+LANGUAGE_BASE = "http://publications.europa.eu/resource/authority/language/"
+GEOCODING_LEVEL_BASE = "http://dcat-ap.de/def/politicalGeocodingLevel/"
+FREQUENCIES = (
+    "ANNUAL",
+    "ANNUAL_2",
+    "BIENNIAL",
+    "QUARTERLY",
+    "MONTHLY",
+    "SEMIANNUAL",
+    "WEEKLY",
+    "DAILY",
+    "IRREG",
+    "UNKNOWN",
+    "NEVER",
+    "OTHER",
+)
+GEOCODING_LEVELS = ("federal", "state", "administrativeDistrict", "municipality")
+LANGUAGES = {"de": "DEU", "en": "ENG"}
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    email: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class PackageMetadata:
+    """Everything about a release that is not in the table itself."""
+
+    name: str  # stable series name, valid as a CKAN name: 2-100 chars of a-z0-9_- and no dates
+    title: str
+    description: str
+    public_statement_de: str  # the German public statement of the disclosure rules
+    version: str  # semver; new period = minor bump, correction = patch
+    created: datetime | str  # when the release was approved; part of the bytes, so passed in
+    publisher: Contact
+    contact: Contact  # must have an e-mail
+    temporal_start: date | str
+    temporal_end: date | str
+    geocoding_uri: str  # e.g. http://dcat-ap.de/def/politicalGeocoding/municipalityKey/05315000
+    geocoding_level: str = "municipality"  # federal/state/administrativeDistrict/municipality
+    geocoding_text: str = ""
+    keywords: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = ()
+    theme: str = "SOCI"
+    frequency: str = "ANNUAL"
+    language: str = "de"
+    license: Mapping[str, str] = field(default_factory=lambda: dict(DL_DE_BY))
+    public_statement_en: str | None = None
+    version_notes: str = ""
+    id: str | None = None  # default: uuid5(name, version), stable
+    zero_symbol: str = "0"  # "0" or "-"
+    dimension_titles: Mapping[str, str] = field(default_factory=dict)
+    count_title: str = "Anzahl"
+    topic: str | None = None  # download-area topic (free, slug)
+    # DCAT-AP.de dcatde:contributorID, e.g. http://dcat-ap.de/def/contributors/... (GovData harvesting)
+    contributor_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ValidationProblem:
+    """One problem found by frictionless (typed, JSON-able)."""
+
+    type: str
+    message: str
+    resource: str | None = None
+    row: int | None = None
+    field: str | None = None
+    cell: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "message": self.message,
+            "resource": self.resource,
+            "row": self.row,
+            "field": self.field,
+            "cell": self.cell,
+        }
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    name: str
+    valid: bool
+    errors: tuple[ValidationProblem, ...]
+    stats: Mapping[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "valid": self.valid,
+            "errors": [e.to_dict() for e in self.errors],
+            "stats": dict(self.stats),
+        }
+
+
+@dataclass(frozen=True)
+class DataPackage:
+    name: str
+    version: str
+    descriptor: Mapping[str, Any]
+    files: Mapping[str, bytes]  # relative path -> bytes; "datapackage.json" first
+    report: ValidationReport | None = None
+
+    @classmethod
+    def from_files(cls, files: Mapping[str, bytes]) -> DataPackage:
+        """Rebuild from stored bytes (e.g. the approved artifact), without touching them.
+
+        Raises :class:`MetadataError` when ``datapackage.json`` is missing or unreadable or names a file
+        that is not there; call :func:`validate_package` to check the rest.
+        """
+        try:
+            descriptor = json.loads(files["datapackage.json"])
+            name, version = descriptor["name"], descriptor["version"]
+            missing = [r["path"] for r in descriptor["resources"] if r["path"] not in files]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise MetadataError(
+                [
+                    CatalogError(
+                        META_INVALID,
+                        field="datapackage.json",
+                        reason=f"unlesbar / unreadable ({type(exc).__name__}: {exc})",
+                    )
+                ]
+            ) from None
+        if missing:
+            raise MetadataError(
+                [
+                    CatalogError(
+                        META_INVALID,
+                        field="resources",
+                        reason=f"Datei fehlt / file missing: {', '.join(missing)}",
+                    )
+                ]
+            )
+        return cls(name, version, descriptor, dict(files))
+
+    @classmethod
+    def from_zip(cls, data: bytes) -> DataPackage:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return cls.from_files({n: zf.read(n) for n in zf.namelist() if not n.endswith("/")})
+
+    @property
+    def data_path(self) -> str:
+        return self.descriptor["resources"][0]["path"]
+
+    @property
+    def codelist_path(self) -> str:
+        return self.descriptor["resources"][1]["path"]
+
+    @property
+    def descriptor_bytes(self) -> bytes:
+        return self.files["datapackage.json"]
+
+    @property
+    def data_bytes(self) -> bytes:
+        return self.files[self.data_path]
+
+    def sha256(self) -> dict[str, str]:
+        return {path: sha256(data) for path, data in self.files.items()}
+
+    def digest(self) -> str:
+        """One hash over all files (paths and contents): what an approval binds to."""
+        h = hashlib.sha256()
+        for path in sorted(self.files):
+            h.update(path.encode() + b"\0" + sha256(self.files[path]).encode() + b"\n")
+        return h.hexdigest()
+
+    def write_to(self, directory: str | Path) -> Path:
+        root = Path(directory)
+        for path, data in self.files.items():
+            target = root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        return root / "datapackage.json"
+
+    def to_zip(self) -> bytes:
+        """The package as a zip with ``datapackage.json`` at its root (frictionless reads it directly)."""
+        return package_zip(self.files)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------------------
+def build_package(
+    table: pd.DataFrame,
+    codelist: pd.DataFrame,
+    meta: PackageMetadata,
+    *,
+    validate: bool = True,
+) -> DataPackage:
+    """Build the package's bytes; with ``validate`` (default) raise :class:`PackageInvalid` if invalid."""
+    problems = check_metadata(meta)
+    dims = _dimensions(table, problems)
+    code_cols = _check_codelist(codelist, problems)
+    if problems:
+        raise MetadataError(problems)
+    data_csv = _data_csv(table, dims, meta, problems)
+    code_csv = _codelist_csv(codelist, code_cols)
+    if problems:
+        raise MetadataError(problems)
+    files = {
+        f"data/{meta.name}.csv": data_csv,
+        f"data/{meta.name}-gebiete.csv": code_csv,
+    }
+    descriptor = _descriptor(meta, dims, code_cols, files)
+    desc_bytes = (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    pkg = DataPackage(meta.name, meta.version, descriptor, {"datapackage.json": desc_bytes, **files})
+    if not validate:
+        return pkg
+    report = validate_package(pkg)
+    if not report.valid:
+        raise PackageInvalid(report)
+    return DataPackage(pkg.name, pkg.version, pkg.descriptor, pkg.files, report)
+
+
+def check_metadata(meta: PackageMetadata) -> list[CatalogError]:
+    out: list[CatalogError] = []
+
+    def bad(fieldname: str, reason: str) -> None:
+        out.append(CatalogError(META_INVALID, field=fieldname, reason=reason))
+
+    if not NAME_RE.match(meta.name or ""):
+        bad("name", "2–100 Zeichen aus a-z, 0-9, _ und - / 2-100 characters of a-z, 0-9, _ and -")
+    elif DATE_IN_NAME_RE.search(meta.name):
+        bad(
+            "name",
+            "enthält eine Jahreszahl; der Name muss über Perioden stabil sein / "
+            "contains a year; the name must be stable across periods",
+        )
+    if not SEMVER_RE.match(meta.version or ""):
+        bad("version", "keine Semantic Version MAJOR.MINOR.PATCH / not a semantic version MAJOR.MINOR.PATCH")
+    for attr in ("title", "description", "public_statement_de"):
+        if not (getattr(meta, attr) or "").strip():
+            bad(attr, "leer / empty")
+    if not meta.contact.email or "@" not in meta.contact.email:
+        bad("contact.email", "Kontakt braucht eine E-Mail-Adresse / contact needs an e-mail address")
+    if not (meta.publisher.name or "").strip():
+        bad("publisher.name", "leer / empty")
+    try:
+        start, end = _date(meta.temporal_start), _date(meta.temporal_end)
+        if end < start:
+            bad("temporal_end", "liegt vor temporal_start / before temporal_start")
+    except (TypeError, ValueError):
+        bad("temporal_start", "kein Datum JJJJ-MM-TT / not a date YYYY-MM-DD")
+    try:
+        _created(meta.created)
+    except (TypeError, ValueError):
+        bad("created", "kein Zeitpunkt ISO 8601 / not an ISO 8601 timestamp")
+    if not str(meta.geocoding_uri or "").startswith(("http://", "https://")):
+        bad("geocoding_uri", "keine URI / not a URI")
+    if meta.geocoding_level not in GEOCODING_LEVELS:
+        bad("geocoding_level", f"erlaubt / allowed: {', '.join(GEOCODING_LEVELS)}")
+    if meta.frequency not in FREQUENCIES:
+        bad("frequency", f"erlaubt / allowed: {', '.join(FREQUENCIES)}")
+    if meta.language not in LANGUAGES:
+        bad("language", f"erlaubt / allowed: {', '.join(LANGUAGES)}")
+    if not re.match(r"^[A-Z]{4}$", meta.theme or ""):
+        bad("theme", "Code des EU-Vokabulars data-theme, z. B. SOCI / EU data-theme code, e.g. SOCI")
+    if meta.zero_symbol not in ("0", NOTHING):
+        bad("zero_symbol", "'0' oder '-' / '0' or '-'")
+    lic = dict(meta.license or {})
+    if not lic.get("name") or not lic.get("path"):
+        bad("license", "braucht name und path (URL) / needs name and path (URL)")
+    return out
+
+
+def _date(value: date | str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _created(value: datetime | str) -> str:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        raise TypeError("created")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _dimensions(table: pd.DataFrame, problems: list[CatalogError]) -> list[str]:
+    for col in ("level", "area", "count"):
+        if col not in table.columns:
+            problems.append(CatalogError(TABLE_COLUMN_MISSING, table="data", column=col))
+    return [str(c) for c in table.columns if str(c) not in RESERVED_COLUMNS]
+
+
+def _check_codelist(codelist: pd.DataFrame, problems: list[CatalogError]) -> list[str]:
+    for col in ("level", "code"):
+        if col not in codelist.columns:
+            problems.append(CatalogError(TABLE_COLUMN_MISSING, table="codelist", column=col))
+    return ["level", "code"] + [c for c in ("name", "parent") if c in codelist.columns]
+
+
+def _text(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
+def _data_csv(
+    table: pd.DataFrame, dims: list[str], meta: PackageMetadata, problems: list[CatalogError]
+) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; also makes the writer quote CR in cells
+    w.writerow(["level", "area", *dims, "count"])
+    statuses = table["status"].tolist() if "status" in table.columns else [None] * len(table)
+    cols = {c: table[c].tolist() for c in ["level", "area", *dims, "count"]}
+    for i in range(len(table)):
+        row_no = i + 2  # header is line 1
+        raw = cols["count"][i]
+        status = _text(statuses[i]) or None
+        if status is not None and status not in STATUSES:
+            problems.append(
+                CatalogError(
+                    TABLE_VALUE_INVALID,
+                    table="data",
+                    row=row_no,
+                    column="status",
+                    value=status,
+                    reason="ok/zero/primary/secondary",
+                )
+            )
+            continue
+        if raw is None or pd.isna(raw):
+            if status in ("ok", "zero"):
+                problems.append(
+                    CatalogError(
+                        TABLE_VALUE_INVALID,
+                        table="data",
+                        row=row_no,
+                        column="count",
+                        value="NA",
+                        reason=f"status {status} braucht eine Zahl / needs a number",
+                    )
+                )
+                continue
+            cell = SECRET
+        else:
+            try:
+                n = int(raw)
+            except (TypeError, ValueError):
+                problems.append(
+                    CatalogError(
+                        TABLE_VALUE_INVALID,
+                        table="data",
+                        row=row_no,
+                        column="count",
+                        value=str(raw),
+                        reason="keine ganze Zahl / not an integer",
+                    )
+                )
+                continue
+            if n != raw or n < 0:
+                problems.append(
+                    CatalogError(
+                        TABLE_VALUE_INVALID,
+                        table="data",
+                        row=row_no,
+                        column="count",
+                        value=str(raw),
+                        reason="keine ganze Zahl ≥ 0 / not an integer ≥ 0",
+                    )
+                )
+                continue
+            if status in ("primary", "secondary"):
+                # never publish a value the rules suppressed, whatever the frame says
+                cell = SECRET
+            elif n == 0:
+                cell = meta.zero_symbol
+            else:
+                cell = str(n)
+        w.writerow(
+            [_text(cols["level"][i]), _text(cols["area"][i]), *(_text(cols[d][i]) for d in dims), cell]
+        )
+    return buf.getvalue().encode("utf-8")
+
+
+def _codelist_csv(codelist: pd.DataFrame, cols: list[str]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; also makes the writer quote CR in cells
+    w.writerow(cols)
+    values = {c: codelist[c].tolist() for c in cols}
+    for i in range(len(codelist)):
+        w.writerow([_text(values[c][i]) for c in cols])
+    return buf.getvalue().encode("utf-8")
+
+
+def package_id(meta: PackageMetadata) -> str:
+    return meta.id or str(uuid.uuid5(ID_NAMESPACE, f"{meta.name}@{meta.version}"))
+
+
+def _descriptor(
+    meta: PackageMetadata, dims: list[str], code_cols: list[str], files: Mapping[str, bytes]
+) -> dict[str, Any]:
+    data_path, code_path = list(files)
+    zero_note = (
+        " Echte Nullen sind als 0 geschrieben."
+        if meta.zero_symbol == "0"
+        else " Echte Nullen sind als - (nichts vorhanden) geschrieben."
+    )
+    count_desc = (
+        "Fallzahl (ganze Zahl ≥ 0). '.' = "
+        + SYMBOLS[SECRET]["de"]
+        + "; '-' = "
+        + SYMBOLS[NOTHING]["de"]
+        + "."
+        + zero_note
+        + " Beide Zeichen werden als fehlender Wert (null) gelesen."
+    )
+    data_fields: list[dict[str, Any]] = [
+        {"name": "level", "type": "string", "title": "Gebietsebene", "constraints": {"required": True}},
+        {"name": "area", "type": "string", "title": "Gebietsschlüssel", "constraints": {"required": True}},
+    ]
+    for d in dims:
+        data_fields.append(
+            {
+                "name": d,
+                "type": "string",
+                "title": meta.dimension_titles.get(d, d),
+                "constraints": {"required": True},
+            }
+        )
+    data_fields.append(
+        {
+            "name": "count",
+            "type": "integer",
+            "title": meta.count_title,
+            "description": count_desc,
+            "bareNumber": True,
+            "constraints": {"minimum": 0},
+        }
+    )
+    code_fields = [
+        {"name": "level", "type": "string", "title": "Gebietsebene", "constraints": {"required": True}},
+        {"name": "code", "type": "string", "title": "Gebietsschlüssel", "constraints": {"required": True}},
+    ]
+    if "name" in code_cols:
+        code_fields.append({"name": "name", "type": "string", "title": "Gebietsname"})
+    if "parent" in code_cols:
+        code_fields.append({"name": "parent", "type": "string", "title": "Übergeordnetes Gebiet"})
+    description = meta.description.strip() + "\n\n" + meta.public_statement_de.strip()
+    license_ = {k: meta.license[k] for k in ("name", "title", "path") if meta.license.get(k)}
+    contributors = [
+        {
+            "title": meta.publisher.name,
+            "role": "publisher",
+            **({"email": meta.publisher.email} if meta.publisher.email else {}),
+            **({"path": meta.publisher.url} if meta.publisher.url else {}),
+        },
+        {"title": meta.contact.name, "role": "contact", "email": meta.contact.email},
+    ]
+    start, end = _date(meta.temporal_start), _date(meta.temporal_end)
+    descriptor: dict[str, Any] = {
+        "profile": "data-package",
+        "name": meta.name,
+        "id": package_id(meta),
+        "title": meta.title,
+        "description": description,
+        "version": meta.version,
+        "created": _created(meta.created),
+        "licenses": [license_],
+        "contributors": contributors,
+        "keywords": list(meta.keywords),
+        "sources": [{"title": s.title, **({"path": s.path} if s.path else {})} for s in meta.sources],
+        "language": meta.language,
+        "symbols": SYMBOLS,
+        "publicStatement": {
+            "de": meta.public_statement_de,
+            **({"en": meta.public_statement_en} if meta.public_statement_en else {}),
+        },
+        "dcat": {
+            "temporal": {"start": start.isoformat(), "end": end.isoformat()},
+            "politicalGeocodingURI": meta.geocoding_uri,
+            "politicalGeocodingLevelURI": GEOCODING_LEVEL_BASE + meta.geocoding_level,
+            "geocodingText": meta.geocoding_text,
+            "theme": THEME_BASE + meta.theme,
+            "accrualPeriodicity": FREQUENCY_BASE + meta.frequency,
+            "language": LANGUAGE_BASE + LANGUAGES[meta.language],
+            "versionNotes": meta.version_notes,
+            **({"contributorID": meta.contributor_id} if meta.contributor_id else {}),
+            "contactPoint": {"name": meta.contact.name, "email": meta.contact.email},
+        },
+        "resources": [
+            {
+                "name": "daten",
+                "path": data_path,
+                "title": meta.title,
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "bytes": len(files[data_path]),
+                "hash": "sha256:" + sha256(files[data_path]),
+                "dialect": {"delimiter": ",", "doubleQuote": True, "header": True},
+                "schema": {
+                    "fields": data_fields,
+                    "missingValues": [SECRET, NOTHING],
+                    "primaryKey": ["level", "area", *dims],
+                    "foreignKeys": [
+                        {
+                            "fields": ["level", "area"],
+                            "reference": {"resource": "gebiete", "fields": ["level", "code"]},
+                        }
+                    ],
+                },
+            },
+            {
+                "name": "gebiete",
+                "path": code_path,
+                "title": "Gebietsschlüssel (Codeliste)",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "bytes": len(files[code_path]),
+                "hash": "sha256:" + sha256(files[code_path]),
+                "dialect": {"delimiter": ",", "doubleQuote": True, "header": True},
+                "schema": {"fields": code_fields, "missingValues": [""], "primaryKey": ["level", "code"]},
+            },
+        ],
+    }
+    if meta.topic:
+        descriptor["topic"] = meta.topic
+    return descriptor
+
+
+# --------------------------------------------------------------------------------------------------------
+def validate_package(pkg: DataPackage | Mapping[str, bytes], name: str | None = None) -> ValidationReport:
+    """Validate exactly these bytes with frictionless (schema, types, keys, foreign keys, hashes)."""
+    import frictionless
+
+    files = pkg.files if isinstance(pkg, DataPackage) else pkg
+    name = name or (pkg.name if isinstance(pkg, DataPackage) else "?")
+    errors: list[ValidationProblem] = []
+    with tempfile.TemporaryDirectory(prefix="freigabe-dp-") as tmp:
+        for path, data in files.items():
+            target = Path(tmp) / path
+            if not target.resolve().is_relative_to(Path(tmp).resolve()):
+                errors.append(ValidationProblem("path-error", f"unsafe path {path!r}"))
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        if errors:
+            return ValidationReport(name, False, tuple(errors), {})
+        try:
+            package = frictionless.Package(str(Path(tmp) / "datapackage.json"), basepath=tmp)
+            report = package.validate()
+        except frictionless.FrictionlessException as exc:
+            err = exc.error
+            return ValidationReport(name, False, (ValidationProblem(err.type, err.message),), {})
+        except (ValueError, TypeError, KeyError, OSError) as exc:  # malformed descriptor and the like
+            return ValidationReport(name, False, (ValidationProblem("package-error", str(exc)),), {})
+        for err in report.errors:
+            errors.append(ValidationProblem(err.type, err.message))
+        for task in report.tasks:
+            for err in task.errors:
+                errors.append(
+                    ValidationProblem(
+                        err.type,
+                        err.message,
+                        resource=task.name,
+                        row=getattr(err, "row_number", None),
+                        field=getattr(err, "field_name", None),
+                        cell=getattr(err, "cell", None),
+                    )
+                )
+        stats = {"tasks": len(report.tasks), "rows": sum(int(t.stats.get("rows") or 0) for t in report.tasks)}
+    return ValidationReport(name, report.valid and not errors, tuple(errors), stats)
+
+
+def package_zip(files: Mapping[str, bytes], folder: str | None = None) -> bytes:
+    """A deterministic zip (fixed timestamps and permissions, sorted entries)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        order = ["datapackage.json"] + sorted(p for p in files if p != "datapackage.json")
+        for path in order:
+            if path not in files:
+                continue
+            info = zipfile.ZipInfo(f"{folder}/{path}" if folder else path, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            zf.writestr(info, files[path])
+    return buf.getvalue()
+
+
+def codelist_from_hierarchy_rows(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Convenience: a code-list frame from dicts with level/code[/name/parent]."""
+    rows = list(rows)
+    cols: Sequence[str] = ["level", "code"] + [c for c in ("name", "parent") if any(c in r for r in rows)]
+    return pd.DataFrame(
+        {c: [None if r.get(c) is None else str(r.get(c)) for r in rows] for c in cols}, dtype=object
+    )
