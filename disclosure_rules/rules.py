@@ -1,0 +1,165 @@
+"""Rule sets: versioned data (TOML) with name, version and parameters.
+
+The default is ``rulesets/mindestfallzahl-3.toml``.  ``load_rules(path=None, **overrides)`` reads a rule set
+file (or the default) and applies overrides (e.g. from CLI flags); invalid values raise :class:`InputError`
+with typed findings.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .findings import Finding, InputError, Severity, register
+
+DEFAULT_PATH = Path(__file__).resolve().parent / "rulesets" / "mindestfallzahl-3.toml"
+SCOPES = ("whole_table", "cells")
+
+RULES_INVALID = register(
+    "FG-RULES-INVALID", Severity.ERROR,
+    "Regelsatz ungültig: Parameter „{param}“ {reason_de}.",
+    "Invalid rule set: parameter '{param}' {reason_en}.")
+RULES_UNREADABLE = register(
+    "FG-RULES-UNREADABLE", Severity.ERROR,
+    "Regelsatz kann nicht gelesen werden: {error}.",
+    "Rule set cannot be read: {error}.")
+
+
+@dataclass(frozen=True)
+class CellsParams:
+    """Parameters of scope ``cells`` (secondary suppression and the attacker audit)."""
+
+    protection_width: int = 0
+    secondary: str = "heuristic"  # heuristic | optimal
+    time_limit_s: float = 30.0
+    objective: str = "cells"  # cells | total
+
+
+@dataclass(frozen=True)
+class DominanceParams:
+    """Magnitude rules: (n,k)-dominance and the p% rule."""
+
+    enabled: bool = False
+    n: int = 1
+    k: float = 85.0
+    p: float = 0.0
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    name: str = "mindestfallzahl-3"
+    version: str = "1.0.0"
+    min_count: int = 3
+    zeros_are_disclosive: bool = False
+    scope: str = "whole_table"
+    coarsen: bool = True
+    description: str = ""
+    cells: CellsParams = field(default_factory=CellsParams)
+    dominance: DominanceParams = field(default_factory=DominanceParams)
+
+    def fails(self, n):
+        """Vectorised: True where a count fails the minimum-frequency rule."""
+        if self.zeros_are_disclosive:
+            return n < self.min_count
+        return (n > 0) & (n < self.min_count)
+
+    def fingerprint(self) -> dict[str, Any]:
+        params = {
+            "min_count": self.min_count,
+            "zeros_are_disclosive": self.zeros_are_disclosive,
+            "scope": self.scope,
+            "coarsen": self.coarsen,
+            "cells": dataclasses.asdict(self.cells),
+            "dominance": dataclasses.asdict(self.dominance),
+        }
+        digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
+        return {"name": self.name, "version": self.version, "parameters": params, "sha256": digest}
+
+
+def _bad(param: str, de: str, en: str) -> Finding:
+    return Finding(RULES_INVALID, {"param": param, "reason_de": de, "reason_en": en})
+
+
+def rules_from_dict(data: dict[str, Any], source: str | None = None) -> RuleSet:
+    problems: list[Finding] = []
+    top = {k: v for k, v in data.items() if k not in ("cells", "dominance")}
+    known = {f.name for f in dataclasses.fields(RuleSet)} - {"cells", "dominance"}
+    for key in top:
+        if key not in known:
+            problems.append(_bad(key, "ist unbekannt", "is unknown"))
+    name = str(top.get("name", "mindestfallzahl-3"))
+    version = str(top.get("version", "1.0.0"))
+    min_count = top.get("min_count", 3)
+    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
+        problems.append(_bad("min_count", "muss eine ganze Zahl ≥ 1 sein", "must be an integer ≥ 1"))
+        min_count = 3
+    flags = {}
+    for key, default in (("zeros_are_disclosive", False), ("coarsen", True)):
+        v = top.get(key, default)
+        if not isinstance(v, bool):
+            problems.append(_bad(key, "muss true oder false sein", "must be true or false"))
+            v = default
+        flags[key] = v
+    scope = str(top.get("scope", "whole_table")).replace("-", "_")
+    if scope not in SCOPES:
+        problems.append(_bad("scope", "muss „whole_table“ oder „cells“ sein", "must be 'whole_table' or 'cells'"))
+        scope = "whole_table"
+    cells_raw = data.get("cells") or {}
+    dom_raw = data.get("dominance") or {}
+    cells = CellsParams()
+    dominance = DominanceParams()
+    try:
+        cells = CellsParams(**cells_raw)
+        if cells.secondary not in ("heuristic", "optimal"):
+            problems.append(_bad("cells.secondary", "muss „heuristic“ oder „optimal“ sein",
+                                 "must be 'heuristic' or 'optimal'"))
+        if cells.objective not in ("cells", "total"):
+            problems.append(_bad("cells.objective", "muss „cells“ oder „total“ sein", "must be 'cells' or 'total'"))
+        if not isinstance(cells.protection_width, int) or cells.protection_width < 0:
+            problems.append(_bad("cells.protection_width", "muss eine ganze Zahl ≥ 0 sein",
+                                 "must be an integer ≥ 0"))
+    except TypeError as exc:
+        problems.append(_bad("cells", f"enthält Unbekanntes ({exc})", f"holds something unknown ({exc})"))
+    try:
+        dominance = DominanceParams(**dom_raw)
+        if not (0 < float(dominance.k) <= 100) or int(dominance.n) < 1 or not (0 <= float(dominance.p) < 100):
+            problems.append(_bad("dominance", "hat Werte außerhalb des Bereichs (n ≥ 1, 0 < k ≤ 100, 0 ≤ p < 100)",
+                                 "has values out of range (n ≥ 1, 0 < k ≤ 100, 0 ≤ p < 100)"))
+    except TypeError as exc:
+        problems.append(_bad("dominance", f"enthält Unbekanntes ({exc})", f"holds something unknown ({exc})"))
+    if problems:
+        if source:
+            problems = [dataclasses.replace(p, file=source) for p in problems]
+        raise InputError(problems)
+    return RuleSet(name=name, version=version, min_count=min_count, scope=scope,
+                   description=str(top.get("description", "")), cells=cells, dominance=dominance, **flags)
+
+
+def load_rules(path: str | Path | None = None, **overrides: Any) -> RuleSet:
+    """Read a rule set (default: mindestfallzahl-3) and apply overrides (``None`` values are ignored)."""
+    p = Path(path) if path else DEFAULT_PATH
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(Finding(RULES_UNREADABLE, {"error": str(exc)}, file=str(p))) from None
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if key in ("cells", "dominance") and isinstance(value, dict):
+            data[key] = {**(data.get(key) or {}), **value}
+        else:
+            data[key] = value
+    return rules_from_dict(data, source=str(p))
+
+
+def load_rules_text(text: str, **overrides: Any) -> RuleSet:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(Finding(RULES_UNREADABLE, {"error": str(exc)})) from None
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    return rules_from_dict(data)
