@@ -1,0 +1,410 @@
+"""The canonical long table: one geography column, zero or more dimension columns, one count column.
+
+``prepare_table`` validates a read table (or a DataFrame) and turns it into a :class:`PreparedTable`:
+wide tables are melted, total rows are removed (with a finding), mixed-level tables are split into the
+finest level's cells and the coarser ``totals`` (checked against the sums of their children), and every
+problem is a typed finding with file, row and column.  Everything is vectorised (factorised codes, numpy).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .findings import Finding, InputError, Severity, register
+from .hierarchy import Hierarchy
+from .readers import RawTable, parse_number_column
+
+TOTAL_WORDS = ("summe", "gesamt", "insgesamt", "stadt insgesamt", "zusammen", "total", "gesamtstadt",
+               "stadt gesamt", "alle", "summe insgesamt")
+_TOTAL_RE = re.compile(r"^(" + "|".join(re.escape(w) for w in TOTAL_WORDS) + r")\b", re.IGNORECASE)
+
+T_NO_GEO = register("FG-TABLE-NO-GEO-COLUMN", Severity.ERROR,
+                    "Keine Spalte mit Gebietsschlüsseln der Hierarchie gefunden (Spalten: {columns}).",
+                    "No column with area codes of the hierarchy found (columns: {columns}).")
+T_COLUMN_MISSING = register("FG-TABLE-COLUMN-MISSING", Severity.ERROR,
+                            "Die Spalte „{column}“ fehlt (vorhanden: {columns}).",
+                            "Column '{column}' is missing (available: {columns}).")
+T_NO_COUNT = register("FG-TABLE-NO-COUNT-COLUMN", Severity.ERROR,
+                      "Keine eindeutige Zahlenspalte gefunden (Kandidaten: {candidates}); bitte angeben.",
+                      "No unique count column found (candidates: {candidates}); please name it.")
+T_NEGATIVE = register("FG-TABLE-NEGATIVE", Severity.ERROR,
+                      "Negative Anzahl „{value}“.", "Negative count '{value}'.")
+T_FRACTIONAL = register("FG-TABLE-FRACTIONAL", Severity.ERROR,
+                        "Anzahl „{value}“ ist keine ganze Zahl.", "Count '{value}' is not a whole number.")
+T_NOT_NUMBER = register("FG-TABLE-NOT-A-NUMBER", Severity.ERROR,
+                        "„{value}“ ist keine Zahl.", "'{value}' is not a number.")
+T_MISSING = register("FG-TABLE-MISSING-VALUE", Severity.ERROR,
+                     "Wert fehlt{symbol_de}.", "Value missing{symbol_en}.")
+T_DUPLICATE = register("FG-TABLE-DUPLICATE-KEY", Severity.ERROR,
+                       "Schlüssel doppelt: {key} (auch in Zeile {other_row}).",
+                       "Duplicate key: {key} (also in row {other_row}).")
+T_UNKNOWN_CODES = register("FG-TABLE-UNKNOWN-CODES", Severity.ERROR,
+                           "{n} Gebietsschlüssel stehen nicht in der Hierarchie: {codes}.",
+                           "{n} area codes are not in the hierarchy: {codes}.")
+T_TOTAL_ROW = register("FG-TABLE-TOTAL-ROW", Severity.INFO,
+                       "Summenzeile „{text}“ erkannt und nicht als Gebiet gezählt.",
+                       "Total row '{text}' detected and not counted as an area.")
+T_MIXED_LEVELS = register("FG-TABLE-MIXED-LEVELS", Severity.INFO,
+                          "Die Tabelle enthält Zeilen mehrerer Ebenen: {n_totals} Zeilen der Ebene(n) {coarser} "
+                          "werden als Summen behandelt, geprüft wird die Ebene {level}.",
+                          "The table mixes levels: {n_totals} rows of level(s) {coarser} are treated as totals; "
+                          "level {level} is assessed.")
+T_TOTAL_MISMATCH = register("FG-TABLE-TOTAL-MISMATCH", Severity.WARNING,
+                            "Summe für {key} weicht ab: angegeben {reported}, Summe der Teilgebiete {computed}.",
+                            "Total for {key} differs: reported {reported}, sum of the parts {computed}.")
+T_AREAS_MISSING = register("FG-TABLE-AREAS-MISSING", Severity.WARNING,
+                           "{n} von {total} Gebieten der Ebene {level} fehlen in der Tabelle (z. B. {codes}); "
+                           "sie werden als nicht gemeldet behandelt.",
+                           "{n} of {total} areas of level {level} are missing from the table (e.g. {codes}); "
+                           "they are treated as not reported.")
+T_EMPTY = register("FG-TABLE-EMPTY", Severity.ERROR, "Die Tabelle enthält keine Datenzeilen.",
+                   "The table contains no data rows.")
+T_NON_ADDITIVE = register("FG-TABLE-NON-ADDITIVE", Severity.INFO,
+                          "Die Tabelle ist als nicht additiv erklärt (z. B. Bewegungen): sie wird nie durch "
+                          "Summieren vergröbert.",
+                          "The table is declared non-additive (e.g. flows): it is never coarsened by summing.")
+T_RENAMED = register("FG-TABLE-DIMENSION-RENAMED", Severity.INFO,
+                     "Die Spalte „{old}“ heißt in der Ausgabe „{new}“ ({old} ist ein reservierter Spaltenname).",
+                     "Column '{old}' is called '{new}' in the output ({old} is a reserved column name).")
+RESERVED = ("level", "area", "count", "status")
+T_TOO_MANY = register("FG-TABLE-MORE-PROBLEMS", Severity.ERROR,
+                      "… und {n} weitere Probleme.", "… and {n} more problems.")
+
+MAX_PROBLEMS = 50
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedTable:
+    data: pd.DataFrame  # area, <dimensions>, count (int64); one row per key, sorted
+    level: str
+    dimensions: tuple[str, ...]
+    additive: bool = True
+    totals: pd.DataFrame | None = None  # coarser rows of a mixed-level table: level, area, <dims>, count
+    findings: tuple[Finding, ...] = field(default_factory=tuple)
+    source_rows: np.ndarray | None = None  # file row of every data row (None for frames)
+    filename: str | None = None
+
+    def sha256(self) -> str:
+        cached = self.__dict__.get("_sha")
+        if cached is None:
+            cached = canonical_sha256(self.data, self.level, self.dimensions, self.additive)
+            object.__setattr__(self, "_sha", cached)
+        return cached
+
+
+def canonical_sha256(data: pd.DataFrame, level: str, dims: tuple[str, ...], additive: bool) -> str:
+    """sha256 of the canonical table: header, sorted category lists, integer codes and counts."""
+    h = hashlib.sha256()
+    h.update(json.dumps({"level": level, "dimensions": list(dims), "additive": additive,
+                         "rows": int(len(data))}, sort_keys=True).encode())
+    for col in ("area", *dims):
+        codes, uniques = _codes(data[col])
+        h.update(json.dumps([str(u) for u in uniques], ensure_ascii=False).encode())
+        h.update(np.ascontiguousarray(codes.astype("<i8")).tobytes())
+    h.update(np.ascontiguousarray(data["count"].to_numpy(dtype="<i8")).tobytes())
+    return h.hexdigest()
+
+
+def _codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes with sorted uniques (canonical, whatever the input order or dtype)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = np.asarray(col.cat.categories.astype(str))
+        order = np.argsort(cats, kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        c = col.cat.codes.to_numpy()
+        return np.where(c >= 0, rank[np.maximum(c, 0)], -1), cats[order]
+    codes, uniques = pd.factorize(col.astype(str), sort=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _is_total_text(values: np.ndarray) -> np.ndarray:
+    return np.array([bool(_TOTAL_RE.match(str(v).strip())) for v in values], dtype=bool)
+
+
+def _detect_geo(frame: pd.DataFrame, hierarchy: Hierarchy, candidates: list[str]) -> str | None:
+    all_codes = set()
+    for lv in hierarchy.levels:
+        all_codes.update(hierarchy.codes(lv))
+    best, best_share = None, 0.0
+    for c in candidates:
+        vals = pd.unique(frame[c].astype(str).str.strip())[:5000]
+        if len(vals) == 0:
+            continue
+        share = sum(v in all_codes for v in vals) / len(vals)
+        if share > best_share:
+            best, best_share = c, share
+    return best if best_share >= 0.5 else None
+
+
+def _numeric_like(frame: pd.DataFrame, c: str) -> bool:
+    if pd.api.types.is_numeric_dtype(frame[c]):
+        return True
+    sample = frame[c].head(200)
+    vals, prob = parse_number_column(sample)
+    ok = (prob == "") | (prob == "empty")
+    return bool(ok.mean() >= 0.9) and bool((prob == "").any())
+
+
+def prepare_table(raw, hierarchy: Hierarchy, geo_column: str | None = None, count_columns=None,
+                  dimensions=None, layout: str = "long", wide_dimension: str = "kategorie",
+                  additive: bool = True) -> PreparedTable:
+    """Validate and canonicalise a table; raises :class:`InputError` with every problem found."""
+    if isinstance(raw, pd.DataFrame):
+        frame, rows, fname, base = raw.reset_index(drop=True), None, None, ()
+    else:
+        frame, rows, fname, base = raw.frame, np.asarray(raw.source_rows), raw.filename, tuple(
+            f for f in raw.findings if f.severity != Severity.ERROR)
+    cols = [str(c) for c in frame.columns]
+    frame = frame.set_axis(cols, axis=1)
+    if isinstance(count_columns, str):
+        count_columns = [count_columns]
+    if isinstance(dimensions, str):
+        dimensions = [dimensions]
+    listed = ", ".join(cols)
+    for c in [geo_column, *(count_columns or []), *(dimensions or [])]:
+        if c is not None and c not in cols:
+            raise InputError(Finding(T_COLUMN_MISSING, {"column": c, "columns": listed}, file=fname, column=c))
+    if len(frame) == 0:
+        raise InputError(Finding(T_EMPTY, {}, file=fname))
+    if geo_column is None:
+        geo_column = _detect_geo(frame, hierarchy, [c for c in cols if c not in (count_columns or [])])
+        if geo_column is None:
+            raise InputError(Finding(T_NO_GEO, {"columns": listed}, file=fname))
+    others = [c for c in cols if c != geo_column and not c.lower().endswith("_name")]
+    if layout == "wide":
+        dims_in = list(dimensions or [])
+        counts = list(count_columns or [c for c in others if c not in dims_in and _numeric_like(frame, c)])
+        if not counts:
+            raise InputError(Finding(T_NO_COUNT, {"candidates": listed}, file=fname))
+        ids = [geo_column, *dims_in]
+        n = len(frame)
+        long = frame[ids].loc[np.tile(np.arange(n), len(counts))].reset_index(drop=True)
+        long[wide_dimension] = np.repeat(np.asarray(counts, dtype=object), n)
+        long["__count"] = np.concatenate([frame[c].to_numpy(dtype=object) for c in counts])
+        count_cols_of_row = np.repeat(np.asarray(counts, dtype=object), n)
+        rows = np.tile(rows, len(counts)) if rows is not None else None
+        dims = [*dims_in, wide_dimension]
+        frame = long
+        count_col = "__count"
+    else:
+        if count_columns:
+            if len(count_columns) != 1:
+                raise InputError(Finding(T_NO_COUNT, {"candidates": ", ".join(count_columns)}, file=fname))
+            count_col = count_columns[0]
+        else:
+            cands = [c for c in others if c not in (dimensions or []) and _numeric_like(frame, c)]
+            if len(cands) != 1:
+                raise InputError(Finding(T_NO_COUNT, {"candidates": ", ".join(cands) or "-"}, file=fname))
+            count_col = cands[0]
+        dims = list(dimensions) if dimensions is not None else [c for c in others if c != count_col]
+        count_cols_of_row = None
+    return _canonical(frame, rows, fname, base, hierarchy, geo_column, count_col, dims, additive,
+                      count_cols_of_row)
+
+
+def _canonical(frame, rows, fname, base, hierarchy, geo_col, count_col, dims, additive, count_cols_of_row):
+    problems: list[Finding] = []
+    info: list[Finding] = list(base)
+    n = len(frame)
+
+    def row_of(i):
+        return int(rows[i]) if rows is not None else int(i) + 2
+
+    def col_of_count(i):
+        return str(count_cols_of_row[i]) if count_cols_of_row is not None else count_col
+
+    # keys as categorical codes
+    key_cols = [geo_col, *dims]
+    key_codes, key_uniques = [], []
+    total_mask = np.zeros(n, dtype=bool)
+    for c in key_cols:
+        s = frame[c]
+        if not isinstance(s.dtype, pd.CategoricalDtype):
+            s = s.astype(str).str.strip()
+            s = s.where(~s.isin(["nan", "None", "<NA>"]), "")
+        codes, uniques = pd.factorize(s, sort=True)
+        uniques = np.asarray(uniques, dtype=object).astype(str)
+        key_codes.append(codes)
+        key_uniques.append(uniques)
+        is_total_u = _is_total_text(uniques)
+        total_mask |= is_total_u[codes] if len(uniques) else False
+        empty_u = np.flatnonzero(uniques == "")
+        if len(empty_u):
+            for i in np.flatnonzero(np.isin(codes, empty_u))[:MAX_PROBLEMS]:
+                problems.append(Finding(T_MISSING, {"symbol_de": "", "symbol_en": ""}, file=fname,
+                                        row=row_of(i), column=c))
+    # total rows: excluded with a finding (rows of the geo column that are total words, or dimension totals)
+    if total_mask.any():
+        idx = np.flatnonzero(total_mask)
+        for i in idx[:20]:
+            text = " / ".join(key_uniques[k][key_codes[k][i]] for k in range(len(key_cols))
+                              if _TOTAL_RE.match(key_uniques[k][key_codes[k][i]]))
+            info.append(Finding(T_TOTAL_ROW, {"text": text}, file=fname, row=row_of(i)))
+        if len(idx) > 20:
+            info.append(Finding(T_TOTAL_ROW, {"text": f"… {len(idx) - 20} weitere / more"}, file=fname))
+    keep = ~total_mask
+    # counts
+    cnt = frame[count_col]
+    if pd.api.types.is_integer_dtype(cnt.dtype) and not isinstance(cnt.dtype, pd.CategoricalDtype):
+        values = cnt.to_numpy(dtype="float64", na_value=np.nan) if cnt.isna().any() else cnt.to_numpy()
+        prob = np.where(np.isnan(values), "empty", "") if values.dtype.kind == "f" else None
+    elif pd.api.types.is_float_dtype(cnt.dtype):
+        values = cnt.to_numpy(dtype="float64")
+        prob = np.where(np.isnan(values), "empty", "")
+    else:
+        values, prob_s = parse_number_column(cnt.reset_index(drop=True))
+        prob = prob_s.to_numpy()
+    if prob is not None:
+        bad = (prob != "") & keep
+        for i in np.flatnonzero(bad)[:MAX_PROBLEMS]:
+            raw_val = str(cnt.iloc[i])
+            if prob[i] == "not_a_number":
+                problems.append(Finding(T_NOT_NUMBER, {"value": raw_val[:40]}, file=fname, row=row_of(i),
+                                        column=col_of_count(i)))
+            else:
+                sym = f" (Symbol „{raw_val}“)" if prob[i] == "symbol_unknown" else ""
+                sym_en = f" (symbol '{raw_val}')" if prob[i] == "symbol_unknown" else ""
+                problems.append(Finding(T_MISSING, {"symbol_de": sym, "symbol_en": sym_en}, file=fname,
+                                        row=row_of(i), column=col_of_count(i)))
+    fvals = values.astype("float64", copy=False) if values.dtype.kind != "i" else None
+    if fvals is not None:
+        valid = ~np.isnan(fvals) & keep
+        neg = valid & (fvals < 0)
+        frac = valid & ~neg & (np.floor(fvals) != fvals)
+    else:
+        neg = (values < 0) & keep
+        frac = np.zeros(n, dtype=bool)
+    for i in np.flatnonzero(neg)[:MAX_PROBLEMS]:
+        problems.append(Finding(T_NEGATIVE, {"value": str(cnt.iloc[i])}, file=fname, row=row_of(i),
+                                column=col_of_count(i)))
+    for i in np.flatnonzero(frac)[:MAX_PROBLEMS]:
+        problems.append(Finding(T_FRACTIONAL, {"value": str(cnt.iloc[i])}, file=fname, row=row_of(i),
+                                column=col_of_count(i)))
+    # geography codes: level of each unique code
+    geo_u = key_uniques[0]
+    level_index = {lv: i for i, lv in enumerate(hierarchy.levels)}
+    u_level = np.full(len(geo_u), -1, dtype=np.int64)
+    for j, code in enumerate(geo_u):
+        lvls = hierarchy.levels_of(code)
+        if lvls:
+            u_level[j] = level_index[lvls[0]]
+    used_u = np.unique(key_codes[0][keep]) if keep.any() else np.array([], dtype=np.int64)
+    unknown_u = [j for j in used_u if u_level[j] < 0 and geo_u[j] != ""]
+    if unknown_u:
+        first = {}
+        for i in np.flatnonzero(np.isin(key_codes[0], unknown_u) & keep)[:1]:
+            first = {"row": row_of(i)}
+        listed = ", ".join(geo_u[j] for j in unknown_u[:20]) + (" …" if len(unknown_u) > 20 else "")
+        problems.append(Finding(T_UNKNOWN_CODES, {"n": len(unknown_u), "codes": listed}, file=fname,
+                                column=geo_col, **first))
+    if problems:
+        more = len(problems) - MAX_PROBLEMS
+        problems = problems[:MAX_PROBLEMS]
+        if more > 0:
+            problems.append(Finding(T_TOO_MANY, {"n": more}, file=fname))
+        raise InputError(problems)
+    if not keep.any():
+        raise InputError(Finding(T_EMPTY, {}, file=fname))
+    counts = values.astype(np.int64) if values.dtype.kind != "i" else values.astype(np.int64, copy=False)
+    row_level = u_level[key_codes[0]]
+    finest = int(row_level[keep].min())
+    level = hierarchy.levels[finest]
+    cells = keep & (row_level == finest)
+    coarse = keep & (row_level > finest)
+    # duplicates (on the cells of the assessed level and on the totals)
+    combined = _combine([kc for kc in key_codes], [len(u) for u in key_uniques])
+    for mask in (cells, coarse):
+        if not mask.any():
+            continue
+        idx = np.flatnonzero(mask)
+        k = combined[idx]
+        order = np.argsort(k, kind="stable")
+        ks = k[order]
+        dup = np.flatnonzero(ks[1:] == ks[:-1])
+        for d in dup[:MAX_PROBLEMS]:
+            i_first, i_dup = idx[order[d]], idx[order[d + 1]]
+            key = ", ".join(f"{c}={key_uniques[m][key_codes[m][i_dup]]}" for m, c in enumerate(key_cols))
+            problems.append(Finding(T_DUPLICATE, {"key": key, "other_row": row_of(i_first)}, file=fname,
+                                    row=row_of(i_dup)))
+    if problems:
+        raise InputError(problems[:MAX_PROBLEMS])
+    # canonical frame of the assessed level
+    idx = np.flatnonzero(cells)
+    order = np.argsort(combined[idx], kind="stable")
+    idx = idx[order]
+    data = {"area": pd.Categorical.from_codes(key_codes[0][idx], categories=geo_u)}
+    for m, c in enumerate(dims, start=1):
+        data[c] = pd.Categorical.from_codes(key_codes[m][idx], categories=key_uniques[m])
+    data["count"] = counts[idx]
+    out = pd.DataFrame(data)
+    out["area"] = out["area"].cat.remove_unused_categories()
+    for c in dims:
+        out[c] = out[c].cat.remove_unused_categories()
+    totals = None
+    if coarse.any():
+        cidx = np.flatnonzero(coarse)
+        totals = pd.DataFrame({
+            "level": [hierarchy.levels[x] for x in row_level[cidx]],
+            "area": geo_u[key_codes[0][cidx]],
+            **{c: key_uniques[m][key_codes[m][cidx]] for m, c in enumerate(dims, start=1)},
+            "count": counts[cidx],
+        })
+        info.append(Finding(T_MIXED_LEVELS, {"n_totals": len(cidx), "coarser": ", ".join(
+            sorted(set(totals["level"]), key=hierarchy.levels.index)), "level": level}, file=fname))
+        info += _check_totals(out, totals, hierarchy, level, dims, fname, rows[cidx] if rows is not None else None)
+    all_codes = hierarchy.codes(level)
+    present = set(out["area"].cat.categories)
+    missing = [c for c in all_codes if c not in present]
+    if missing and len(missing) < len(all_codes):
+        info.append(Finding(T_AREAS_MISSING, {"n": len(missing), "total": len(all_codes), "level": level,
+                                              "codes": ", ".join(missing[:5])}, file=fname))
+    if not additive:
+        info.append(Finding(T_NON_ADDITIVE, {}, file=fname))
+    renames = {}
+    for c in dims:
+        if c.lower() in RESERVED:
+            new = f"{c}_merkmal"
+            while new in dims:
+                new += "_"
+            renames[c] = new
+            info.append(Finding(T_RENAMED, {"old": c, "new": new}, file=fname, column=c))
+    if renames:
+        out = out.rename(columns=renames)
+        if totals is not None:
+            totals = totals.rename(columns=renames)
+        dims = [renames.get(c, c) for c in dims]
+    src = rows[idx] if rows is not None else None
+    return PreparedTable(out, level, tuple(dims), additive, totals, tuple(info), src, fname)
+
+
+def _combine(codes: list[np.ndarray], sizes: list[int]) -> np.ndarray:
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    for c, s in zip(codes, sizes):
+        key = key * (s + 1) + (c.astype(np.int64) + 1)
+    return key
+
+
+def _check_totals(cells: pd.DataFrame, totals: pd.DataFrame, hierarchy: Hierarchy, level: str, dims, fname,
+                  rows) -> list[Finding]:
+    out: list[Finding] = []
+    for lv, group in totals.groupby("level", sort=False):
+        anc = hierarchy.ancestor_map(level, lv)
+        agg = cells.assign(area=cells["area"].astype(str).map(anc))
+        sums = agg.groupby(["area", *dims], observed=True)["count"].sum()
+        for pos, (_, r) in enumerate(group.iterrows()):
+            key = (r["area"], *[r[c] for c in dims]) if dims else r["area"]
+            computed = int(sums.get(key, 0))
+            if computed != int(r["count"]):
+                label = ", ".join([f"{lv} {r['area']}", *[f"{c}={r[c]}" for c in dims]])
+                row = int(rows[group.index[pos]]) if rows is not None else None
+                out.append(Finding(T_TOTAL_MISMATCH, {"key": label, "reported": int(r["count"]),
+                                                      "computed": computed}, file=fname, row=row))
+                if len(out) >= MAX_PROBLEMS:
+                    return out
+    return out
