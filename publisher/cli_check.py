@@ -1,0 +1,36 @@
+"""``freigabe check``: the engine on the command line (thin wrapper over disclosure_rules.checkrun)."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command("check")
+@click.argument("table", type=click.Path(dir_okay=False))
+@click.option("--hierarchy", "hierarchy", required=True, type=click.Path(dir_okay=False),
+              help="Hierarchy CSV: one column per level, finest first.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output directory.")
+@click.option("--rules", "rules_path", type=click.Path(dir_okay=False), help="Rule set (TOML).")
+@click.option("--min-count", type=int, help="Override the rule set's min_count.")
+@click.option("--zeros-disclosive/--zeros-not-disclosive", default=None, help="Treat 0 as disclosive.")
+@click.option("--geo-column", help="Column with the area codes (default: detected).")
+@click.option("--count-column", help="Column with the counts (default: the single numeric column).")
+@click.option("--dimension", "dimensions", multiple=True, help="Dimension column (repeatable; default: all others).")
+@click.option("--wide", is_flag=True, help="Wide layout: one count column per category.")
+@click.option("--scope", type=click.Choice(["whole-table", "cells"]), help="Override the rule set's scope.")
+@click.option("--sheet", help="XLSX sheet (name or 0-based index).")
+@click.option("--zero-symbol", type=click.Choice(["0", "-"]), default="0", show_default=True)
+@click.option("--status-column", is_flag=True, help="Add a machine-readable status column.")
+@click.option("--lang", type=click.Choice(["de", "en"]), default="de", show_default=True)
+def check_command(table, hierarchy, out_dir, rules_path, min_count, zeros_disclosive, geo_column, count_column,
+                  dimensions, wide, scope, sheet, zero_symbol, status_column, lang):
+    """Check TABLE against the disclosure rules; exit 0 publishable, 1 withheld, 2 bad input."""
+    from disclosure_rules.checkrun import run_check
+
+    code = run_check(table, hierarchy, out_dir, rules_path=rules_path, min_count=min_count,
+                     zeros_disclosive=zeros_disclosive, geo_column=geo_column, count_column=count_column,
+                     scope=scope, sheet=sheet, layout="wide" if wide else "long",
+                     dimensions=list(dimensions) or None, zero_symbol=zero_symbol, with_status=status_column,
+                     lang=lang)
+    sys.exit(code)
