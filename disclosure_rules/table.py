@@ -147,8 +147,8 @@ def _numeric_like(frame: pd.DataFrame, c: str) -> bool:
         return True
     sample = frame[c].head(200)
     vals, prob = parse_number_column(sample)
-    ok = (prob == "") | (prob == "empty")
-    return bool(ok.mean() >= 0.9) and bool((prob == "").any())
+    ok = prob != "not_a_number"
+    return bool(ok.mean() >= 0.8) and bool((prob == "").any())
 
 
 def prepare_table(raw, hierarchy: Hierarchy, geo_column: str | None = None, count_columns=None,
@@ -232,11 +232,12 @@ def _canonical(frame, rows, fname, base, hierarchy, geo_col, count_col, dims, ad
         uniques = np.asarray(uniques, dtype=object).astype(str)
         key_codes.append(codes)
         key_uniques.append(uniques)
-        is_total_u = _is_total_text(uniques)
-        total_mask |= is_total_u[codes] if len(uniques) else False
+        if len(uniques):
+            total_mask |= _is_total_text(uniques)[codes]
+    for c, codes, uniques in zip(key_cols, key_codes, key_uniques):
         empty_u = np.flatnonzero(uniques == "")
         if len(empty_u):
-            for i in np.flatnonzero(np.isin(codes, empty_u))[:MAX_PROBLEMS]:
+            for i in np.flatnonzero(np.isin(codes, empty_u) & ~total_mask)[:MAX_PROBLEMS]:
                 problems.append(Finding(T_MISSING, {"symbol_de": "", "symbol_en": ""}, file=fname,
                                         row=row_of(i), column=c))
     # total rows: excluded with a finding (rows of the geo column that are total words, or dimension totals)
