@@ -150,17 +150,20 @@ def decode_text(data: bytes, name: str | None = None) -> tuple[str, str]:
     """UTF-8 (with or without BOM), else cp1252, else latin-1.  NUL bytes: not a text table."""
     if b"\x00" in data:
         raise InputError(Finding(NUL_BYTES, {}, file=name))
+    text = encoding = None
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1252")
-        encoding = "cp1252"
-    except UnicodeDecodeError:
-        text, encoding = data.decode("latin-1"), "latin-1"
+        try:
+            text, encoding = data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+    if text is None:
+        try:
+            text, encoding = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            try:
+                text, encoding = data.decode("cp1252"), "cp1252"
+            except UnicodeDecodeError:
+                text, encoding = data.decode("latin-1"), "latin-1"
     # a binary blob decodes as cp1252/latin-1 too: refuse when much of it is control characters
     ctrl = len(_CONTROL_RE.findall(text[:20000]))
     if ctrl > max(10, len(text[:20000]) // 50):
