@@ -1,0 +1,185 @@
+"""Publication jobs (the outbox written by :func:`publisher.services.review.approve`).
+
+The worker (:mod:`publisher.worker`) claims a job, performs the side effect outside any transaction, and
+settles the job here.  Every change is one transaction with its audit row.
+
+Claiming is safe with concurrent workers on both backends: the candidate is selected with
+``FOR UPDATE SKIP LOCKED`` (PostgreSQL) and taken with a conditional UPDATE on its current state and
+``attempts`` (a compare-and-set), so two workers can never both hold a job.  A job whose worker died
+(``running`` with a lease older than ``WORKER_LEASE_SECONDS``) is taken over.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+
+from publisher import audit
+from publisher.models import PublicationJob, Submission
+from publisher.workflow import State
+
+DEFAULT_LEASE_S = 600
+
+
+def _lease(c) -> dt.timedelta:
+    return dt.timedelta(seconds=int(c.settings.get("WORKER_LEASE_SECONDS") or DEFAULT_LEASE_S))
+
+
+def backoff(attempts: int, base_s: float = 5.0, cap_s: float = 3600.0) -> dt.timedelta:
+    """Exponential backoff: 5 s, 10 s, 20 s, ... capped at one hour."""
+    return dt.timedelta(seconds=min(cap_s, base_s * (2 ** max(0, attempts - 1))))
+
+
+def claim(c, worker_id: str) -> PublicationJob | None:
+    """Take the next due job (or a job whose worker's lease ran out); None when there is none."""
+    s = c.session
+    now = c.now()
+    due = or_(
+        and_(PublicationJob.state == "pending", PublicationJob.next_attempt_at <= now),
+        and_(PublicationJob.state == "running", PublicationJob.locked_at < now - _lease(c)),
+    )
+    try:
+        for _ in range(5):
+            q = (select(PublicationJob.id, PublicationJob.state, PublicationJob.attempts)
+                 .where(due).order_by(PublicationJob.next_attempt_at, PublicationJob.id).limit(1))
+            if s.get_bind().dialect.name == "postgresql":
+                q = q.with_for_update(skip_locked=True)
+            row = s.execute(q).first()
+            if row is None:
+                s.rollback()
+                return None
+            job_id, state, attempts = row
+            res = s.execute(
+                update(PublicationJob)
+                .where(PublicationJob.id == job_id, PublicationJob.state == state,
+                       PublicationJob.attempts == attempts)
+                .values(state="running", locked_by=worker_id, locked_at=now, attempts=attempts + 1,
+                        updated_at=now)
+                .execution_options(synchronize_session=False))
+            if res.rowcount != 1:  # another worker was faster
+                s.rollback()
+                continue
+            job = s.get(PublicationJob, job_id)
+            s.refresh(job)
+            if state == "running":
+                audit.record(s, "system", "publication.job_taken_over", job,
+                             {"job": job_id, "worker": worker_id, "attempt": attempts + 1})
+            s.commit()
+            return job
+        return None
+    except BaseException:
+        s.rollback()
+        raise
+
+
+def _own(c, job_id: int, worker_id: str) -> PublicationJob | None:
+    job = c.session.get(PublicationJob, job_id, with_for_update=True)
+    if job is None or job.state != "running" or job.locked_by != worker_id:
+        return None  # lost the lease to another worker: leave the job alone
+    return job
+
+
+def succeed(c, job_id: int, worker_id: str, result: dict[str, Any]) -> PublicationJob | None:
+    s = c.session
+    try:
+        job = _own(c, job_id, worker_id)
+        if job is None:
+            s.rollback()
+            return None
+        now = c.now()
+        job.state, job.result, job.done_at, job.updated_at = "done", audit.json_safe(result), now, now
+        job.last_error, job.locked_by, job.locked_at = None, None, None
+        audit.record(s, "system", f"publication.{job.purpose}_done", job,
+                     {"job": job.id, "target": job.target, "submission": job.submission_id,
+                      "artifact_sha256": job.artifact_sha256, "result": audit.json_safe(result)})
+        s.commit()
+        return job
+    except BaseException:
+        s.rollback()
+        raise
+
+
+def retry_later(c, job_id: int, worker_id: str, error: dict[str, Any]) -> PublicationJob | None:
+    """A passing failure (CKAN down, timeout, 5xx): back to pending with backoff, or failed after the limit."""
+    s = c.session
+    try:
+        job = _own(c, job_id, worker_id)
+        if job is None:
+            s.rollback()
+            return None
+        now = c.now()
+        limit = int(c.settings.get("WORKER_MAX_ATTEMPTS") or 8)
+        job.last_error = audit.canonical_json(audit.json_safe(error))
+        job.locked_by, job.locked_at, job.updated_at = None, None, now
+        if job.attempts >= limit:
+            job.state = "failed"
+            audit.record(s, "system", "publication.job_failed", job,
+                         {"job": job.id, "target": job.target, "attempts": job.attempts, "error": error})
+        else:
+            job.state = "pending"
+            job.next_attempt_at = now + backoff(job.attempts)
+            audit.record(s, "system", "publication.job_retry", job,
+                         {"job": job.id, "target": job.target, "attempts": job.attempts,
+                          "next_attempt_at": job.next_attempt_at.isoformat(), "error": error})
+        s.commit()
+        return job
+    except BaseException:
+        s.rollback()
+        raise
+
+
+def fail(c, job_id: int, worker_id: str, error: dict[str, Any], *, alert: bool = False) -> PublicationJob | None:
+    """A permanent failure (hash mismatch, rules fail, invalid package, CKAN validation): no retry."""
+    s = c.session
+    try:
+        job = _own(c, job_id, worker_id)
+        if job is None:
+            s.rollback()
+            return None
+        now = c.now()
+        job.state, job.last_error = "failed", audit.canonical_json(audit.json_safe(error))
+        job.locked_by, job.locked_at, job.updated_at = None, None, now
+        audit.record(s, "system", "publication.alert" if alert else "publication.job_failed", job,
+                     {"job": job.id, "target": job.target, "submission": job.submission_id, "error": error})
+        s.commit()
+        return job
+    except BaseException:
+        s.rollback()
+        raise
+
+
+def skip(c, job_id: int, worker_id: str, reason: str) -> PublicationJob | None:
+    """The release is no longer to be published (e.g. withdrawn meanwhile): the job ends without effect."""
+    return succeed(c, job_id, worker_id, {"skipped": reason})
+
+
+def jobs_for(c, submission_id: int, purpose: str = "publish") -> list[PublicationJob]:
+    return list(c.session.execute(select(PublicationJob).where(
+        PublicationJob.submission_id == submission_id, PublicationJob.purpose == purpose)
+        .order_by(PublicationJob.id)).scalars())
+
+
+def settle_submission(c, submission_id: int) -> Submission | None:
+    """Move the submission along once its jobs are settled (PUBLISHING → PUBLISHED, or publication failed)."""
+    from publisher.services import review
+
+    sub = c.session.get(Submission, submission_id)
+    c.session.rollback()
+    if sub is None:
+        return None
+    jobs = jobs_for(c, submission_id)
+    c.session.rollback()
+    if not jobs or any(j.state in ("pending", "running") for j in jobs):
+        return None
+    state = State(sub.state)
+    if state == State.APPROVED:
+        sub = review.start_publishing(c, submission_id)
+        state = State(sub.state)
+    if state != State.PUBLISHING:
+        return sub
+    failed = [j for j in jobs if j.state == "failed"]
+    if failed:
+        return review.publication_failed(c, submission_id, "; ".join(
+            f"{j.target}: {(j.last_error or '')[:300]}" for j in failed))
+    return review.complete_publication(c, submission_id, {j.target: j.result for j in jobs})

@@ -1,0 +1,265 @@
+"""The publication worker: consumes ``publication_jobs`` (outbox), exactly once per job and target.
+
+``freigabe worker`` runs it as a separate process (production: several, on PostgreSQL); ``make demo`` and the
+embedded default run one in a thread of the web process (``FREIGABE_WORKER_IN_PROCESS``).
+
+For every job the worker, before anything leaves Freigabe:
+1. checks that the submission is still to be published (a withdrawn release is never pushed again),
+2. checks that an approval by someone other than the submitter is bound to exactly this artifact's sha256,
+3. reads the artifact from storage and compares its sha256 with the approved one,
+4. runs the threshold rule again on every published number,
+5. builds the Frictionless data package (validated) whose data file must be the artifact byte for byte.
+Any mismatch stops the job for good and writes a ``publication.alert`` audit event.  Passing failures
+(CKAN down, timeouts, 5xx) are retried with exponential backoff.  All side effects are idempotent
+(``package_revise`` with a match, resources matched by key and hash, immutable download-area versions), so
+a job whose worker was killed after the side effect and before settling simply runs again.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from typing import Any
+
+import click
+from sqlalchemy import select
+
+from catalog import LocalStorage, PackageInvalid, to_excel_csv
+from catalog.errors import CatalogError
+from publisher.models import Decision, Hierarchy, PublicationJob, RuleSet, Submission, SubmissionVersion
+from publisher.publication import PublicationRefused, ReleaseInfo, build_release_package, recheck
+from publisher.services import open_ctx
+from publisher.services import publication as jobs
+from publisher.workflow import State
+
+log = logging.getLogger("freigabe.worker")
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+# --- what a job needs ------------------------------------------------------------------------------------
+
+def _approval(c, sub: Submission, version: SubmissionVersion) -> Decision | None:
+    """The approval of this version bound to its artifact, by someone other than the submitter."""
+    rows = c.session.execute(select(Decision).where(
+        Decision.submission_id == sub.id, Decision.version_id == version.id, Decision.action == "approve",
+        Decision.invalidated_at.is_(None)).order_by(Decision.id.desc())).scalars().all()
+    for d in rows:
+        if d.actor_id != sub.submitter_id and d.artifact_sha256 == version.artifact_sha256:
+            return d
+    return None
+
+
+def _rules(rule_set: RuleSet):
+    from disclosure_rules import load_rules
+
+    if rule_set.source_toml:
+        import tempfile
+
+        with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False, encoding="utf-8") as fh:
+            fh.write(rule_set.source_toml)
+            path = fh.name
+        try:
+            return load_rules(path, **(rule_set.overrides or {}))
+        finally:
+            os.unlink(path)
+    return load_rules(None, **(rule_set.overrides or {}))
+
+
+def _hierarchy_rows(c, h: Hierarchy) -> list[dict]:
+    from disclosure_rules import load_hierarchy
+
+    hier = load_hierarchy(c.store.get(h.file_sha256), filename=h.filename)
+    rows = []
+    for i, level in enumerate(hier.levels):
+        parents = hier.parent_map(level) if i + 1 < len(hier.levels) else {}
+        for code in hier.codes(level):
+            row = {"level": level, "code": code, "name": hier.name(code, level) or None}
+            if parents:
+                row["parent"] = parents.get(code)
+            rows.append(row)
+    return rows
+
+
+def _version_label(c, sub: Submission) -> str:
+    """Semver per series: each approved submission of the series is a minor step (corrections: issue 8)."""
+    earlier = c.session.execute(select(Submission.id).where(
+        Submission.series_id == sub.series_id, Submission.id < sub.id,
+        Submission.state.in_([State.PUBLISHED.value, State.PUBLISHING.value, State.APPROVED.value]))).all()
+    return f"1.{len(earlier)}.0"
+
+
+def _release_info(c, sub: Submission, version: SubmissionVersion, approval: Decision) -> ReleaseInfo:
+    settings = c.settings
+    return ReleaseInfo(
+        series_slug=sub.series.slug,
+        series_title=sub.series.title,
+        meta=dict(version.meta or {}),
+        public_statement=dict(version.public_statement or {}),
+        approved_at=approval.created_at,
+        version=_version_label(c, sub),
+        hierarchy_rows=_hierarchy_rows(c, version.hierarchy),
+        publisher_name=settings.get("PUBLISHER_NAME") or "Statistikstelle",
+        publisher_email=settings.get("PUBLISHER_EMAIL") or None,
+        geocoding_uri=settings.get("GEOCODING_URI")
+        or "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/00000000",
+        topic=settings.get("DOWNLOAD_TOPIC") or "statistik",
+    )
+
+
+def _ckan_target(settings: dict):
+    from catalog.ckan import CkanSettings, CkanTarget
+
+    cfg = CkanSettings.from_mapping({
+        "FREIGABE_CKAN_URL": settings.get("CKAN_URL") or "",
+        "FREIGABE_CKAN_TOKEN": settings.get("CKAN_TOKEN") or settings.get("CKAN_API_TOKEN") or "",
+        "FREIGABE_CKAN_ORG": settings.get("CKAN_ORG") or settings.get("CKAN_ORGANIZATION") or "",
+    })
+    return CkanTarget(cfg) if cfg else None
+
+
+# --- running one job --------------------------------------------------------------------------------------
+
+def perform(c, job: PublicationJob) -> dict[str, Any]:
+    """The side effect of one claimed job.  Raises PublicationRefused / catalog errors on failure."""
+    sub = c.session.get(Submission, job.submission_id)
+    version = c.session.get(SubmissionVersion, job.version_id)
+    meta = version.meta or {}
+    if job.purpose == "withdraw":
+        return _withdraw(c, job, sub, version)
+    if sub.state not in (State.APPROVED.value, State.PUBLISHING.value):
+        return {"skipped": f"state {sub.state}"}
+    if job.target == "ckan" and meta.get("audience") == "restricted":
+        raise PublicationRefused("FG-PUB-RESTRICTED-TO-CKAN",
+                                 "Eine eingeschränkte Veröffentlichung darf nie ins Portal.",
+                                 "A restricted release must never reach the portal.")
+    approval = _approval(c, sub, version)
+    if approval is None or job.artifact_sha256 != version.artifact_sha256:
+        raise PublicationRefused("FG-PUB-NOT-APPROVED",
+                                 "Für genau dieses Artefakt gibt es keine gültige Freigabe durch eine andere Person.",
+                                 "There is no valid approval by another person for exactly this artifact.",
+                                 {"artifact_sha256": job.artifact_sha256})
+    if sub.state == State.APPROVED.value:
+        from publisher.services import review
+        from publisher.services.errors import WrongState
+
+        try:
+            review.start_publishing(c, sub.id)
+        except WrongState:  # another worker's job for the same submission was first
+            c.session.rollback()
+    rules = _rules(version.rule_set)
+    artifact = c.store.get(job.artifact_sha256, verify=False)
+    frame = recheck(artifact, job.artifact_sha256, rules.min_count, rules.zeros_are_disclosive)
+    info = _release_info(c, sub, version, approval)
+    pkg = build_release_package(artifact, frame, info)
+    if job.target == "download":
+        store = LocalStorage(c.settings["DOWNLOAD_DIR"])
+        files = {
+            "datapackage.json": pkg.descriptor_bytes,
+            f"{pkg.name}.csv": pkg.data_bytes,
+            f"{pkg.name}-excel.csv": to_excel_csv(pkg.data_bytes),
+            f"{pkg.name}-{pkg.version}.zip": pkg.to_zip(),
+        }
+        hashes = store.put_release(info.topic, pkg.name, pkg.version, files)
+        return {"topic": info.topic, "series": pkg.name, "version": pkg.version, "files": hashes,
+                "digest": pkg.digest(), "audience": meta.get("audience", "public"),
+                "groups": meta.get("groups", [])}
+    if job.target == "ckan":
+        from catalog.ckan import CkanRelease
+
+        target = _ckan_target(c.settings)
+        if target is None:
+            raise PublicationRefused("FG-PUB-CKAN-OFF", "CKAN ist nicht eingerichtet.", "CKAN is not configured.")
+        result = target.publish(CkanRelease.from_package(pkg))  # downloads back and compares sha256
+        return {"ckan": result.to_dict(), "digest": pkg.digest(), "version": pkg.version}
+    raise PublicationRefused("FG-PUB-TARGET", f"Unbekanntes Ziel {job.target}.", f"Unknown target {job.target}.")
+
+
+def _withdraw(c, job, sub, version) -> dict[str, Any]:
+    notice = "Diese Veröffentlichung wurde zurückgezogen."
+    if job.target == "ckan":
+        from publisher.publication import package_name
+
+        target = _ckan_target(c.settings)
+        if target is None:
+            return {"skipped": "ckan off"}
+        changed = target.withdraw(package_name(sub.series.slug), notice)
+        return {"withdrawn": True, "changed": bool(changed)}
+    return {"withdrawn": True}  # download area: access is checked against the submission state
+
+
+def process_one(app, wid: str | None = None) -> bool:
+    """Claim and run one job; False when nothing was due."""
+    wid = wid or worker_id()
+    with open_ctx(app) as c:
+        job = jobs.claim(c, wid)
+        if job is None:
+            return False
+        job_id, submission_id = job.id, job.submission_id
+        try:
+            result = perform(c, job)
+        except PublicationRefused as exc:
+            c.session.rollback()
+            jobs.fail(c, job_id, wid, exc.to_dict(), alert=True)
+        except PackageInvalid as exc:
+            c.session.rollback()
+            jobs.fail(c, job_id, wid, {"code": "FG-PUB-PACKAGE-INVALID", "report": exc.report.to_dict()},
+                      alert=True)
+        except CatalogError as exc:
+            c.session.rollback()
+            err = exc.to_dict() if hasattr(exc, "to_dict") else {"message": str(exc)}
+            if getattr(exc, "retryable", False):
+                jobs.retry_later(c, job_id, wid, err)
+            else:
+                jobs.fail(c, job_id, wid, err)
+        except Exception as exc:  # unexpected: keep the job, retry with backoff
+            log.exception("publication job %s failed", job_id)
+            c.session.rollback()
+            jobs.retry_later(c, job_id, wid, {"code": "FG-PUB-UNEXPECTED", "message": repr(exc)[:1000]})
+        else:
+            c.session.rollback()
+            jobs.succeed(c, job_id, wid, result)
+        jobs.settle_submission(c, submission_id)
+        return True
+
+
+def run(app, *, once: bool = False, poll: float = 2.0, stop: threading.Event | None = None) -> int:
+    """Process jobs until stopped (or, with ``once``, until nothing is due).  Returns the jobs processed."""
+    stop = stop or threading.Event()
+    wid, done = worker_id(), 0
+    while not stop.is_set():
+        try:
+            worked = process_one(app, wid)
+        except Exception:  # database briefly unavailable: wait and try again
+            log.exception("worker loop")
+            worked = False
+        done += int(worked)
+        if not worked:
+            if once:
+                break
+            stop.wait(poll)
+    return done
+
+
+def start_in_process(app) -> threading.Thread:
+    stop = threading.Event()
+    t = threading.Thread(target=run, args=(app,), kwargs={"stop": stop}, name="freigabe-worker", daemon=True)
+    t.stop_event = stop  # type: ignore[attr-defined]
+    t.start()
+    return t
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Process what is due, then exit.")
+@click.option("--poll", default=2.0, show_default=True, help="Seconds between polls when idle.")
+def worker_command(once: bool, poll: float) -> None:
+    """Run the publication worker (CKAN, download area)."""
+    from flask import current_app
+
+    n = run(current_app._get_current_object(), once=once, poll=poll)
+    click.echo(f"{n} job(s) processed")
+    time.sleep(0)

@@ -1,0 +1,299 @@
+"""The publication worker: exactly once, verified, and never without a valid four-eyes approval.
+
+Runs on SQLite and PostgreSQL (the ``app`` fixture is parametrised); the download area is the real local
+file system; the CKAN tests use the real CKAN 2.12 test instance (``ckan`` marker).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from publisher import worker
+from publisher.models import AuditEvent, Decision, PublicationJob, Submission
+from publisher.services import open_ctx
+from publisher.services import publication as jobs
+from publisher.workflow import State
+
+# the real CKAN instance fixture of the catalog tests (one CKAN per test session each)
+_spec = importlib.util.spec_from_file_location(
+    "_catalog_conftest", Path(__file__).resolve().parent.parent / "catalog" / "conftest.py")
+_catalog_conftest = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = _catalog_conftest
+_spec.loader.exec_module(_catalog_conftest)
+ckan_instance = _catalog_conftest.ckan_instance
+
+
+def _state(fresh, sub_id) -> str:
+    c = fresh()
+    return c.session.get(Submission, sub_id).state
+
+
+def _jobs(fresh, sub_id) -> list[PublicationJob]:
+    c = fresh()
+    return list(c.session.execute(select(PublicationJob).where(PublicationJob.submission_id == sub_id)
+                                  .order_by(PublicationJob.id)).scalars())
+
+
+def _events(fresh, name: str) -> list[AuditEvent]:
+    c = fresh()
+    return list(c.session.execute(select(AuditEvent).where(AuditEvent.event == name)).scalars())
+
+
+def test_approved_release_reaches_download_area_with_the_approved_bytes(app, make_submission, fresh):
+    sub = make_submission("approved")
+    approved = sub.current_version.artifact_sha256
+    assert [j.target for j in _jobs(fresh, sub.id)] == ["download"]  # no CKAN configured
+
+    assert worker.run(app, once=True) == 1
+    assert _state(fresh, sub.id) == State.PUBLISHED.value
+    (job,) = _jobs(fresh, sub.id)
+    assert job.state == "done" and job.attempts == 1
+    root = Path(app.config["DOWNLOAD_DIR"]) / job.result["topic"] / job.result["series"]
+    version_dir = root / job.result["version"]
+    data = (version_dir / f"{job.result['series']}.csv").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == approved
+    descriptor = json.loads((version_dir / "datapackage.json").read_text())
+    assert descriptor["name"] == job.result["series"]
+    assert json.loads((root / "latest.json").read_text())["version"] == job.result["version"]
+    excel = (version_dir / f"{job.result['series']}-excel.csv").read_bytes()
+    assert excel.startswith(b"\xef\xbb\xbf") and b";" in excel
+    assert _events(fresh, "publication.publish_done")
+
+
+def test_nothing_due_nothing_done_and_a_rerun_after_a_crash_is_harmless(app, make_submission, fresh):
+    sub = make_submission("approved")
+    assert worker.run(app, once=True) == 1
+    assert worker.run(app, once=True) == 0
+    (job,) = _jobs(fresh, sub.id)
+    assert "files" in job.result, job.result
+    files_before = job.result["files"]
+    # a worker that crashed after the side effect and before settling: the job is due again
+    c = fresh()
+    c.session.execute(update(PublicationJob).where(PublicationJob.id == job.id)
+                      .values(state="running", locked_by="dead-worker",
+                              locked_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)))
+    c.session.execute(update(Submission).where(Submission.id == sub.id).values(state=State.PUBLISHING.value))
+    c.session.commit()
+    assert worker.run(app, once=True) == 1
+    (job,) = _jobs(fresh, sub.id)
+    assert job.state == "done" and job.attempts == 2 and job.result["files"] == files_before
+    assert _events(fresh, "publication.job_taken_over")
+
+
+def test_tampered_artifact_is_never_published(app, make_submission, fresh):
+    sub = make_submission("approved")
+    sha = sub.current_version.artifact_sha256
+    path = fresh().store.path(sha)
+    path.chmod(0o644)
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\r\n", 1) + b"stadtteil,X,1\r\n")
+
+    worker.run(app, once=True)
+    (job,) = _jobs(fresh, sub.id)
+    assert job.state == "failed"
+    assert json.loads(job.last_error)["code"] == "FG-PUB-HASH-MISMATCH"
+    assert _state(fresh, sub.id) != State.PUBLISHED.value
+    assert not any(Path(app.config["DOWNLOAD_DIR"]).rglob("*.csv"))
+    assert _events(fresh, "publication.alert")
+
+
+def test_artifact_that_fails_the_rules_is_stopped_even_with_matching_hash(app, make_submission, fresh):
+    sub = make_submission("approved")
+    c = fresh()
+    store = c.store
+    bad = store.get(sub.current_version.artifact_sha256).replace(b",", b",", 0)
+    lines = bad.split(b"\r\n")
+    lines[1] = lines[1].rsplit(b",", 1)[0] + b",1"  # a published 1 would disclose
+    bad_bytes = b"\r\n".join(lines)
+    from publisher.services import reference
+
+    bad_sha = reference.store_file(c, bad_bytes, "artifact", "text/csv").sha256
+    # bind job, version and approval to the bad bytes (as if the approval had been given on them)
+    v = c.session.get(Submission, sub.id).current_version
+    c.session.execute(update(PublicationJob).where(PublicationJob.submission_id == sub.id)
+                      .values(artifact_sha256=bad_sha))
+    c.session.execute(update(Decision).where(Decision.version_id == v.id).values(artifact_sha256=bad_sha))
+    v.artifact_sha256 = bad_sha
+    c.session.commit()
+
+    worker.run(app, once=True)
+    (job,) = _jobs(fresh, sub.id)
+    assert job.state == "failed"
+    assert json.loads(job.last_error)["code"] == "FG-PUB-RULES-FAIL"
+    assert not any(Path(app.config["DOWNLOAD_DIR"]).rglob("*.csv"))
+
+
+def test_job_without_a_valid_approval_is_refused(app, make_submission, fresh):
+    sub = make_submission("approved")
+    c = fresh()
+    c.session.execute(update(Decision).where(Decision.submission_id == sub.id, Decision.action == "approve")
+                      .values(invalidated_at=dt.datetime.now(dt.timezone.utc)))
+    c.session.commit()
+    worker.run(app, once=True)
+    (job,) = _jobs(fresh, sub.id)
+    assert job.state == "failed" and json.loads(job.last_error)["code"] == "FG-PUB-NOT-APPROVED"
+    assert not any(Path(app.config["DOWNLOAD_DIR"]).rglob("*.csv"))
+
+
+def test_two_workers_never_claim_the_same_job(app, make_submission, fresh):
+    make_submission("approved")
+    make_submission("approved")
+    a, b, c3 = fresh(), fresh(), fresh()
+    j1 = jobs.claim(a, "worker-a")
+    j2 = jobs.claim(b, "worker-b")
+    assert j1 is not None and j2 is not None and j1.id != j2.id
+    assert jobs.claim(c3, "worker-c") is None
+    # a worker that lost its lease cannot settle the job
+    assert jobs.succeed(c3, j1.id, "worker-c", {}) is None
+    assert jobs.succeed(a, j1.id, "worker-a", {"ok": 1}).state == "done"
+
+
+def test_retry_backoff_then_failed_after_the_limit(app, make_submission, fresh):
+    make_submission("approved")
+    c = fresh()
+    job = jobs.claim(c, "w")
+    job = jobs.retry_later(c, job.id, "w", {"code": "X"})
+    assert job.state == "pending" and job.next_attempt_at > dt.datetime.now(dt.timezone.utc)
+    assert jobs.claim(fresh(), "w") is None  # not due yet
+    assert jobs.backoff(1) < jobs.backoff(3) <= dt.timedelta(hours=1)
+    c2 = fresh()
+    c2.session.execute(update(PublicationJob).where(PublicationJob.id == job.id)
+                       .values(attempts=c2.settings.get("WORKER_MAX_ATTEMPTS", 8) - 1,
+                               next_attempt_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)))
+    c2.session.commit()
+    job = jobs.claim(c2, "w")
+    assert jobs.retry_later(c2, job.id, "w", {"code": "X"}).state == "failed"
+
+
+def test_withdrawn_before_the_worker_ran_is_not_published(app, make_submission, fresh, users):
+    sub = make_submission("approved")
+    c = fresh()
+    c.session.execute(update(Submission).where(Submission.id == sub.id).values(state=State.WITHDRAWN.value))
+    c.session.commit()
+    worker.run(app, once=True)
+    (job,) = _jobs(fresh, sub.id)
+    assert job.state == "done" and "skipped" in job.result
+    assert not any(Path(app.config["DOWNLOAD_DIR"]).rglob("*.csv"))
+
+
+# --- real CKAN ---------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def ckan_app(app_config, ckan_instance):
+    from publisher import create_app
+    from publisher.db import get_db
+
+    s = ckan_instance.settings
+    cfg = dict(app_config, CKAN_URL=s.url, CKAN_TOKEN=s.token, CKAN_API_TOKEN=s.token, CKAN_ORG=s.org,
+               CKAN_ORGANIZATION=s.org)
+    application = create_app(cfg)
+    yield application
+    get_db(application).dispose()
+
+
+@pytest.fixture
+def ckan_submission(ckan_app, users, backend):
+    """make_submission against the CKAN-configured app (approval queues a CKAN job)."""
+    from publisher.services import intake, reference, review
+    from publisher.demo import counts_long, german_csv, small_city
+
+    def make(state="approved", audience="public", groups=(), series="ckan-testreihe", seed=7):
+        series = f"{series}-{backend}"
+        with open_ctx(ckan_app) as c:
+            city = small_city()
+            reference.ensure_default_rule_set(c)
+            h = reference.import_hierarchy(c, None, city.hierarchy_csv(), "stadt.csv", "musterstadt")
+            rows = counts_long(city, ["2026-07"], seed=seed, small_cells=True)
+            data = german_csv(["baublock", "monat", "aufenthaltsstatus", "anzahl"], rows)
+            meta = {"title": "Geflüchtete nach Aufenthaltsstatus", "reference_period": "2026-07",
+                    "description": "Testdaten", "keywords": ["Test"], "source": "Statistikstelle",
+                    "contact": "Statistik <statistik@example.org>", "audience": audience, "groups": list(groups)}
+            mapping = {"geo_column": "baublock", "count_columns": ["anzahl"],
+                       "dimensions": ["monat", "aufenthaltsstatus"], "layout": "long"}
+            sub = intake.create_draft(c, users["submitter"], data=data, filename="t.csv", metadata=meta,
+                                      mapping=mapping, series=series, hierarchy=h.id)
+            review.submit(c, users["submitter"], sub.id)
+            sub = review.approve(c, users["approver"], sub.id, sub.current_version.artifact_sha256)
+            return sub.id, sub.current_version.artifact_sha256
+
+    return make
+
+
+@pytest.mark.ckan
+def test_end_to_end_to_real_ckan_anonymous_download_equals_approved_bytes(ckan_app, ckan_submission, fresh,
+                                                                          ckan_instance):
+    import requests
+
+    sub_id, approved = ckan_submission(series="e2e-reihe")
+    assert sorted(j.target for j in _jobs(fresh, sub_id)) == ["ckan", "download"]
+    assert worker.run(ckan_app, once=True) == 2
+    assert _state(fresh, sub_id) == State.PUBLISHED.value
+    ckan_job = next(j for j in _jobs(fresh, sub_id) if j.target == "ckan")
+    name = ckan_job.result["ckan"]["dataset_name"]
+    anon = requests.get(f"{ckan_instance.settings.url}/api/3/action/package_show", params={"id": name}, timeout=30)
+    pkg = anon.json()["result"]
+    assert pkg["license_id"] == "dl-by-de/2.0" and pkg["version"] == ckan_job.result["version"]
+    extras = {e["key"]: e["value"] for e in pkg.get("extras", [])}
+    assert extras["temporal_start"] == "2026-07-01" and extras["temporal_end"] == "2026-07-31"
+    data_res = next(r for r in pkg["resources"] if r["format"].upper() == "CSV")
+    body = requests.get(data_res["url"], timeout=30).content
+    assert hashlib.sha256(body).hexdigest() == approved
+    ids_before = sorted(r["id"] for r in pkg["resources"])
+
+    # publishing again (job re-queued as after a crash) changes nothing on CKAN
+    c = fresh()
+    c.session.execute(update(PublicationJob).where(PublicationJob.id == ckan_job.id)
+                      .values(state="pending", next_attempt_at=dt.datetime.now(dt.timezone.utc)))
+    c.session.commit()
+    assert worker.run(ckan_app, once=True) == 1
+    again = requests.get(f"{ckan_instance.settings.url}/api/3/action/package_show", params={"id": name},
+                         timeout=30).json()["result"]
+    assert sorted(r["id"] for r in again["resources"]) == ids_before
+    assert again["metadata_modified"] == pkg["metadata_modified"]
+
+
+@pytest.mark.ckan
+def test_restricted_release_never_reaches_ckan(ckan_app, ckan_submission, fresh, ckan_instance, backend):
+    import requests
+
+    sub_id, _ = ckan_submission(audience="restricted", groups=("sozialplanung",), series="intern-reihe")
+    assert [j.target for j in _jobs(fresh, sub_id)] == ["download"]
+    worker.run(ckan_app, once=True)
+    assert _state(fresh, sub_id) == State.PUBLISHED.value
+    r = requests.get(f"{ckan_instance.settings.url}/api/3/action/package_show", params={"id": f"intern-reihe-{backend}"},
+                     timeout=30)
+    assert r.status_code == 404
+
+
+@pytest.mark.ckan
+def test_ckan_down_jobs_wait_and_complete_exactly_once_when_back(ckan_app, ckan_submission, fresh, ckan_instance):
+    import requests
+
+    sub_id, approved = ckan_submission(series="ausfall-reihe")
+    ckan_instance.stop_web()
+    try:
+        worker.run(ckan_app, once=True)
+        ckan_job = next(j for j in _jobs(fresh, sub_id) if j.target == "ckan")
+        assert ckan_job.state == "pending" and ckan_job.attempts == 1 and ckan_job.last_error
+        assert _state(fresh, sub_id) != State.PUBLISHED.value
+    finally:
+        ckan_instance.start_web()
+    c = fresh()
+    c.session.execute(update(PublicationJob).where(PublicationJob.id == ckan_job.id)
+                      .values(next_attempt_at=dt.datetime.now(dt.timezone.utc)))
+    c.session.commit()
+    assert worker.run(ckan_app, once=True) == 1
+    ckan_job = next(j for j in _jobs(fresh, sub_id) if j.target == "ckan")
+    assert ckan_job.state == "done" and ckan_job.attempts == 2
+    assert _state(fresh, sub_id) == State.PUBLISHED.value
+    pkg = requests.get(f"{ckan_instance.settings.url}/api/3/action/package_show",
+                       params={"id": ckan_job.result["ckan"]["dataset_name"]}, timeout=30).json()["result"]
+    csvs = [r for r in pkg["resources"] if r["format"].upper() == "CSV"]
+    assert len(csvs) == 1
+    assert hashlib.sha256(requests.get(csvs[0]["url"], timeout=30).content).hexdigest() == approved
