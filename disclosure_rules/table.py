@@ -224,12 +224,7 @@ def _canonical(frame, rows, fname, base, hierarchy, geo_col, count_col, dims, ad
     key_codes, key_uniques = [], []
     total_mask = np.zeros(n, dtype=bool)
     for c in key_cols:
-        s = frame[c]
-        if not isinstance(s.dtype, pd.CategoricalDtype):
-            s = s.astype(str).str.strip()
-            s = s.where(~s.isin(["nan", "None", "<NA>"]), "")
-        codes, uniques = pd.factorize(s, sort=True)
-        uniques = np.asarray(uniques, dtype=object).astype(str)
+        codes, uniques = _clean_factorize(frame[c])
         key_codes.append(codes)
         key_uniques.append(uniques)
         if len(uniques):
@@ -382,6 +377,16 @@ def _canonical(frame, rows, fname, base, hierarchy, geo_col, count_col, dims, ad
         dims = [renames.get(c, c) for c in dims]
     src = rows[idx] if rows is not None else None
     return PreparedTable(out, level, tuple(dims), additive, totals, tuple(info), src, fname)
+
+
+def _clean_factorize(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and sorted, stripped string uniques; the string work is done once per distinct value."""
+    raw_codes, raw_u = pd.factorize(col, use_na_sentinel=True)
+    u = pd.Series(np.asarray(raw_u, dtype=object)).astype(str).str.strip()
+    u = u.where(~u.isin(["nan", "None", "<NA>"]), "").to_numpy(dtype=object)
+    u = np.append(u, "")  # the NA sentinel (-1) becomes ""
+    final_codes, final_u = pd.factorize(u, sort=True)
+    return final_codes[raw_codes].astype(np.int64), np.asarray(final_u, dtype=object).astype(str)
 
 
 def _combine(codes: list[np.ndarray], sizes: list[int]) -> np.ndarray:
