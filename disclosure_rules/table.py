@@ -334,14 +334,11 @@ def _canonical(frame, rows, fname, base, hierarchy, geo_col, count_col, dims, ad
     idx = np.flatnonzero(cells)
     order = np.argsort(combined[idx], kind="stable")
     idx = idx[order]
-    data = {"area": pd.Categorical.from_codes(key_codes[0][idx], categories=geo_u)}
+    data = {"area": _compact_categorical(key_codes[0][idx], geo_u)}
     for m, c in enumerate(dims, start=1):
-        data[c] = pd.Categorical.from_codes(key_codes[m][idx], categories=key_uniques[m])
+        data[c] = _compact_categorical(key_codes[m][idx], key_uniques[m])
     data["count"] = counts[idx]
     out = pd.DataFrame(data)
-    out["area"] = out["area"].cat.remove_unused_categories()
-    for c in dims:
-        out[c] = out[c].cat.remove_unused_categories()
     totals = None
     if coarse.any():
         cidx = np.flatnonzero(coarse)
@@ -377,6 +374,14 @@ def _canonical(frame, rows, fname, base, hierarchy, geo_col, count_col, dims, ad
         dims = [renames.get(c, c) for c in dims]
     src = rows[idx] if rows is not None else None
     return PreparedTable(out, level, tuple(dims), additive, totals, tuple(info), src, fname)
+
+
+def _compact_categorical(codes: np.ndarray, uniques: np.ndarray) -> pd.Categorical:
+    """A categorical with only the categories in use (sorted order kept); O(n), no re-hashing."""
+    used = np.bincount(codes, minlength=len(uniques)) > 0
+    remap = np.cumsum(used) - 1
+    small = np.int8 if used.sum() < 127 else np.int32
+    return pd.Categorical.from_codes(remap[codes].astype(small), categories=pd.Index(uniques[used], dtype=object))
 
 
 def _clean_factorize(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
