@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# `make bench`: the engine benchmark (Freigabe vs a plain pandas floor vs ACRO), 10^4 .. 10^7 cells.
+# Writes benchmarks/results/engine-<UTC date>.json and .md. Extra arguments go to bench_engine.py,
+# e.g. `bash scripts/bench.sh --sizes 1e4,1e5 --repeat 1` for a quick look.
+# Needs ~3 GiB free RAM at 10^7 cells; takes ~1.5 min (ACRO alone ~20 s at 10^4 cells).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/acro-venv.sh
+exec .venv/bin/python benchmarks/bench_engine.py "$@"
