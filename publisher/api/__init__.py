@@ -1,5 +1,21 @@
-"""JSON API under /api/v1 (thin views over publisher.services)."""
+"""JSON API under /api/v1 (thin views over publisher.services).
+
+Bearer tokens (``Authorization: Bearer fgb_...``; created with ``freigabe token create NAME``; only the
+hash is stored and looked up by ``accounts.user_for_token``).  The session cookie is never used here, so
+the API is exempt from CSRF.  Every error is the envelope ``{"error": {"code", "message", "details"}}``
+(:mod:`publisher.api.errors`).  ``/api/v1/openapi.json`` is generated from the route map plus the
+``@operation`` description of each view; a route without a description makes the document fail.
+See docs/api.md.
+"""
+from __future__ import annotations
 
 
-def init_app(app):  # replaced by the API layer
-    pass
+def init_app(app):
+    from publisher.api import views  # noqa: F401  (routes on bp)
+    from publisher.api.blueprint import bp
+    from publisher.web.security import csrf
+
+    app.json.ensure_ascii = False  # UTF-8 JSON: umlauts stay readable in scripts and logs
+    if "api" not in app.blueprints:
+        csrf.exempt(bp)
+        app.register_blueprint(bp)

@@ -1,5 +1,25 @@
-"""Web UI blueprints (thin views over publisher.services)."""
+"""Web UI blueprints (thin views over publisher.services).
+
+``init_app(app)`` wires i18n (Flask-Babel), security (CSRF, headers, cookies), the blueprint ``web`` with
+all pages (modules ``auth``, ``submissions``, ``review``, ``admin``, ``public``) and the error pages.
+Errors under ``/api/`` are answered with the API's JSON envelope, everything else with an HTML page.
+"""
+from __future__ import annotations
 
 
-def init_app(app):  # replaced by the web layer
-    pass
+def init_app(app):
+    from publisher import i18n
+    from publisher.web import admin, auth, errors, public, review, security, submissions  # noqa: F401  (routes on bp)
+    from publisher.web.blueprint import bp
+    from publisher.web.presenters import label as report_label
+    from publisher.web.presenters import report_levels, report_lines
+
+    i18n.init_app(app)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals.update(report_levels=report_levels, report_lines=report_lines,
+                                 report_label=report_label)
+    security.init_app(app)
+    if "web" not in app.blueprints:
+        app.register_blueprint(bp)
+    errors.init_app(app)
+    security.collect_access(app)

@@ -1,0 +1,248 @@
+"""API endpoints.  Each view: parse → one service call → JSON."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import current_app, jsonify, request, url_for
+
+from publisher.api.blueprint import api_user, bp, ctx, json_body, operation
+from publisher.i18n import current_lang
+from publisher.services.errors import InvalidInput, invalid_field
+
+SUBMISSION_ID = [{"name": "submission_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+COMMENT_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/Comment"}}}
+ERR = {403: "Nicht erlaubt / forbidden", 404: "Unbekannte Einreichung / unknown submission",
+       409: "Falscher Zustand / wrong state", 422: "Ungültige Eingabe / invalid input"}
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def check_dict(obj) -> dict[str, Any]:
+    """The check result of a version or a ``CheckResult`` (what would be released, and why)."""
+    return {
+        "outcome": obj.outcome,
+        "level": obj.level,
+        "artifact_sha256": obj.artifact_sha256,
+        "public_statement": obj.public_statement,
+        "public_report": obj.public_report,
+        "findings": obj.findings,
+    }
+
+
+def submission_dict(sub, *, with_report: bool = False) -> dict[str, Any]:
+    v = sub.current_version
+    out = {
+        "id": sub.id,
+        "state": sub.state,
+        "state_label": sub.state_label(current_lang()),
+        "waiting_for": sub.owner_role.value,
+        "series": sub.series.slug,
+        "submitter": sub.submitter.username,
+        "created_at": _iso(sub.created_at),
+        "updated_at": _iso(sub.updated_at),
+        "version": v.number if v else None,
+        "metadata": dict(v.meta) if v else {},
+        "file": {"name": v.raw_filename, "sha256": v.raw_sha256} if v else None,
+        "hierarchy": v.hierarchy.label if v else None,
+        "rule_set": v.rule_set.label if v else None,
+        "mapping": dict(v.mapping) if v else {},
+        "check": check_dict(v) if v else None,
+        "decisions": [{"action": d.action, "actor": d.actor.username if d.actor else None, "comment": d.comment,
+                       "artifact_sha256": d.artifact_sha256, "at": _iso(d.created_at),
+                       "invalidated": d.invalidated_at is not None} for d in sub.decisions],
+        "links": {"self": url_for("api.get_submission", submission_id=sub.id)},
+    }
+    if with_report and v is not None:
+        out["check"]["report"] = v.report
+    return out
+
+
+def _json_field(name: str, required: bool) -> dict | None:
+    raw = request.form.get(name)
+    if raw is None and name in request.files:
+        raw = request.files[name].read().decode("utf-8", errors="replace")
+    if raw is None or raw.strip() == "":
+        if required:
+            raise InvalidInput(invalid_field(name, "Pflichtfeld fehlt (JSON-Objekt).",
+                                             "required field missing (JSON object)."))
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise InvalidInput(invalid_field(name, f"kein gültiges JSON ({exc.msg}, Zeichen {exc.pos}).",
+                                         f"not valid JSON ({exc.msg}, char {exc.pos}).")) from None
+    if not isinstance(value, dict):
+        raise InvalidInput(invalid_field(name, "muss ein JSON-Objekt sein.", "must be a JSON object."))
+    return value
+
+
+@bp.route("/submissions", methods=["POST"])
+@operation(
+    "Tabelle hochladen: Regeln laufen sofort; Ergebnis ist ein Entwurf / upload a table; creates a draft",
+    request_body={"multipart/form-data": {"schema": {"$ref": "#/components/schemas/Upload"}}},
+    responses={201: "Entwurf angelegt mit Prüfergebnis / draft created with check result", 403: ERR[403],
+               413: "Datei zu groß / file too large", 422: ERR[422]})
+def create_submission():
+    from publisher.services import intake
+
+    user = api_user()
+    f = request.files.get("file")
+    if f is None or not f.filename:
+        raise InvalidInput(invalid_field("file", "Datei fehlt (multipart-Feld „file“).",
+                                         "file missing (multipart field 'file')."))
+    metadata = _json_field("metadata", required=True)
+    mapping = _json_field("mapping", required=False)
+    options = {k: request.form.get(k) or None for k in ("series", "hierarchy", "rule_set")}
+    for key in ("series", "hierarchy", "rule_set"):  # also accepted inside the metadata object
+        if options[key] is None and isinstance(metadata.get(key), (str, int)):
+            options[key] = metadata.pop(key)
+        else:
+            metadata.pop(key, None)
+    if mapping is None and isinstance(metadata.get("mapping"), dict):
+        mapping = metadata.pop("mapping")
+    sub = intake.create_draft(ctx(), user, data=f.read(), filename=f.filename, metadata=metadata,
+                              mapping=mapping, **options)
+    resp = jsonify(submission_dict(sub))
+    resp.status_code = 201
+    resp.headers["Location"] = url_for("api.get_submission", submission_id=sub.id)
+    return resp
+
+
+@bp.route("/submissions", methods=["GET"])
+@operation("Einreichungen auflisten (eigene bzw. alle für DPO/Admin) / list submissions",
+           responses={200: "Liste / list", 403: ERR[403]},
+           parameters=[{"name": "state", "in": "query", "required": False, "schema": {"type": "string"}}])
+def list_submissions():
+    from publisher.services import queries
+
+    state = request.args.get("state") or None
+    from publisher.workflow import State
+
+    if state is not None and state not in {s.value for s in State}:
+        raise InvalidInput(invalid_field("state", "unbekannter Zustand.", "unknown state."))
+    items = queries.list_submissions(ctx(), api_user(), state=state)
+    return jsonify({"submissions": [submission_dict(s) for s in items]})
+
+
+@bp.route("/submissions/<int:submission_id>", methods=["GET"])
+@operation("Eine Einreichung mit Prüfergebnis / one submission with its check result",
+           parameters=SUBMISSION_ID, responses={200: "Einreichung / submission", 403: ERR[403], 404: ERR[404]})
+def get_submission(submission_id):
+    from publisher.services import queries
+
+    sub = queries.get_submission(ctx(), api_user(), submission_id)
+    return jsonify(submission_dict(sub, with_report=True))
+
+
+def _transition(action: str, submission_id: int):
+    from publisher.services import review
+
+    body = json_body()
+    comment = body.get("comment", "")
+    c, user = ctx(), api_user()
+    if action == "submit":
+        sub = review.submit(c, user, submission_id, comment)
+    elif action == "approve":
+        sha = body.get("artifact_sha256")
+        if not isinstance(sha, str) or not sha:
+            raise InvalidInput(invalid_field(
+                "artifact_sha256", "Pflichtfeld: die sha256 der geprüften Veröffentlichungstabelle.",
+                "required: the sha256 of the reviewed releasable table."))
+        sub = review.approve(c, user, submission_id, sha, comment)
+    elif action == "return":
+        sub = review.return_submission(c, user, submission_id, comment)
+    elif action == "reject":
+        sub = review.reject(c, user, submission_id, comment)
+    elif action == "withdraw":
+        sub = review.withdraw(c, user, submission_id, comment)
+    else:  # pragma: no cover
+        raise ValueError(action)
+    return jsonify(submission_dict(sub))
+
+
+def _transition_op(summary: str, body_schema: str = "Comment"):
+    return operation(summary, parameters=SUBMISSION_ID,
+                     request_body={"application/json": {"schema": {"$ref": f"#/components/schemas/{body_schema}"}}},
+                     responses={200: "Neuer Zustand / new state", **ERR})
+
+
+@bp.route("/submissions/<int:submission_id>/submit", methods=["POST"])
+@_transition_op("Entwurf zur Prüfung einreichen / submit a draft for review")
+def submit(submission_id):
+    return _transition("submit", submission_id)
+
+
+@bp.route("/submissions/<int:submission_id>/approve", methods=["POST"])
+@_transition_op("Freigeben (an die sha256 der Veröffentlichungstabelle gebunden; nie die eigene) / approve",
+                "Approve")
+def approve(submission_id):
+    return _transition("approve", submission_id)
+
+
+@bp.route("/submissions/<int:submission_id>/return", methods=["POST"])
+@_transition_op("Zur Überarbeitung zurückgeben (Kommentar Pflicht) / return for revision (comment required)")
+def return_(submission_id):
+    return _transition("return", submission_id)
+
+
+@bp.route("/submissions/<int:submission_id>/reject", methods=["POST"])
+@_transition_op("Ablehnen (Kommentar Pflicht) / reject (comment required)")
+def reject(submission_id):
+    return _transition("reject", submission_id)
+
+
+@bp.route("/submissions/<int:submission_id>/withdraw", methods=["POST"])
+@_transition_op("Entwurf oder zurückgegebene Einreichung zurückziehen / withdraw")
+def withdraw(submission_id):
+    return _transition("withdraw", submission_id)
+
+
+@bp.route("/submissions/<int:submission_id>/resubmit", methods=["POST"])
+@operation("Zurückgegebene Einreichung überarbeitet erneut einreichen (neue Version) / resubmit a returned "
+           "submission as a new version",
+           parameters=SUBMISSION_ID,
+           request_body={"multipart/form-data": {"schema": {"$ref": "#/components/schemas/Resubmit"}}},
+           responses={200: "Neue Version, Zustand submitted / new version, state submitted", **ERR,
+                      413: "Datei zu groß / file too large"})
+def resubmit(submission_id):
+    from publisher.services import review
+
+    f = request.files.get("file")
+    data, filename = (f.read(), f.filename) if f is not None and f.filename else (None, None)
+    sub = review.resubmit(ctx(), api_user(), submission_id, data=data, filename=filename,
+                          metadata=_json_field("metadata", required=False),
+                          mapping=_json_field("mapping", required=False),
+                          comment=request.form.get("comment", ""))
+    return jsonify(submission_dict(sub))
+
+
+@bp.route("/releases", methods=["GET"])
+@operation("Veröffentlichte Tabellen (öffentlich; mit Token auch eingeschränkte der eigenen Gruppen) / releases",
+           auth=False, tags=("releases",), responses={200: "Liste / list", 401: "Token ungültig / invalid token"})
+def releases():
+    from publisher.services import queries
+
+    user = api_user(required=False)
+    items = queries.list_releases(ctx(), user)
+    out = []
+    for s in items:
+        v = s.current_version
+        meta = dict(v.meta)
+        out.append({"id": s.id, "title": meta.get("title"), "description": meta.get("description", ""),
+                    "keywords": meta.get("keywords", []), "reference_period": meta.get("reference_period"),
+                    "licence": meta.get("licence"), "source": meta.get("source", ""),
+                    "audience": meta.get("audience", "public"), "series": s.series.slug, "level": v.level,
+                    "artifact_sha256": v.artifact_sha256, "public_statement": v.public_statement,
+                    "published_at": _iso(s.state_changed_at)})
+    return jsonify({"releases": out})
+
+
+@bp.route("/openapi.json", methods=["GET"])
+@operation("Dieses Dokument / this document", auth=False, tags=("meta",), responses={200: "OpenAPI 3.1"})
+def openapi():
+    from publisher.api.openapi import build_openapi
+
+    return jsonify(build_openapi(current_app))

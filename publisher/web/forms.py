@@ -1,0 +1,54 @@
+"""Reading the web forms into the plain dicts the services take (no validation here: services validate)."""
+from __future__ import annotations
+
+from flask import request
+
+META_FIELDS = ("title", "description", "keywords", "reference_period", "source", "licence", "contact",
+               "audience", "groups")
+MAPPING_TEXT = ("geo_column", "count_columns", "dimensions", "layout", "wide_dimension", "sheet", "header_row")
+
+
+def metadata_from_form(partial: bool = False) -> dict:
+    out = {}
+    for name in META_FIELDS:
+        value = request.form.get(name)
+        if value is None and partial:
+            continue
+        out[name] = (value or "").strip()
+    return out
+
+
+def mapping_from_form() -> dict | None:
+    """The mapping step; None when the form has no mapping fields (keep the remembered one)."""
+    if not any(name in request.form for name in MAPPING_TEXT):
+        return None
+    m: dict = {}
+    for name in MAPPING_TEXT:
+        value = (request.form.get(name) or "").strip()
+        if value:
+            m[name] = value
+    m["additive"] = request.form.get("additive") in ("1", "on", "true", "ja")
+    return m
+
+
+def upload_from_form() -> tuple[bytes | None, str | None]:
+    f = request.files.get("file")
+    if f is None or not f.filename:
+        return None, None
+    return f.read(), f.filename
+
+
+def form_values(mapping: dict | None = None, meta: dict | None = None) -> dict:
+    """Values to prefill a form: the submitted form wins, then the given mapping/metadata."""
+    values: dict = {}
+    for src in (meta or {}, mapping or {}):
+        for k, v in src.items():
+            values[k] = ", ".join(v) if isinstance(v, list) else v
+    for k in request.form:
+        if k not in ("csrf_token", "password"):
+            values[k] = request.form.get(k)
+    if "additive" not in values:
+        values["additive"] = True
+    elif request.method == "POST" and "layout" in request.form:
+        values["additive"] = request.form.get("additive") in ("1", "on", "true", "ja")
+    return values

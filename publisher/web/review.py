@@ -1,0 +1,57 @@
+"""DPO queue and review page: approve (bound to the artifact's sha256) / return / reject with comment."""
+from __future__ import annotations
+
+from flask import render_template
+
+from publisher.web.blueprint import bp, ctx
+from publisher.web.security import current_user, requires
+
+
+@bp.route("/review")
+@requires("approver", "admin")
+def review_queue():
+    from publisher.services import queries
+
+    items = queries.list_submissions(ctx(), current_user(), state="submitted")
+    return render_template("queue.html", submissions=items)
+
+
+def review_page_response(submission_id, errors=None, general=None, status=200):
+    from publisher.services import queries
+    from publisher.web.tables import approve_refusal, raw_table_view
+
+    c, user = ctx(), current_user()
+    data = queries.review_data(c, user, submission_id)
+    return render_template("review.html", d=data, errors=errors or {}, general=general or [],
+                           raw_table=raw_table_view(c, user, data),
+                           approve_refusal=approve_refusal(c, user, data["submission"])), status
+
+
+@bp.route("/review/<int:submission_id>")
+@requires("approver", "admin", "submitter")
+def review_page(submission_id):
+    return review_page_response(submission_id)
+
+
+@bp.route("/review/<int:submission_id>/approve", methods=["POST"])
+@requires("approver", "admin", "submitter")
+def approve(submission_id):
+    from publisher.web.submissions import _transition
+
+    return _transition(submission_id, "approve", "web.review_page")
+
+
+@bp.route("/review/<int:submission_id>/return", methods=["POST"])
+@requires("approver", "admin", "submitter")
+def return_(submission_id):
+    from publisher.web.submissions import _transition
+
+    return _transition(submission_id, "return", "web.review_page")
+
+
+@bp.route("/review/<int:submission_id>/reject", methods=["POST"])
+@requires("approver", "admin", "submitter")
+def reject(submission_id):
+    from publisher.web.submissions import _transition
+
+    return _transition(submission_id, "reject", "web.review_page")

@@ -1,0 +1,215 @@
+"""Dashboard, upload with mapping and immediate check, metadata, submit/withdraw/resubmit, file downloads."""
+from __future__ import annotations
+
+from flask import Response, render_template, request
+
+from publisher.i18n import gettext as _
+from publisher.services.errors import InvalidInput
+from publisher.web.blueprint import bp, ctx, done, field_errors
+from publisher.web.forms import form_values, mapping_from_form, metadata_from_form, upload_from_form
+from publisher.web.security import STAFF, current_user, requires
+
+
+@bp.route("/dashboard")
+@requires()
+def dashboard():
+    from publisher.services import queries
+
+    user = current_user()
+    items = queries.list_submissions(ctx(), user) if user.role in STAFF else []
+    return render_template("dashboard.html", submissions=items)
+
+
+def _choices():
+    from publisher.services import reference
+
+    c = ctx()
+    hs, rs = reference.list_hierarchies(c), reference.list_rule_sets(c)
+    return {"hierarchies": hs, "rule_sets": rs, "hierarchy_options": [(h.id, h.label) for h in hs],
+            "rule_set_options": [(r.id, r.label) for r in rs]}
+
+
+@bp.route("/submissions/new", methods=["GET", "POST"])
+@requires("submitter")
+def new_submission():
+    from publisher.services import intake
+
+    c = ctx()
+    errors: dict[str, list[str]] = {}
+    general: list[str] = []
+    check = None
+    status = 200
+    columns: list[str] = []
+    if request.method == "POST":
+        data, filename = upload_from_form()
+        meta = metadata_from_form()
+        mapping = mapping_from_form()
+        hierarchy = request.form.get("hierarchy") or None
+        rule_set = request.form.get("rule_set") or None
+        try:
+            if data is None:
+                raise InvalidInput(_file_missing())
+            if request.form.get("action") == "check":
+                check = intake.check_upload(c, data, filename, mapping, hierarchy=hierarchy, rule_set=rule_set)
+            else:
+                sub = intake.create_draft(c, current_user(), data=data, filename=filename, metadata=meta,
+                                          mapping=mapping, series=request.form.get("series") or None,
+                                          hierarchy=hierarchy, rule_set=rule_set)
+                return done(_("Einreichung gespeichert."), "web.submission", submission_id=sub.id)
+        except InvalidInput as exc:
+            errors, general = field_errors(exc)
+            general.append(_("Es wurde nichts gespeichert."))
+            status = 422
+        from publisher.web.tables import file_columns
+
+        columns = file_columns(data, filename, mapping)
+    values = form_values(meta=_default_meta() if request.method == "GET" else None)
+    return render_template("upload.html", errors=errors, general=general, values=values, check=check,
+                           columns=columns, **_choices()), status
+
+
+def _default_meta() -> dict:
+    from flask import current_app
+
+    return {"licence": current_app.config.get("DEFAULT_LICENCE", "dl-de/by-2-0"), "audience": "public",
+            "layout": "long"}
+
+
+def _file_missing():
+    from publisher.services.errors import invalid_field
+
+    return invalid_field("file", "Bitte eine Datei auswählen.", "Please choose a file.")
+
+
+def _submission_page(submission_id, errors=None, general=None, status=200):
+    from publisher.services import queries
+    from publisher.web.tables import approve_refusal
+
+    c, user = ctx(), current_user()
+    data = queries.review_data(c, user, submission_id)
+    values = form_values(mapping=data["version"].mapping, meta=data["metadata"])
+    return render_template("submission.html", d=data, errors=errors or {}, general=general or [],
+                           values=values, raw_table=_raw_table(data),
+                           approve_refusal=approve_refusal(c, user, data["submission"]), **_choices()), status
+
+
+def _raw_table(data):
+    from publisher.web.tables import raw_table_view
+
+    return raw_table_view(ctx(), current_user(), data)
+
+
+@bp.route("/submissions/<int:submission_id>")
+@requires(*STAFF)
+def submission(submission_id):
+    return _submission_page(submission_id)
+
+
+@bp.route("/submissions/<int:submission_id>/edit", methods=["POST"])
+@requires("submitter")
+def edit_submission(submission_id):
+    from publisher.services import intake
+
+    data, filename = upload_from_form()
+    try:
+        intake.update_draft(ctx(), current_user(), submission_id, data=data, filename=filename,
+                            metadata=metadata_from_form(partial=True), mapping=mapping_from_form(),
+                            hierarchy=request.form.get("hierarchy") or None,
+                            rule_set=request.form.get("rule_set") or None)
+    except InvalidInput as exc:
+        errors, general = field_errors(exc)
+        return _submission_page(submission_id, errors, general + [_("Es wurde nichts gespeichert.")], 422)
+    return done(_("Einreichung gespeichert."), "web.submission", submission_id=submission_id)
+
+
+@bp.route("/submissions/<int:submission_id>/resubmit", methods=["POST"])
+@requires("submitter")
+def resubmit_submission(submission_id):
+    from publisher.services import review
+
+    data, filename = upload_from_form()
+    try:
+        review.resubmit(ctx(), current_user(), submission_id, data=data, filename=filename,
+                        metadata=metadata_from_form(partial=True), mapping=mapping_from_form(),
+                        hierarchy=request.form.get("hierarchy") or None,
+                        rule_set=request.form.get("rule_set") or None,
+                        comment=request.form.get("comment", ""))
+    except InvalidInput as exc:
+        errors, general = field_errors(exc)
+        return _submission_page(submission_id, errors, general + [_("Es wurde nichts gespeichert.")], 422)
+    from publisher.i18n import action_label
+
+    return done(_("Aktion ausgeführt: {action}.", action=action_label("resubmit")), "web.submission",
+                submission_id=submission_id)
+
+
+def _transition(submission_id, action: str, endpoint: str = "web.submission"):
+    from publisher.services import review
+
+    c, user, comment = ctx(), current_user(), request.form.get("comment", "")
+    try:
+        if action == "submit":
+            review.submit(c, user, submission_id, comment)
+        elif action == "withdraw":
+            review.withdraw(c, user, submission_id, comment)
+        elif action == "approve":
+            review.approve(c, user, submission_id, request.form.get("artifact_sha256") or None, comment)
+        elif action == "return":
+            review.return_submission(c, user, submission_id, comment)
+        elif action == "reject":
+            review.reject(c, user, submission_id, comment)
+        else:  # pragma: no cover - routes only pass known actions
+            raise ValueError(action)
+    except InvalidInput as exc:
+        errors, general = field_errors(exc)
+        if endpoint == "web.review_page":
+            from publisher.web.review import review_page_response
+
+            return review_page_response(submission_id, errors, general, 422)
+        return _submission_page(submission_id, errors, general, 422)
+    from publisher.i18n import action_label
+
+    return done(_("Aktion ausgeführt: {action}.", action=action_label(action)), endpoint,
+                submission_id=submission_id)
+
+
+@bp.route("/submissions/<int:submission_id>/submit", methods=["POST"])
+@requires("submitter")
+def submit_submission(submission_id):
+    return _transition(submission_id, "submit")
+
+
+@bp.route("/submissions/<int:submission_id>/withdraw", methods=["POST"])
+@requires("submitter")
+def withdraw_submission(submission_id):
+    return _transition(submission_id, "withdraw")
+
+
+def _download(data: bytes, filename: str, media_type: str) -> Response:
+    from urllib.parse import quote
+
+    resp = Response(data, mimetype=media_type)
+    ascii_name = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "_" for ch in filename)
+    resp.headers["Content-Disposition"] = (f"attachment; filename=\"{ascii_name}\"; "
+                                           f"filename*=UTF-8''{quote(filename)}")
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.route("/versions/<int:version_id>/raw")
+@requires(*STAFF)
+def raw_file(version_id):
+    from publisher.services import queries
+
+    data, filename = queries.raw_bytes(ctx(), current_user(), version_id)
+    return _download(data, filename, "application/octet-stream")
+
+
+@bp.route("/versions/<int:version_id>/releasable.csv")
+@requires(*STAFF)
+def artifact_file(version_id):
+    from publisher.services import queries
+
+    data, filename = queries.artifact_bytes(ctx(), current_user(), version_id)
+    return _download(data, filename, "text/csv")
+
