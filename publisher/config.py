@@ -1,0 +1,137 @@
+"""All settings of Freigabe, read in ONE place from ``FREIGABE_*`` environment variables.
+
+Every setting is declared in :data:`SETTINGS` (env name, config key, type, default, description).
+``docs/operations.md`` (section "Settings") documents each of them; ``tests/service/test_config.py``
+fails when one is missing from the docs.  ``create_app(config)`` lets tests override any key.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(value: str) -> bool:
+    v = value.strip().lower()
+    if v in {"1", "true", "yes", "on", "ja"}:
+        return True
+    if v in {"0", "false", "no", "off", "nein", ""}:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def _str(value: str) -> str:
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str  # environment variable name (FREIGABE_...)
+    key: str  # Flask config key
+    parse: Callable[[str], Any]
+    default: Any  # None = computed (see load_settings)
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("FREIGABE_DATA_DIR", "DATA_DIR", _str, str(REPO_ROOT / "var"),
+            "Directory for the SQLite database, the secret-key file and the file storage."),
+    Setting("FREIGABE_DATABASE_URL", "DATABASE_URL", _str, None,
+            "SQLAlchemy database URL. Default: sqlite:///<DATA_DIR>/freigabe.sqlite3. "
+            "PostgreSQL 15: postgresql+psycopg://user:pw@host/db."),
+    Setting("FREIGABE_STORAGE_DIR", "STORAGE_DIR", _str, None,
+            "Content-addressed file storage (uploads, artifacts). Default: <DATA_DIR>/storage."),
+    Setting("FREIGABE_SECRET_KEY", "SECRET_KEY", _str, None,
+            "Flask secret key. If unset, one is generated on first start and kept in <DATA_DIR>/secret_key."),
+    Setting("FREIGABE_MAX_UPLOAD_BYTES", "MAX_CONTENT_LENGTH", int, 20 * 1024 * 1024,
+            "Upload size limit in bytes (requests and files); larger uploads are refused."),
+    Setting("FREIGABE_LOCKOUT_THRESHOLD", "LOCKOUT_THRESHOLD", int, 5,
+            "Failed logins in a row after which an account is locked."),
+    Setting("FREIGABE_LOCKOUT_MINUTES", "LOCKOUT_MINUTES", int, 15,
+            "How long a locked account stays locked (minutes)."),
+    Setting("FREIGABE_RETENTION_DAYS", "RETENTION_DAYS", int, 90,
+            "Raw uploads are deleted this many days after publication or rejection (`freigabe retention run`)."),
+    Setting("FREIGABE_TWO_APPROVALS", "TWO_APPROVALS", _bool, False,
+            "Require two independent approvals (two different approvers, neither the submitter)."),
+    Setting("FREIGABE_SESSION_COOKIE_SECURE", "SESSION_COOKIE_SECURE", _bool, True,
+            "Send the session cookie over HTTPS only (set to false for plain-HTTP local demos)."),
+    Setting("FREIGABE_DEFAULT_LICENCE", "DEFAULT_LICENCE", _str, "dl-de/by-2-0",
+            "Licence preset for new submissions."),
+    Setting("FREIGABE_CKAN_URL", "CKAN_URL", _str, "",
+            "Base URL of the CKAN portal publications go to (empty: CKAN target disabled)."),
+    Setting("FREIGABE_CKAN_API_TOKEN", "CKAN_API_TOKEN", _str, "",
+            "API token of the CKAN user that publishes."),
+    Setting("FREIGABE_CKAN_ORGANIZATION", "CKAN_ORGANIZATION", _str, "",
+            "CKAN organisation (name) that owns the published datasets."),
+    Setting("FREIGABE_DOWNLOAD_DIR", "DOWNLOAD_DIR", _str, None,
+            "Root of the restricted download area. Default: <DATA_DIR>/downloads."),
+    Setting("FREIGABE_WORKER_MAX_ATTEMPTS", "WORKER_MAX_ATTEMPTS", int, 8,
+            "Publication jobs are retried with backoff up to this many attempts."),
+    Setting("FREIGABE_WORKER_LEASE_SECONDS", "WORKER_LEASE_SECONDS", int, 600,
+            "A running publication job whose worker gave no sign for this long is taken over by another worker."),
+    Setting("FREIGABE_WORKER_IN_PROCESS", "WORKER_IN_PROCESS", _bool, False,
+            "Run a publication worker thread inside the web process (used by `make demo`; production: "
+            "`freigabe worker` as its own service)."),
+    Setting("FREIGABE_PUBLISHER_NAME", "PUBLISHER_NAME", _str, "Statistikstelle",
+            "Publisher named in the data packages' DCAT-AP.de metadata."),
+    Setting("FREIGABE_PUBLISHER_EMAIL", "PUBLISHER_EMAIL", _str, "",
+            "Contact e-mail of the publisher in the metadata (empty: none)."),
+    Setting("FREIGABE_GEOCODING_URI", "GEOCODING_URI", _str,
+            "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/00000000",
+            "DCAT-AP.de politicalGeocodingURI of the municipality (set your Gemeindeschlüssel)."),
+    Setting("FREIGABE_DOWNLOAD_TOPIC", "DOWNLOAD_TOPIC", _str, "statistik",
+            "Folder/topic under which releases are filed in the download area."),
+)
+
+
+def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+                  ) -> dict[str, Any]:
+    """Return the config dict: defaults < environment < ``overrides`` (e.g. test config)."""
+    environ = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    cfg: dict[str, Any] = {}
+    for s in SETTINGS:
+        if s.key in overrides:
+            cfg[s.key] = overrides[s.key]
+        elif s.env in environ and environ[s.env] != "":
+            try:
+                cfg[s.key] = s.parse(environ[s.env])
+            except ValueError as exc:
+                raise RuntimeError(f"setting {s.env}: {exc}") from None
+        else:
+            cfg[s.key] = s.default
+    data_dir = Path(cfg["DATA_DIR"])
+    if not cfg["DATABASE_URL"]:
+        cfg["DATABASE_URL"] = f"sqlite:///{data_dir / 'freigabe.sqlite3'}"
+    if not cfg["STORAGE_DIR"]:
+        cfg["STORAGE_DIR"] = str(data_dir / "storage")
+    if not cfg["DOWNLOAD_DIR"]:
+        cfg["DOWNLOAD_DIR"] = str(data_dir / "downloads")
+    if not cfg["SECRET_KEY"]:
+        cfg["SECRET_KEY"] = _persistent_secret(data_dir)
+    for key, value in overrides.items():  # keys that are not settings (e.g. TESTING) pass through
+        cfg.setdefault(key, value)
+    return cfg
+
+
+def _persistent_secret(data_dir: Path) -> str:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    key = secrets.token_urlsafe(48)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key)
+    try:
+        os.link(tmp, path)  # first writer wins
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text(encoding="ascii").strip()

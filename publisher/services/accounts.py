@@ -1,0 +1,273 @@
+"""Accounts: users (argon2 hashes, lockout), groups, API tokens (only the sha256 is stored)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from disclosure_rules.findings import Finding
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from publisher import audit
+from publisher.models import ApiToken, Group, User
+from publisher.services import errors as E
+from publisher.workflow import Role
+
+_hasher = PasswordHasher()
+# a valid hash of a random password: verifying against it costs the same time as a real check
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+USERNAME_RE = re.compile(r"^[A-Za-z0-9._@-]{2,100}$")
+MIN_PASSWORD = 12
+TOKEN_PREFIX = "fgb_"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(15)  # 20 characters, ~120 bits
+
+
+def _check_password_policy(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise E.InvalidInput(E.invalid_field(
+            "password", f"mindestens {MIN_PASSWORD} Zeichen nötig.", f"at least {MIN_PASSWORD} characters needed."))
+
+
+def _require_admin(actor) -> None:
+    if actor is not None and Role(actor.role) != Role.ADMIN:
+        raise E.Forbidden(E.FORBIDDEN_ROLE, action="manage accounts", role=actor.role, roles="admin")
+
+
+def _commit(c) -> None:
+    try:
+        c.session.commit()
+    except BaseException:
+        c.session.rollback()
+        raise
+
+
+def ensure_group(c, actor, name: str, *, commit: bool = True) -> Group:
+    g = c.session.execute(select(Group).where(Group.name == name)).scalar_one_or_none()
+    if g is None:
+        if not re.match(r"^[\w .@-]{1,100}$", name):
+            raise E.InvalidInput(E.invalid_field("group", "ungültiger Gruppenname.", "invalid group name."))
+        g = Group(name=name)
+        c.session.add(g)
+        c.session.flush()
+        audit.record(c.session, actor or "cli", "group.created", g, {"name": name})
+        if commit:
+            _commit(c)
+    return g
+
+
+def create_user(c, actor, username: str, role: str, *, password: str | None = None, groups=(),
+                display_name: str = "", email: str = "") -> tuple[User, str]:
+    """Create an account; returns ``(user, password)``.  ``actor=None`` = CLI (operator on the machine)."""
+    try:
+        _require_admin(actor)
+        if not USERNAME_RE.match(username or ""):
+            raise E.InvalidInput(E.invalid_field(
+                "username", "2–100 Zeichen aus Buchstaben, Ziffern und . _ @ -.",
+                "2-100 characters of letters, digits and . _ @ -."))
+        try:
+            role_enum = Role(role)
+        except ValueError:
+            role_enum = None
+        if role_enum not in Role.login_roles():
+            raise E.InvalidInput(E.invalid_field(
+                "role", f"unbekannte Rolle „{role}“ (submitter, approver, admin, reader).",
+                f"unknown role '{role}' (submitter, approver, admin, reader)."))
+        if c.session.execute(select(User).where(User.username == username)).scalar_one_or_none():
+            raise E.InvalidInput(Finding(E.DUPLICATE, {"what": "Benutzer", "name": username}, column="username"))
+        if password is None:
+            password = generate_password()
+        else:
+            _check_password_policy(password)
+        user = User(username=username, role=role_enum.value, password_hash=hash_password(password),
+                    display_name=display_name or username, email=email)
+        user.groups = [ensure_group(c, actor, g, commit=False) for g in groups]
+        c.session.add(user)
+        c.session.flush()
+        audit.record(c.session, actor or "cli", "user.created", user,
+                     {"username": username, "role": role_enum.value, "groups": sorted(groups)})
+        _commit(c)
+    except IntegrityError as exc:
+        c.session.rollback()
+        if "username" not in str(exc.orig):
+            raise
+        raise E.InvalidInput(Finding(E.DUPLICATE, {"what": "Benutzer", "name": username}, column="username")) from None
+    except BaseException:
+        c.session.rollback()
+        raise
+    return user, password
+
+
+def get_user(c, user_id: int) -> User:
+    u = c.session.get(User, user_id)
+    if u is None:
+        raise E.not_found("Benutzer", user_id)
+    return u
+
+
+def get_user_by_name(c, username: str) -> User:
+    u = c.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if u is None:
+        raise E.not_found("Benutzer", username)
+    return u
+
+
+def list_users(c, actor) -> list[User]:
+    _require_admin(actor)
+    return list(c.session.execute(select(User).order_by(User.username)).scalars())
+
+
+def authenticate(c, username: str, password: str) -> User:
+    """Check a login.  Lockout after ``LOCKOUT_THRESHOLD`` failures in a row for ``LOCKOUT_MINUTES``.
+
+    Failed logins and lockouts are audited (committed even though the login fails).
+    """
+    s = c.session
+    now = c.now()
+    user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None or not user.active or not user.password_hash:
+        try:
+            _hasher.verify(_DUMMY_HASH, password or "-")
+        except VerificationError:
+            pass
+        audit.record(s, None, "login.failed", None, {"username": username[:100], "reason": "unknown"},
+                     object_type="users", object_id=user.id if user else "")
+        _commit(c)
+        raise E.AuthenticationFailed(E.LOGIN_FAILED)
+    if user.locked_until and user.locked_until > now:
+        audit.record(s, None, "login.refused_locked", user, {"username": username})
+        _commit(c)
+        raise E.AuthenticationFailed(E.LOCKED, until=user.locked_until.strftime("%d.%m.%Y %H:%M UTC"))
+    try:
+        _hasher.verify(user.password_hash, password or "")
+        ok = True
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        user.failed_logins = (user.failed_logins or 0) + 1
+        audit.record(s, None, "login.failed", user, {"username": username, "failed_logins": user.failed_logins})
+        if user.failed_logins >= int(c.settings.get("LOCKOUT_THRESHOLD", 5)):
+            user.locked_until = now + dt.timedelta(minutes=int(c.settings.get("LOCKOUT_MINUTES", 15)))
+            user.failed_logins = 0
+            audit.record(s, None, "user.locked", user, {"until": user.locked_until.isoformat()})
+        _commit(c)
+        raise E.AuthenticationFailed(E.LOGIN_FAILED)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    audit.record(s, user, "login.succeeded", user)
+    _commit(c)
+    return user
+
+
+def set_password(c, actor, user_id: int, password: str) -> User:
+    user = get_user(c, user_id)
+    if actor is not None and actor.id != user.id:
+        _require_admin(actor)
+    _check_password_policy(password)
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    audit.record(c.session, actor or "cli", "user.password_changed", user)
+    _commit(c)
+    return user
+
+
+def unlock_user(c, actor, user_id: int) -> User:
+    _require_admin(actor)
+    user = get_user(c, user_id)
+    user.failed_logins, user.locked_until = 0, None
+    audit.record(c.session, actor or "cli", "user.unlocked", user)
+    _commit(c)
+    return user
+
+
+def set_active(c, actor, user_id: int, active: bool) -> User:
+    _require_admin(actor)
+    user = get_user(c, user_id)
+    user.active = bool(active)
+    audit.record(c.session, actor or "cli", "user.activated" if active else "user.deactivated", user)
+    _commit(c)
+    return user
+
+
+def set_role(c, actor, user_id: int, role: str) -> User:
+    _require_admin(actor)
+    user = get_user(c, user_id)
+    try:
+        new = Role(role)
+    except ValueError:
+        new = None
+    if new not in Role.login_roles():
+        raise E.InvalidInput(E.invalid_field("role", f"unbekannte Rolle „{role}“.", f"unknown role '{role}'."))
+    old, user.role = user.role, new.value
+    audit.record(c.session, actor or "cli", "user.role_changed", user, {"from": old, "to": new.value})
+    _commit(c)
+    return user
+
+
+def _token_hash(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
+
+
+def create_token(c, actor, username: str, name: str = "") -> tuple[ApiToken, str]:
+    """New API token for ``username``; returns ``(token_row, plaintext)``.  Plaintext is never stored."""
+    user = get_user_by_name(c, username)
+    if actor is not None and actor.id != user.id:
+        _require_admin(actor)
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    tok = ApiToken(user_id=user.id, name=name or "api", token_hash=_token_hash(plaintext),
+                   prefix=plaintext[:10])
+    c.session.add(tok)
+    c.session.flush()
+    audit.record(c.session, actor or "cli", "token.created", tok, {"user": user.username, "name": tok.name,
+                                                                   "prefix": tok.prefix})
+    _commit(c)
+    return tok, plaintext
+
+
+def user_for_token(c, plaintext: str) -> User:
+    if not plaintext:
+        raise E.AuthenticationFailed(E.TOKEN_INVALID)
+    tok = c.session.execute(select(ApiToken).where(ApiToken.token_hash == _token_hash(plaintext))
+                            ).scalar_one_or_none()
+    if tok is None or tok.revoked_at is not None or not tok.user.active:
+        raise E.AuthenticationFailed(E.TOKEN_INVALID)
+    now = c.now()
+    if tok.last_used_at is None or (now - tok.last_used_at) > dt.timedelta(minutes=5):
+        tok.last_used_at = now  # bookkeeping only; not audited
+        _commit(c)
+    return tok.user
+
+
+def revoke_token(c, actor, token_id: int) -> ApiToken:
+    tok = c.session.get(ApiToken, token_id)
+    if tok is None:
+        raise E.not_found("API-Token", token_id)
+    if actor is not None and actor.id != tok.user_id:
+        _require_admin(actor)
+    tok.revoked_at = c.now()
+    audit.record(c.session, actor or "cli", "token.revoked", tok, {"prefix": tok.prefix})
+    _commit(c)
+    return tok
+
+
+def list_tokens(c, actor, user_id: int | None = None) -> list[ApiToken]:
+    q = select(ApiToken).order_by(ApiToken.id)
+    if actor is not None and Role(actor.role) != Role.ADMIN:
+        user_id = actor.id
+    if user_id is not None:
+        q = q.where(ApiToken.user_id == user_id)
+    return list(c.session.execute(q).scalars())

@@ -1,0 +1,134 @@
+"""Typed service errors.  Each carries findings (stable code + German/English message).
+
+The API maps them: NotFound → 404, Forbidden → 403, WrongState → 409, InvalidInput → 422
+(``ServiceError.http_status``).  ``err.to_dict(lang)`` gives the JSON error envelope's content.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from disclosure_rules.findings import Finding, Severity, register
+
+E = Severity.ERROR
+
+# --- codes (publisher.*) ------------------------------------------------------------------------
+NOT_FOUND = register("publisher.not_found", E, "{what} {id} gibt es nicht.", "{what} {id} does not exist.")
+FORBIDDEN_ROLE = register(
+    "publisher.forbidden.role", E,
+    "Nur Personen mit der Rolle „{roles}“ dürfen „{action}“; Sie haben die Rolle „{role}“.",
+    "Only users with the role '{roles}' may '{action}'; you have the role '{role}'.")
+FORBIDDEN_OWN = register(
+    "publisher.forbidden.own_submission", E,
+    "Vier-Augen-Prinzip: Sie dürfen Ihre eigene Einreichung nicht prüfen oder freigeben.",
+    "Four-eyes principle: you may not review or approve your own submission.")
+FORBIDDEN_NOT_AUTHOR = register(
+    "publisher.forbidden.not_author", E,
+    "Nur die einreichende Person ({submitter}) darf „{action}“.",
+    "Only the submitter ({submitter}) may '{action}'.")
+FORBIDDEN_SECOND_APPROVAL = register(
+    "publisher.forbidden.same_approver", E,
+    "Die zweite Freigabe muss von einer anderen Person kommen als die erste.",
+    "The second approval must come from a different person than the first.")
+FORBIDDEN_INACTIVE = register(
+    "publisher.forbidden.inactive", E, "Das Konto {user} ist deaktiviert.", "The account {user} is disabled.")
+FORBIDDEN_VIEW = register(
+    "publisher.forbidden.view", E, "Sie dürfen {what} nicht sehen.", "You may not see {what}.")
+WRONG_STATE = register(
+    "publisher.wrong_state", E,
+    "„{action}“ ist im Zustand „{state}“ nicht möglich.",
+    "'{action}' is not possible in the state '{state}'.")
+STALE = register(
+    "publisher.stale", E,
+    "Die Einreichung wurde inzwischen geändert; bitte neu laden.",
+    "The submission was changed in the meantime; please reload.")
+ARTIFACT_CHANGED = register(
+    "publisher.artifact_changed", E,
+    "Die Freigabe gilt nur für genau die geprüften Daten (sha256 {expected}); "
+    "die freizugebende Tabelle ist jetzt {actual}. Bitte erneut prüfen.",
+    "Approval applies only to exactly the reviewed data (sha256 {expected}); "
+    "the releasable table is now {actual}. Please review again.")
+ARTIFACT_CORRUPT = register(
+    "publisher.artifact_corrupt", E,
+    "Die gespeicherte freizugebende Tabelle {sha256} fehlt oder stimmt nicht mit ihrer Prüfsumme überein.",
+    "The stored releasable table {sha256} is missing or does not match its checksum.")
+WITHHELD = register(
+    "publisher.withheld", E,
+    "Die Tabelle kann nach den Geheimhaltungsregeln auf keiner Ebene veröffentlicht werden; "
+    "sie kann nicht freigegeben werden.",
+    "The table cannot be published at any level under the disclosure rules; it cannot be approved.")
+COMMENT_REQUIRED = register(
+    "publisher.comment_required", E, "Für „{action}“ ist ein Kommentar nötig.",
+    "'{action}' needs a comment.")
+INVALID_FIELD = register(
+    "publisher.invalid_field", E, "Feld „{field}“: {problem_de}", "field '{field}': {problem_en}")
+UPLOAD_TOO_LARGE = register(
+    "publisher.upload_too_large", E,
+    "Die Datei ist {size} Bytes groß; erlaubt sind höchstens {limit} Bytes.",
+    "The file is {size} bytes; at most {limit} bytes are allowed.")
+UPLOAD_EMPTY = register("publisher.upload_empty", E, "Die Datei ist leer.", "The file is empty.")
+UPLOAD_TYPE = register(
+    "publisher.upload_type", E,
+    "Dateityp „{ext}“ wird nicht unterstützt; erlaubt sind CSV, TXT und XLSX.",
+    "File type '{ext}' is not supported; allowed are CSV, TXT and XLSX.")
+DUPLICATE = register("publisher.duplicate", E, "{what} „{name}“ gibt es schon.", "{what} '{name}' already exists.")
+LOGIN_FAILED = register(
+    "publisher.login_failed", E, "Benutzername oder Passwort ist falsch.", "Wrong user name or password.")
+LOCKED = register(
+    "publisher.locked", E,
+    "Das Konto ist nach zu vielen Fehlversuchen bis {until} gesperrt.",
+    "The account is locked until {until} after too many failed attempts.")
+TOKEN_INVALID = register("publisher.token_invalid", E, "Das API-Token ist ungültig.", "The API token is invalid.")
+ENGINE_FAILED = register(
+    "publisher.engine_failed", E,
+    "Die Prüfung der Datei ist mit einem internen Fehler abgebrochen ({error}); es wurde nichts gespeichert.",
+    "Checking the file failed with an internal error ({error}); nothing was stored.")
+
+
+class ServiceError(Exception):
+    http_status = 400
+    kind = "error"
+
+    def __init__(self, findings: Finding | list[Finding] | str, **params: Any):
+        if isinstance(findings, str):
+            findings = Finding(findings, params)
+        self.findings = [findings] if isinstance(findings, Finding) else list(findings)
+        super().__init__(self.message("en"))
+
+    @property
+    def code(self) -> str:
+        return self.findings[0].code if self.findings else self.kind
+
+    def message(self, lang: str = "de") -> str:
+        return "\n".join(f.message(lang) for f in self.findings)
+
+    def to_dict(self, lang: str = "de") -> dict:
+        return {"code": self.code, "message": self.message(lang),
+                "details": [f.to_dict() for f in self.findings]}
+
+
+class NotFound(ServiceError):
+    http_status, kind = 404, "not_found"
+
+
+class Forbidden(ServiceError):
+    http_status, kind = 403, "forbidden"
+
+
+class WrongState(ServiceError):
+    http_status, kind = 409, "wrong_state"
+
+
+class InvalidInput(ServiceError):
+    http_status, kind = 422, "invalid_input"
+
+
+class AuthenticationFailed(ServiceError):
+    http_status, kind = 401, "authentication_failed"
+
+
+def not_found(what: str, id: Any) -> NotFound:
+    return NotFound(NOT_FOUND, what=what, id=id)
+
+
+def invalid_field(field: str, de: str, en: str) -> Finding:
+    return Finding(INVALID_FIELD, {"field": field, "problem_de": de, "problem_en": en}, column=field)

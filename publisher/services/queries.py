@@ -1,0 +1,186 @@
+"""Read side, permission-checked.  Nothing here writes state.
+
+Visibility: a submission (metadata, raw table, internal report) is visible to its submitter, approvers
+and admins - never to readers or anonymous users.  Published releases: public audience → everyone;
+restricted → readers in one of the release's groups (plus staff roles).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from sqlalchemy import select
+
+from publisher import audit
+from publisher.models import AuditEvent, PublicationJob, StoredFile, Submission, SubmissionVersion
+from publisher.services import errors as E
+from publisher.services.review import available_actions
+from publisher.workflow import STATE_OWNER, Role, State, check_user_can_view
+
+
+def _get(c, submission_id) -> Submission:
+    try:
+        sid = int(submission_id)
+    except (TypeError, ValueError):
+        raise E.not_found("Einreichung", submission_id) from None
+    sub = c.session.get(Submission, sid)
+    if sub is None:
+        raise E.not_found("Einreichung", submission_id)
+    return sub
+
+
+def get_submission(c, actor, submission_id) -> Submission:
+    sub = _get(c, submission_id)
+    check_user_can_view(actor, sub)
+    return sub
+
+
+def list_submissions(c, actor, state: str | None = None, mine: bool = False) -> list[Submission]:
+    if actor is None or Role(actor.role) not in (Role.SUBMITTER, Role.APPROVER, Role.ADMIN):
+        raise E.Forbidden(E.FORBIDDEN_VIEW, what="Einreichungen")
+    q = select(Submission).order_by(Submission.updated_at.desc(), Submission.id.desc())
+    if Role(actor.role) == Role.SUBMITTER or mine:
+        q = q.where(Submission.submitter_id == actor.id)
+    if state:
+        q = q.where(Submission.state == State(state).value)
+    return list(c.session.execute(q).scalars())
+
+
+def _parse_csv(data: bytes) -> list[dict]:
+    text = data.decode("utf-8-sig")
+    sample = text[:4096]
+    delim = ";" if sample.count(";") > sample.count(",") else ","
+    return list(csv.DictReader(io.StringIO(text), delimiter=delim))
+
+
+def _release_rows(c, version: SubmissionVersion) -> list[dict]:
+    if not version.artifact_sha256:
+        return []
+    return _parse_csv(c.store.get(version.artifact_sha256))
+
+
+def previous_release(c, sub: Submission) -> Submission | None:
+    q = (select(Submission).where(Submission.series_id == sub.series_id, Submission.id != sub.id,
+                                  Submission.state.in_([State.PUBLISHED.value, State.PUBLISHING.value,
+                                                        State.APPROVED.value]))
+         .order_by(Submission.state_changed_at.desc()))
+    return c.session.execute(q).scalars().first()
+
+
+def diff_releases(old_rows: list[dict], new_rows: list[dict]) -> dict:
+    """Row-level difference of two releasable tables keyed by all columns except count/status."""
+    def key(r):
+        return tuple((k, v) for k, v in r.items() if k not in ("count", "status", "wert", "anzahl"))
+
+    old = {key(r): r for r in old_rows}
+    new = {key(r): r for r in new_rows}
+    changed = [{"key": dict(k), "old": old[k], "new": new[k]} for k in new.keys() & old.keys() if old[k] != new[k]]
+    return {"added": len(new.keys() - old.keys()), "removed": len(old.keys() - new.keys()),
+            "changed": len(changed), "unchanged": len(new.keys() & old.keys()) - len(changed),
+            "changed_rows": changed[:200]}
+
+
+def review_data(c, actor, submission_id) -> dict[str, Any]:
+    """Everything the DPO review page shows.  Internal data: only for those who may view the submission."""
+    sub = get_submission(c, actor, submission_id)
+    v = sub.current_version
+    prev = previous_release(c, sub)
+    diff = None
+    if prev is not None and prev.current_version and prev.current_version.artifact_sha256:
+        try:
+            diff = diff_releases(_release_rows(c, prev.current_version), _release_rows(c, v))
+        except Exception:  # pragma: no cover - unreadable old artifact: show no diff
+            diff = None
+    raw_available = c.store.exists(v.raw_sha256) and c.session.get(StoredFile, v.raw_sha256).deleted_at is None
+    return {
+        "submission": sub,
+        "version": v,
+        "versions": list(sub.versions),
+        "state": sub.state,
+        "state_owner": STATE_OWNER[State(sub.state)].value,
+        "metadata": dict(v.meta),
+        "outcome": v.outcome,
+        "level": v.level,
+        "artifact_sha256": v.artifact_sha256,
+        "report": v.report,
+        "public_report": v.public_report,
+        "public_statement": v.public_statement,
+        "findings": v.findings,
+        "releasable_rows": _release_rows(c, v),
+        "raw_available": raw_available,
+        "decisions": list(sub.decisions),
+        "previous_release": prev,
+        "diff_to_previous": diff,
+        "actions": available_actions(c, actor, sub),
+        "jobs": list(c.session.execute(select(PublicationJob).where(PublicationJob.submission_id == sub.id)
+                                       .order_by(PublicationJob.id)).scalars()),
+    }
+
+
+def _version(c, version_id) -> SubmissionVersion:
+    try:
+        v = c.session.get(SubmissionVersion, int(version_id))
+    except (TypeError, ValueError):
+        v = None
+    if v is None:
+        raise E.not_found("Version", version_id)
+    return v
+
+
+def raw_bytes(c, actor, version_id) -> tuple[bytes, str]:
+    """The raw uploaded file (restricted: submitter, approvers, admins).  Gone after retention → 404."""
+    v = _version(c, version_id)
+    check_user_can_view(actor, v.submission)
+    f = c.session.get(StoredFile, v.raw_sha256)
+    if f is None or f.deleted_at is not None or not c.store.exists(v.raw_sha256):
+        raise E.not_found("Rohdatei", v.raw_filename)
+    return c.store.get(v.raw_sha256), v.raw_filename
+
+
+def _may_see_release(actor, sub: Submission) -> bool:
+    if sub.state != State.PUBLISHED.value:
+        return False
+    meta = sub.current_version.meta or {}
+    if meta.get("audience", "public") == "public":
+        return True
+    if actor is None or not actor.active:
+        return False
+    if Role(actor.role) in (Role.APPROVER, Role.ADMIN):
+        return True
+    return bool(set(meta.get("groups") or []) & actor.group_names)
+
+
+def artifact_bytes(c, actor, version_id) -> tuple[bytes, str]:
+    """The releasable table: staff who may view the submission, or anyone allowed to see the release."""
+    v = _version(c, version_id)
+    sub = v.submission
+    if not v.artifact_sha256:
+        raise E.not_found("Veröffentlichungstabelle", version_id)
+    from publisher.workflow import user_can_view
+
+    if not (user_can_view(actor, sub) or (_may_see_release(actor, sub) and sub.current_version_id == v.id)):
+        raise E.Forbidden(E.FORBIDDEN_VIEW, what=f"Version {version_id}")
+    return c.store.get(v.artifact_sha256), f"submission-{sub.id}-v{v.number}.csv"
+
+
+def list_releases(c, actor=None) -> list[Submission]:
+    """Published releases visible to ``actor`` (None = anonymous: public audience only)."""
+    q = select(Submission).where(Submission.state == State.PUBLISHED.value).order_by(
+        Submission.state_changed_at.desc())
+    return [s for s in c.session.execute(q).scalars() if _may_see_release(actor, s)]
+
+
+def audit_rows(c, actor, limit: int | None = None) -> list[AuditEvent]:
+    if actor is None or Role(actor.role) not in (Role.ADMIN, Role.APPROVER):
+        raise E.Forbidden(E.FORBIDDEN_VIEW, what="Audit-Protokoll")
+    q = select(AuditEvent).order_by(AuditEvent.seq.desc())
+    if limit:
+        q = q.limit(limit)
+    return list(c.session.execute(q).scalars())
+
+
+def audit_verify(c, actor) -> audit.VerifyResult:
+    if actor is not None and Role(actor.role) not in (Role.ADMIN, Role.APPROVER):
+        raise E.Forbidden(E.FORBIDDEN_VIEW, what="Audit-Protokoll")
+    return audit.verify(c.session)

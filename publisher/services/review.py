@@ -1,0 +1,282 @@
+"""Workflow transitions of a submission (the table is :mod:`publisher.workflow`).
+
+Each function: load the submission → ``check_user_can`` (role, state, four-eyes) → extra checks
+(comment, artifact hash) → change state + decision row + audit row → commit.  A refused action raises
+``Forbidden``/``WrongState``/``InvalidInput`` and leaves the stored state unchanged.  Concurrent
+transitions on one submission are caught by optimistic locking (``lock_version``) → ``WrongState``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from publisher import audit
+from publisher.models import Decision, PublicationJob, Submission
+from publisher.services import errors as E
+from publisher.services import intake
+from publisher.storage import StorageError, sha256_bytes
+from publisher.workflow import Transition, check_user_can, resolve_action
+
+PUBLICATION_TARGETS = ("download", "ckan")
+
+
+def _targets(c, version) -> list[str]:
+    """Publication targets of an approved version: restricted → download area only."""
+    if (version.meta or {}).get("audience") == "restricted":
+        return ["download"]
+    return list(PUBLICATION_TARGETS) if c.settings.get("CKAN_URL") else ["download"]
+
+
+def _load(c, submission_id: Any) -> Submission:
+    try:
+        sid = int(submission_id)
+    except (TypeError, ValueError):
+        raise E.not_found("Einreichung", submission_id) from None
+    return intake.get_for_update(c, sid)
+
+
+def _apply(c, actor, sub: Submission, t: Transition, *, comment: str = "", artifact_sha256: str | None = None,
+           details: dict | None = None) -> Decision:
+    now = c.now()
+    sub.state = t.target.value
+    sub.state_changed_at = now
+    sub.updated_at = now
+    d = Decision(submission_id=sub.id, version_id=sub.current_version_id, actor_id=actor.id if actor else None,
+                 action=t.action, comment=comment, artifact_sha256=artifact_sha256, created_at=now)
+    if actor is not None:
+        c.session.add(d)
+    c.session.flush()
+    info = {"from": t.source.value, "to": t.target.value, "version": sub.current_version.number}
+    if comment:
+        info["comment"] = comment
+    if artifact_sha256:
+        info["artifact_sha256"] = artifact_sha256
+    info.update(details or {})
+    audit.record(c.session, actor or "system", t.audit_event, sub, info)
+    return d
+
+
+def _finish(c, sub: Submission) -> Submission:
+    try:
+        c.session.commit()
+    except StaleDataError:
+        c.session.rollback()
+        raise E.WrongState(E.STALE) from None
+    except BaseException:
+        c.session.rollback()
+        raise
+    c.session.refresh(sub)
+    return sub
+
+
+def _run(c, fn):
+    try:
+        return fn()
+    except StaleDataError:  # another transaction changed the submission first (optimistic lock)
+        c.session.rollback()
+        raise E.WrongState(E.STALE) from None
+    except BaseException:
+        c.session.rollback()
+        raise
+
+
+def _comment(action: str, comment: Any, required: bool) -> str:
+    if comment is not None and not isinstance(comment, str):
+        raise E.InvalidInput(E.invalid_field("comment", "muss Text sein.", "must be text."))
+    text = intake._clean_text(comment or "", "comment", 5000)
+    if required and not text:
+        raise E.InvalidInput(E.COMMENT_REQUIRED, action=action)
+    return text
+
+
+def submit(c, actor, submission_id, comment: str = "") -> Submission:
+    def go():
+        sub = _load(c, submission_id)
+        t = check_user_can("submit", actor, sub, c.settings)
+        text = _comment("submit", comment, False)
+        v = sub.current_version
+        _apply(c, actor, sub, t, comment=text, artifact_sha256=v.artifact_sha256,
+               details={"outcome": v.outcome, "level": v.level})
+        return _finish(c, sub)
+    return _run(c, go)
+
+
+def approve(c, actor, submission_id, artifact_sha256: str | None, comment: str = "") -> Submission:
+    """Approve exactly the artifact with ``artifact_sha256`` (the hash shown on the review page).
+
+    Refused when the current releasable table has another hash, is missing/corrupt in storage, or the
+    table is withheld.  With ``TWO_APPROVALS`` the first approval keeps the state SUBMITTED.  The final
+    approval queues one publication job per target (outbox) in the same transaction.
+    """
+    def go():
+        sub = _load(c, submission_id)
+        t = check_user_can("approve", actor, sub, c.settings)
+        text = _comment("approve", comment, False)
+        v = sub.current_version
+        if v.outcome != "publishable" or not v.artifact_sha256:
+            raise E.WrongState(E.WITHHELD)
+        if not artifact_sha256 or artifact_sha256 != v.artifact_sha256:
+            raise E.WrongState(E.ARTIFACT_CHANGED, expected=str(artifact_sha256 or "-")[:64],
+                               actual=v.artifact_sha256)
+        try:
+            data = c.store.get(v.artifact_sha256, verify=True)
+        except StorageError:
+            raise E.WrongState(E.ARTIFACT_CORRUPT, sha256=v.artifact_sha256) from None
+        if sha256_bytes(data) != artifact_sha256:  # pragma: no cover - get() verified already
+            raise E.WrongState(E.ARTIFACT_CORRUPT, sha256=v.artifact_sha256)
+        # earlier approvals of another artifact do not count
+        for d in sub.decisions:
+            if d.action in ("approve", "approve_first") and d.invalidated_at is None and (
+                    d.artifact_sha256 != v.artifact_sha256 or d.version_id != v.id):
+                d.invalidated_at = c.now()
+        _apply(c, actor, sub, t, comment=text, artifact_sha256=v.artifact_sha256)
+        if t.action == "approve":
+            for target in _targets(c, v):
+                exists = c.session.execute(select(PublicationJob).where(
+                    PublicationJob.version_id == v.id, PublicationJob.target == target,
+                    PublicationJob.purpose == "publish")).scalar_one_or_none()
+                if exists is None:
+                    job = PublicationJob(submission_id=sub.id, version_id=v.id, artifact_sha256=v.artifact_sha256,
+                                         target=target, purpose="publish", state="pending",
+                                         next_attempt_at=c.now(), created_at=c.now(), updated_at=c.now())
+                    c.session.add(job)
+                    c.session.flush()
+                    audit.record(c.session, actor, "publication.queued", job,
+                                 {"submission": sub.id, "target": target, "artifact_sha256": v.artifact_sha256})
+        return _finish(c, sub)
+    return _run(c, go)
+
+
+def _invalidate_approvals(c, sub: Submission) -> None:
+    for d in sub.decisions:
+        if d.action in ("approve", "approve_first") and d.invalidated_at is None:
+            d.invalidated_at = c.now()
+
+
+def return_submission(c, actor, submission_id, comment: str) -> Submission:
+    def go():
+        sub = _load(c, submission_id)
+        t = check_user_can("return", actor, sub, c.settings)
+        text = _comment("return", comment, True)
+        _invalidate_approvals(c, sub)
+        _apply(c, actor, sub, t, comment=text)
+        return _finish(c, sub)
+    return _run(c, go)
+
+
+def reject(c, actor, submission_id, comment: str) -> Submission:
+    def go():
+        sub = _load(c, submission_id)
+        t = check_user_can("reject", actor, sub, c.settings)
+        text = _comment("reject", comment, True)
+        _invalidate_approvals(c, sub)
+        _apply(c, actor, sub, t, comment=text)
+        return _finish(c, sub)
+    return _run(c, go)
+
+
+def withdraw(c, actor, submission_id, comment: str = "") -> Submission:
+    def go():
+        sub = _load(c, submission_id)
+        t = check_user_can("withdraw", actor, sub, c.settings)
+        text = _comment("withdraw", comment, False)
+        _apply(c, actor, sub, t, comment=text)
+        return _finish(c, sub)
+    return _run(c, go)
+
+
+def resubmit(c, actor, submission_id, *, data: bytes | None = None, filename: str | None = None,
+             metadata: dict | None = None, mapping: dict | None = None, hierarchy: Any = None,
+             rule_set: Any = None, comment: str = "") -> Submission:
+    """RETURNED → SUBMITTED with a new version (engine runs again; earlier approvals are void)."""
+    created: list[str] = []
+
+    def go():
+        sub = _load(c, submission_id)
+        t = check_user_can("resubmit", actor, sub, c.settings)
+        text = _comment("resubmit", comment, False)
+        v = intake.new_version(c, actor, sub, data=data, filename=filename, metadata=metadata, mapping=mapping,
+                               hierarchy=hierarchy, rule_set=rule_set, created=created)
+        _invalidate_approvals(c, sub)
+        c.session.flush()
+        c.session.refresh(sub)
+        _apply(c, actor, sub, t, comment=text, artifact_sha256=v.artifact_sha256,
+               details={"raw_sha256": v.raw_sha256, "outcome": v.outcome, "level": v.level})
+        return _finish(c, sub)
+
+    try:
+        return _run(c, go)
+    except BaseException:
+        from publisher.services.reference import cleanup_files
+
+        cleanup_files(c, created)
+        raise
+
+
+def withdraw_release(c, actor, submission_id, comment: str) -> Submission:
+    """PUBLISHED → WITHDRAWN (approver/admin, comment required): queues one ``purpose="withdraw"`` job per
+    target the release was published to; the worker makes it private on CKAN / marks it in the download area."""
+    def go():
+        sub = _load(c, submission_id)
+        t = check_user_can("withdraw_release", actor, sub, c.settings)
+        text = _comment("withdraw_release", comment, True)
+        v = sub.current_version
+        _apply(c, actor, sub, t, comment=text, artifact_sha256=v.artifact_sha256)
+        published = c.session.execute(select(PublicationJob).where(
+            PublicationJob.version_id == v.id, PublicationJob.purpose == "publish")).scalars().all()
+        for target in sorted({j.target for j in published}) or _targets(c, v):
+            job = PublicationJob(submission_id=sub.id, version_id=v.id, artifact_sha256=v.artifact_sha256 or "",
+                                 target=target, purpose="withdraw", state="pending", next_attempt_at=c.now(),
+                                 created_at=c.now(), updated_at=c.now())
+            c.session.add(job)
+            c.session.flush()
+            audit.record(c.session, actor, "publication.withdraw_queued", job,
+                         {"submission": sub.id, "target": target, "comment": text})
+        return _finish(c, sub)
+    return _run(c, go)
+
+
+# --- worker transitions (actor = system) ------------------------------------------------------------
+
+def start_publishing(c, submission_id) -> Submission:
+    def go():
+        sub = _load(c, submission_id)
+        t = check_user_can("start_publishing", None, sub, c.settings)
+        _apply(c, None, sub, t)
+        return _finish(c, sub)
+    return _run(c, go)
+
+
+def complete_publication(c, submission_id, result: dict | None = None) -> Submission:
+    def go():
+        sub = _load(c, submission_id)
+        t = check_user_can("publish", None, sub, c.settings)
+        _apply(c, None, sub, t, details={"result": audit.json_safe(result or {})})
+        return _finish(c, sub)
+    return _run(c, go)
+
+
+def publication_failed(c, submission_id, error: str) -> Submission:
+    def go():
+        sub = _load(c, submission_id)
+        t = check_user_can("publication_failed", None, sub, c.settings)
+        _apply(c, None, sub, t, details={"error": str(error)[:2000]})
+        return _finish(c, sub)
+    return _run(c, go)
+
+
+def available_actions(c, actor, sub: Submission) -> list[str]:
+    """Actions the actor may take now (for buttons in the UI)."""
+    from publisher.workflow import user_can
+
+    acts = []
+    for a in ("submit", "approve", "return", "reject", "withdraw", "resubmit", "withdraw_release"):
+        if user_can(a, actor, sub, c.settings):
+            acts.append(a)
+    return acts
+
+
+__all__ = ["submit", "approve", "return_submission", "reject", "withdraw", "resubmit", "start_publishing",
+           "complete_publication", "publication_failed", "available_actions", "resolve_action", "withdraw_release"]
