@@ -116,8 +116,8 @@ def _ckan_target(settings: dict):
 
     cfg = CkanSettings.from_mapping({
         "FREIGABE_CKAN_URL": settings.get("CKAN_URL") or "",
-        "FREIGABE_CKAN_TOKEN": settings.get("CKAN_TOKEN") or settings.get("CKAN_API_TOKEN") or "",
-        "FREIGABE_CKAN_ORG": settings.get("CKAN_ORG") or settings.get("CKAN_ORGANIZATION") or "",
+        "FREIGABE_CKAN_TOKEN": settings.get("CKAN_TOKEN") or "",
+        "FREIGABE_CKAN_ORG": settings.get("CKAN_ORG") or "",
     })
     return CkanTarget(cfg) if cfg else None
 

@@ -313,7 +313,12 @@ class AuthActions:
         return self._client.post(url, data=data)
 
     def logout(self):
-        return self._client.post(self._url("logout"))
+        import re
+
+        page = self._client.get("/")
+        m = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page.data) or re.search(
+            rb'value="([^"]+)"[^>]*name="csrf_token"', page.data)
+        return self._client.post(self._url("logout"), data={"csrf_token": m.group(1).decode()} if m else {})
 
 
 @pytest.fixture

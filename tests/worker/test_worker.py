@@ -190,8 +190,7 @@ def ckan_app(app_config, ckan_instance):
     from publisher.db import get_db
 
     s = ckan_instance.settings
-    cfg = dict(app_config, CKAN_URL=s.url, CKAN_TOKEN=s.token, CKAN_API_TOKEN=s.token, CKAN_ORG=s.org,
-               CKAN_ORGANIZATION=s.org)
+    cfg = dict(app_config, CKAN_URL=s.url, CKAN_TOKEN=s.token, CKAN_ORG=s.org)
     application = create_app(cfg)
     yield application
     get_db(application).dispose()
