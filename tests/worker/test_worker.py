@@ -296,3 +296,68 @@ def test_ckan_down_jobs_wait_and_complete_exactly_once_when_back(ckan_app, ckan_
     csvs = [r for r in pkg["resources"] if r["format"].upper() == "CSV"]
     assert len(csvs) == 1
     assert hashlib.sha256(requests.get(csvs[0]["url"], timeout=30).content).hexdigest() == approved
+
+
+def test_invalid_package_stops_publication_with_the_validation_report(app, make_submission, fresh, city):
+    """The approved table's areas are missing from the hierarchy version the package would use: the
+    frictionless foreign-key check fails, the job fails for good and nothing is published."""
+    from publisher.models import SubmissionVersion
+    from publisher.services import reference
+
+    sub = make_submission("approved")
+    c = fresh()
+    other = reference.import_hierarchy(
+        c, None, b"baublock;stadtteil\nX1;XA\nX2;XA\n", "andere.csv", "andere-stadt")
+    v = c.session.get(SubmissionVersion, sub.current_version_id)
+    v.hierarchy_id = other.id
+    c.session.commit()
+
+    worker.run(app, once=True)
+    (job,) = _jobs(fresh, sub.id)
+    err = json.loads(job.last_error)
+    assert job.state == "failed" and err["code"] == "FG-PUB-PACKAGE-INVALID"
+    assert err["report"]["valid"] is False
+    assert any("foreign" in (e.get("type") or e.get("code") or "").lower() for e in err["report"]["errors"]), err
+    assert not any(Path(app.config["DOWNLOAD_DIR"]).rglob("*.csv"))
+    assert _events(fresh, "publication.alert")
+
+
+def test_every_demo_release_package_passes_frictionless_validate(app, fresh, tmp_path):
+    """Load the demo, let the worker publish, and validate every package with frictionless itself."""
+    import subprocess
+    import sys as _sys
+
+    from publisher import demo
+
+    c = fresh()
+    demo.load(c)
+    assert worker.run(app, once=True) >= 1
+    zips = sorted(Path(app.config["DOWNLOAD_DIR"]).rglob("*.zip"))
+    assert zips, "the demo publishes at least one release"
+    frictionless = Path(_sys.executable).parent / "frictionless"
+    for z in zips:
+        out = subprocess.run([str(frictionless), "validate", str(z)], capture_output=True, text=True,
+                             timeout=120)
+        assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.ckan
+def test_withdrawing_a_published_release_makes_it_private_on_ckan(ckan_app, ckan_submission, fresh,
+                                                                   ckan_instance, users):
+    import requests
+
+    from publisher.services import review
+
+    sub_id, _ = ckan_submission(series="rueckzug-reihe")
+    worker.run(ckan_app, once=True)
+    assert _state(fresh, sub_id) == State.PUBLISHED.value
+    name = next(j for j in _jobs(fresh, sub_id) if j.target == "ckan").result["ckan"]["dataset_name"]
+    url = f"{ckan_instance.settings.url}/api/3/action/package_show"
+    assert requests.get(url, params={"id": name}, timeout=30).status_code == 200
+
+    review.withdraw_release(fresh(), users["approver"], sub_id, "Fehler in der Quelle")
+    worker.run(ckan_app, once=True)
+    assert _state(fresh, sub_id) == State.WITHDRAWN.value
+    withdraw = [j for j in _jobs(fresh, sub_id) if j.purpose == "withdraw" and j.target == "ckan"]
+    assert len(withdraw) == 1 and withdraw[0].state == "done"
+    assert requests.get(url, params={"id": name}, timeout=30).status_code in (403, 404)
