@@ -20,6 +20,14 @@ TIMEZONE = "Europe/Berlin"
 
 # German message id -> English.  Keep sorted roughly by page.
 EN: dict[str, str] = {
+    # publication jobs on the review page
+    "Veröffentlichung": "Publication",
+    "Veröffentlichungsaufträge je Ziel": "Publication jobs per target",
+    "Ziel": "Target",
+    "Zweck": "Purpose",
+    "Stand": "State",
+    "Versuche": "Attempts",
+    "Fehler": "Error",
     # layout
     "Zum Inhalt springen": "Skip to content",
     "Freigabe – Veröffentlichung kommunaler Statistik": "Freigabe – publishing municipal statistics",

@@ -57,7 +57,12 @@ def _parse_csv(data: bytes) -> list[dict]:
 def _release_rows(c, version: SubmissionVersion) -> list[dict]:
     if not version.artifact_sha256:
         return []
-    return _parse_csv(c.store.get(version.artifact_sha256))
+    from publisher.storage import StorageError
+
+    try:
+        return _parse_csv(c.store.get(version.artifact_sha256))
+    except StorageError:  # the stored artifact was altered: show nothing of it (the worker refuses it too)
+        return []
 
 
 def previous_release(c, sub: Submission) -> Submission | None:

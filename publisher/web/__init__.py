@@ -12,12 +12,12 @@ def init_app(app):
     from publisher.web import admin, auth, errors, public, review, security, submissions  # noqa: F401  (routes on bp)
     from publisher.web.blueprint import bp
     from publisher.web.presenters import label as report_label
-    from publisher.web.presenters import report_levels, report_lines
+    from publisher.web.presenters import job_error, report_levels, report_lines
 
     i18n.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(report_levels=report_levels, report_lines=report_lines,
-                                 report_label=report_label)
+                                 report_label=report_label, job_error=job_error)
     security.init_app(app)
     if "web" not in app.blueprints:
         app.register_blueprint(bp)

@@ -130,3 +130,20 @@ def report_lines(report: Any) -> list[tuple[str, str]]:
             continue
         lines.append((label(key), _fmt(value, lang)[:2000]))
     return lines
+
+
+def job_error(last_error: str | None) -> dict:
+    """A publication job's stored error (JSON) as code, message and the validation problems, for the DPO."""
+    import json
+
+    try:
+        err = json.loads(last_error or "{}")
+    except ValueError:
+        return {"code": "", "message": str(last_error), "problems": []}
+    from publisher.i18n import current_lang
+
+    lang = current_lang()
+    message = err.get(f"message_{lang}") or err.get("message_de") or err.get("message") or ""
+    problems = [e.get("message") or e.get("note") or e.get("type") or str(e)
+                for e in (err.get("report") or {}).get("errors", [])][:20]
+    return {"code": err.get("code", ""), "message": message, "problems": problems}

@@ -361,3 +361,15 @@ def test_withdrawing_a_published_release_makes_it_private_on_ckan(ckan_app, ckan
     withdraw = [j for j in _jobs(fresh, sub_id) if j.purpose == "withdraw" and j.target == "ckan"]
     assert len(withdraw) == 1 and withdraw[0].state == "done"
     assert requests.get(url, params={"id": name}, timeout=30).status_code in (403, 404)
+
+
+def test_dpo_sees_the_failed_publication_and_its_reason_on_the_review_page(app, make_submission, fresh, client,
+                                                                             auth):
+    sub = make_submission("approved")
+    path = fresh().store.path(sub.current_version.artifact_sha256)
+    path.chmod(0o644)
+    path.write_bytes(path.read_bytes() + b"stadtteil,X,1\r\n")
+    worker.run(app, once=True)
+    auth.login("dora")
+    page = client.get(f"/review/{sub.id}").get_data(as_text=True)
+    assert "FG-PUB-HASH-MISMATCH" in page and "failed" in page
