@@ -32,8 +32,13 @@ def protected(lo: float, hi: float, k: int, zeros_disclosive: bool, width: int) 
     return not (lo_i >= low_bad and hi_i <= k - 1)
 
 
-def intervals(A: sp.csr_matrix, values: np.ndarray, suppressed: np.ndarray, cells=None) -> dict[int, Interval]:
-    """Tightest [lo, hi] for the suppressed cells (all, or those in ``cells``)."""
+def intervals(A: sp.csr_matrix, values: np.ndarray, suppressed: np.ndarray, cells=None, k: int | None = None,
+              zeros: bool = False, width: int = 0) -> dict[int, Interval]:
+    """Tightest [lo, hi] for the suppressed cells (all, or those in ``cells``).
+
+    With ``k`` given (a screening audit), the maximisation is skipped where the minimum alone already proves
+    protection: the true value is feasible, so ``lo ≤ 0 < 1 ≤ value ≤ hi``; ``hi`` is then reported as the
+    true value (a lower bound of the real ``hi``)."""
     S = np.flatnonzero(suppressed)
     if len(S) == 0:
         return {}
@@ -63,8 +68,13 @@ def intervals(A: sp.csr_matrix, values: np.ndarray, suppressed: np.ndarray, cell
             c = np.zeros(len(members))
             c[list(members).index(m)] = 1.0
             lo = linprog(c, A_eq=Aeq, b_eq=beq, bounds=bounds, method="highs")
-            hi = linprog(-c, A_eq=Aeq, b_eq=beq, bounds=bounds, method="highs")
             lo_v = lo.fun if lo.status == 0 else 0.0
+            v = float(values[S[m]])
+            low_bad = 0 if zeros else 1
+            if k is not None and lo_v < low_bad - 1e-6 and v - lo_v >= max(1, width) and v >= 1:
+                out[int(S[m])] = Interval(int(S[m]), float(lo_v), v)
+                continue
+            hi = linprog(-c, A_eq=Aeq, b_eq=beq, bounds=bounds, method="highs")
             hi_v = -hi.fun if hi.status == 0 else float("inf")
             out[int(S[m])] = Interval(int(S[m]), float(lo_v), float(hi_v))
     return out

@@ -87,11 +87,17 @@ def heuristic(A, values, primary, k, zeros, width, cost, start=None, deadline=No
     _ensure_partners(A, S, P, cost)
     close_pattern(A, S, cost)
     AT = A.T.tocsr()
+    # Suppressing more cells only removes information, so an interval can only widen: a primary cell once
+    # protected stays protected, and each round re-audits only the cells still unprotected.
+    todo = P
+    iv_all = {}
     for _round in range(200):
-        iv = intervals(A, values, S, cells=P)
-        bad = [p for p in P if not protected(iv[p].lo, iv[p].hi, k, zeros, width)]
+        iv = intervals(A, values, S, cells=todo, k=k, zeros=zeros, width=width)
+        iv_all.update(iv)
+        bad = [p for p in todo if not protected(iv[p].lo, iv[p].hi, k, zeros, width)]
         if not bad:
-            return S, iv, True
+            return S, iv_all, True
+        todo = np.asarray(bad)
         grew = 0
         for p in bad:
             rows = AT[p].indices
