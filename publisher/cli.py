@@ -244,12 +244,18 @@ def retention_group() -> None:
 @retention_group.command("run")
 @with_appcontext
 def retention_run() -> None:
-    """Delete raw uploads RETENTION_DAYS after publication/rejection (audited)."""
+    """Delete raw uploads RETENTION_DAYS after publication/rejection, and download records after
+    DOWNLOAD_LOG_RETENTION_DAYS (both audited)."""
     from publisher.services import retention
 
     with _ctx() as c:
         rep = retention.run(c, None)
     click.echo(rep.message("de"))
+    from publisher.services import downloads
+
+    with _ctx() as c:
+        n = downloads.purge_download_log(c)
+    click.echo(f"Download-Protokoll: {n} Einträge gelöscht / download log: {n} records deleted")
 
 
 @main.group("demo")

@@ -55,6 +55,8 @@ SETTINGS: tuple[Setting, ...] = (
             "How long a locked account stays locked (minutes)."),
     Setting("FREIGABE_RETENTION_DAYS", "RETENTION_DAYS", int, 90,
             "Raw uploads are deleted this many days after publication or rejection (`freigabe retention run`)."),
+    Setting("FREIGABE_DOWNLOAD_LOG_RETENTION_DAYS", "DOWNLOAD_LOG_RETENTION_DAYS", int, 365,
+            "Download records (who downloaded which file) are deleted after this many days (`freigabe retention run`)."),
     Setting("FREIGABE_TWO_APPROVALS", "TWO_APPROVALS", _bool, False,
             "Require two independent approvals (two different approvers, neither the submitter)."),
     Setting("FREIGABE_SESSION_COOKIE_SECURE", "SESSION_COOKIE_SECURE", _bool, True,

@@ -290,3 +290,7 @@ class PublicationJob(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+# registered in Base.metadata together with the core models (defined in its own module)
+from publisher.models_downloads import DownloadRecord  # noqa: E402,F401

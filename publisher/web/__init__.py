@@ -21,5 +21,9 @@ def init_app(app):
     security.init_app(app)
     if "web" not in app.blueprints:
         app.register_blueprint(bp)
+    from publisher.web import downloads as downloads_views
+
+    if "downloads" not in app.blueprints:
+        app.register_blueprint(downloads_views.bp)
     errors.init_app(app)
     security.collect_access(app)

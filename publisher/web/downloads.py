@@ -1,0 +1,135 @@
+"""Blueprint ``downloads``: the download area and the public release pages (thin views).
+
+* ``/downloads`` — topics → series → versions visible to the user, immutable version links + "latest".
+* ``/downloads/<topic>/<series>/<version>/<filename>`` — a released file (``version`` may be ``latest``);
+  permission check, download record and audit in :func:`publisher.services.downloads.open_file`.
+* ``/releases/<id>`` — the public release page: metadata, public statement, preview, downloads.
+
+Only files the publication worker wrote to the download area are served; the raw submitted table is never
+reachable from here.
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, render_template
+
+from publisher.web.blueprint import ctx
+from publisher.web.security import current_user, public
+
+bp = Blueprint("downloads", __name__)
+
+# German UI text -> English, for the templates of this blueprint (``dl_("...")``).  Kept here so the shared
+# catalogue in publisher.i18n need not change; tests/downloads checks that every text used is translated.
+DL_EN: dict[str, str] = {
+    "Aktuelle Version": "Current version",
+    "Beschreibung": "Description",
+    "Bezugszeitraum": "Reference period",
+    "CSV (immer die neueste Version)": "CSV (always the newest version)",
+    "CSV": "CSV",
+    "Dateien": "Files",
+    "Die Dateien werden nicht mehr ausgeliefert.": "The files are no longer served.",
+    "Die ersten": "The first",
+    "Diese Veröffentlichung wurde zurückgezogen.": "This release was withdrawn.",
+    "Download-Bereich": "Download area",
+    "Downloads": "Downloads",
+    "Ebene": "Level",
+    "Excel-CSV": "Excel CSV",
+    "Für Sie sind keine Veröffentlichungen im Download-Bereich verfügbar.":
+        "No releases in the download area are available to you.",
+    "Ihre Dateien werden nicht mehr ausgeliefert.": "Its files are no longer served.",
+    "Lizenz": "Licence",
+    "Metadaten": "Metadata",
+    "Quelle": "Source",
+    "Reihe": "Series",
+    "Thema": "Topic",
+    "Version": "Version",
+    "Versionen von": "Versions of",
+    "Vorschau": "Preview",
+    "ZIP-Paket": "ZIP package",
+    "Zeilen der veröffentlichten Tabelle": "rows of the published table",
+    "Zugang": "Access",
+    "Zustand": "State",
+    "eingeschränkt": "restricted",
+    "von": "of",
+    "zurückgezogen": "withdrawn",
+    "Öffentliche Aussage zur Geheimhaltung": "Public statement on disclosure control",
+    "öffentlich": "public",
+    "geheim gehalten": "suppressed",
+    "nichts vorhanden": "nothing",
+}
+
+
+def dl_(text: str) -> str:
+    from publisher.i18n import current_lang, gettext
+
+    if current_lang() == "en" and text in DL_EN:
+        return DL_EN[text]
+    return gettext(text)
+
+
+@bp.app_context_processor
+def _inject():
+    return {"dl_": dl_}
+
+PREVIEW_ROWS = 50
+
+
+@bp.route("/downloads")
+@public
+def index():
+    from publisher.services import downloads
+
+    topics = downloads.list_series(ctx(), current_user())
+    return render_template("downloads.html", topics=topics)
+
+
+@bp.route("/downloads/<topic>/<series>/<version>/<filename>")
+@public
+def file(topic: str, series: str, version: str, filename: str):
+    from publisher.services import downloads
+
+    data, media_type, rel = downloads.open_file(ctx(), current_user(), topic, series, version, filename)
+    resp = Response(data, mimetype=media_type.split(";")[0], content_type=media_type)
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    resp.headers["X-Content-SHA256"] = rel.files[filename]
+    if version != "latest":
+        resp.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    else:
+        resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+def _preview(c, rel) -> tuple[list[str], list[list[str]], int]:
+    """Header and the first rows of the PUBLISHED table (the released CSV in the download area)."""
+    from catalog import LocalStorage
+    from catalog.storage import version_key
+
+    name = f"{rel.series}.csv"
+    if name not in rel.files:
+        return [], [], 0
+    import hashlib
+
+    text = LocalStorage(c.settings["DOWNLOAD_DIR"]).get(version_key(rel.topic, rel.series, rel.version, name))
+    if hashlib.sha256(text).hexdigest() != rel.files[name]:  # only the published bytes are previewed
+        return [], [], 0
+    rows = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
+    if not rows:
+        return [], [], 0
+    return rows[0], rows[1:PREVIEW_ROWS + 1], len(rows) - 1
+
+
+@bp.route("/releases/<int:submission_id>")
+@public
+def release(submission_id: int):
+    from publisher.models import Submission
+    from publisher.services import downloads
+
+    c = ctx()
+    rel = downloads.release_for_submission(c, current_user(), submission_id)
+    sub = c.session.get(Submission, submission_id)
+    version = sub.current_version
+    header, rows, total = ([], [], 0) if rel.withdrawn else _preview(c, rel)
+    return render_template("release.html", rel=rel, sub=sub, version=version, meta=(version.meta or {}),
+                           header=header, rows=rows, total=total, preview_rows=PREVIEW_ROWS)
