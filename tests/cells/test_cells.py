@@ -118,3 +118,43 @@ def test_every_released_pattern_passes_an_independent_audit_and_hides_every_prim
     iv = intervals(table.A, table.values, S, cells=np.flatnonzero(primary))
     for j in np.flatnonzero(primary):
         assert protected(iv[j].lo, iv[j].hi, k, zeros, 0), (table.key(j), iv[j])
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(random_table(), st.integers(0, 2**16))
+def test_rectangle_certificates_agree_with_the_linear_programs(case, seed):
+    # every cell the cheap certificate proves protected is protected by the exact LP audit too, and the
+    # certified interval lies inside the LP interval
+    from disclosure_rules.cells.audit import certificates
+    from disclosure_rules.cells.suppress import primary_mask
+
+    hier, data, k, zeros = case
+    p, h = prepared(data, hier)
+    table = build(p, h)
+    primary = primary_mask(table.values, k, zeros)
+    rng = np.random.default_rng(seed)
+    S = primary | (rng.random(table.n) < 0.4)
+    cells = np.flatnonzero(primary)
+    cert = certificates(table.A, table.values, S, cells, k, zeros, 0)
+    lp = intervals(table.A, table.values, S, cells=list(cert))
+    for j, iv in cert.items():
+        assert lp[j].lo <= iv.lo + 1e-6 and lp[j].hi >= iv.hi - 1e-6
+        assert protected(iv.lo, iv.hi, k, zeros, 0) and protected(lp[j].lo, lp[j].hi, k, zeros, 0)
+
+
+def test_a_rectangle_with_room_is_certified_without_linear_programming_and_one_without_room_is_not():
+    from disclosure_rules.cells.audit import certificates
+
+    p, h = prepared({("B1", "a"): 1, ("B1", "b"): 5, ("B2", "a"): 7, ("B2", "b"): 4,
+                     ("B3", "a"): 20, ("B3", "b"): 30, ("B4", "a"): 25, ("B4", "b"): 40})
+    table = build(p, h)
+    S = np.zeros(table.n, bool)
+    rect = [cell_index(table, "block", b, c) for b in ("B1", "B2") for c in ("a", "b")]
+    S[rect] = True
+    cert = certificates(table.A, table.values, S, [rect[0]], 3, False, 0)
+    assert (cert[rect[0]].lo, cert[rect[0]].hi) == (0.0, 1.0)  # B1/a can be 0: B2/b = 4 ≥ 1 gives the room
+    # the same pattern on the table where the opposite cell is 0 has no certificate (the LP pins the value)
+    p0, h0 = prepared({("B1", "a"): 1, ("B1", "b"): 0, ("B2", "a"): 0, ("B2", "b"): 0,
+                       ("B3", "a"): 20, ("B3", "b"): 30, ("B4", "a"): 25, ("B4", "b"): 40})
+    t0 = build(p0, h0)
+    assert certificates(t0.A, t0.values, S, [rect[0]], 3, False, 0) == {}
