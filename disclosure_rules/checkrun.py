@@ -22,19 +22,42 @@ EXIT_PUBLISHABLE, EXIT_WITHHELD, EXIT_BAD_INPUT = 0, 1, 2
 
 def run_check(table_path, hierarchy_path, out_dir, rules_path=None, min_count=None, zeros_disclosive=None,
               geo_column=None, count_column=None, scope=None, sheet=None, layout="long", dimensions=None,
-              zero_symbol="0", with_status=False, lang="de", stderr: TextIO | None = None) -> int:
+              zero_symbol="0", with_status=False, lang="de", stderr: TextIO | None = None,
+              value_column=None, contributors_column=None, top_columns=(), dominance=None, p_percent=None) -> int:
     from . import assess, load_hierarchy, load_rules, prepare_table, read_table_file
 
     err = stderr or sys.stderr
     try:
+        dom: dict = {}
+        if dominance:
+            n_, _, k_ = str(dominance).partition(",")
+            try:
+                dom.update(enabled=True, n=int(n_), k=float(k_))
+            except ValueError:
+                dom.update(enabled=True, n=0, k=0.0)  # rejected with a typed finding by the rule set check
+        if p_percent is not None:
+            dom.update(enabled=True, p=float(p_percent))
         rules = load_rules(rules_path, min_count=min_count, zeros_are_disclosive=zeros_disclosive,
-                           scope=scope.replace("-", "_") if scope else None)
+                           scope=scope.replace("-", "_") if scope else None, dominance=dom or None)
         hierarchy = load_hierarchy(Path(hierarchy_path))
         raw = read_table_file(Path(table_path), sheet=sheet)
-        prepared = prepare_table(raw, hierarchy, geo_column=geo_column,
+        if value_column:  # magnitude table: always scope cells (dominance / p % / contributors)
+            from .cells.magnitude import assess_magnitude, prepare_magnitude
+            from .findings import Finding
+            from .table import T_COLUMN_MISSING
+
+            if not contributors_column or not geo_column:
+                missing = "--contributors-column" if not contributors_column else "--geo-column"
+                raise InputError(Finding(T_COLUMN_MISSING, {"column": missing, "columns": ", ".join(raw.columns)},
+                                         file=raw.filename))
+            mt = prepare_magnitude(raw, hierarchy, geo_column, value_column, contributors_column,
+                                   list(top_columns), list(dimensions or []))
+            result = assess_magnitude(mt, hierarchy, rules)
+        prepared = None if value_column else prepare_table(raw, hierarchy, geo_column=geo_column,
                                  count_columns=[count_column] if count_column else None,
                                  dimensions=dimensions, layout=layout)
-        result = assess(prepared, hierarchy, rules)
+        if prepared is not None:
+            result = assess(prepared, hierarchy, rules)
     except InputError as exc:
         print(exc.message(lang), file=err)
         return EXIT_BAD_INPUT
@@ -49,7 +72,13 @@ def run_check(table_path, hierarchy_path, out_dir, rules_path=None, min_count=No
         (tmp / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                          encoding="utf-8")
         if result.releasable is not None:
-            (tmp / "releasable.csv").write_bytes(releasable_csv_bytes(result.releasable, zero_symbol, with_status))
+            if value_column:
+                from .output import magnitude_csv_bytes
+
+                data = magnitude_csv_bytes(result.releasable, value_column, with_status)
+            else:
+                data = releasable_csv_bytes(result.releasable, zero_symbol, with_status)
+            (tmp / "releasable.csv").write_bytes(data)
         out.mkdir(parents=True, exist_ok=True)
         for name in ("report.json", "releasable.csv"):
             target = out / name

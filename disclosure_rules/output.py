@@ -41,3 +41,18 @@ def releasable_csv_bytes(releasable: pd.DataFrame, zero_symbol: str = "0", with_
 def write_releasable_csv(releasable: pd.DataFrame, path, zero_symbol: str = "0", with_status: bool = False) -> None:
     with open(path, "wb") as fh:
         fh.write(releasable_csv_bytes(releasable, zero_symbol, with_status))
+
+
+def magnitude_csv_bytes(releasable: pd.DataFrame, value_column: str, with_status: bool = False) -> bytes:
+    """UTF-8 CSV with ``,`` of a magnitude table: level, area, dimensions…, value (``.`` where suppressed)."""
+    cols = [c for c in releasable.columns if c not in (value_column, "status")]
+    frame = pd.DataFrame({c: releasable[c].astype(str).to_numpy() for c in cols})
+    v = releasable[value_column]
+    text = [SECRET if pd.isna(x) else (f"{int(x)}" if float(x).is_integer() else repr(float(x)))
+            for x in v.to_numpy(dtype=object)]
+    frame[value_column] = text
+    if with_status and "status" in releasable:
+        frame["status"] = releasable["status"].astype(str).to_numpy()
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    return buf.getvalue().encode("utf-8")

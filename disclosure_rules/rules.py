@@ -47,6 +47,7 @@ class DominanceParams:
     n: int = 1
     k: float = 85.0
     p: float = 0.0
+    protection_pct: float = 10.0  # required protection of a cell with too few contributors, % of its value
 
 
 @dataclass(frozen=True)
@@ -126,9 +127,12 @@ def rules_from_dict(data: dict[str, Any], source: str | None = None) -> RuleSet:
         problems.append(_bad("cells", f"enthält Unbekanntes ({exc})", f"holds something unknown ({exc})"))
     try:
         dominance = DominanceParams(**dom_raw)
-        if not (0 < float(dominance.k) <= 100) or int(dominance.n) < 1 or not (0 <= float(dominance.p) < 100):
-            problems.append(_bad("dominance", "hat Werte außerhalb des Bereichs (n ≥ 1, 0 < k ≤ 100, 0 ≤ p < 100)",
-                                 "has values out of range (n ≥ 1, 0 < k ≤ 100, 0 ≤ p < 100)"))
+        if (not (0 < float(dominance.k) <= 100) or int(dominance.n) < 1 or not (0 <= float(dominance.p) < 100)
+                or not (0 <= float(dominance.protection_pct) <= 100)):
+            problems.append(_bad("dominance", "hat Werte außerhalb des Bereichs (n ≥ 1, 0 < k ≤ 100, 0 ≤ p < 100, "
+                                 "0 ≤ protection_pct ≤ 100)",
+                                 "has values out of range (n ≥ 1, 0 < k ≤ 100, 0 ≤ p < 100, "
+                                 "0 ≤ protection_pct ≤ 100)"))
     except TypeError as exc:
         problems.append(_bad("dominance", f"enthält Unbekanntes ({exc})", f"holds something unknown ({exc})"))
     if problems:

@@ -23,8 +23,15 @@ import click
 @click.option("--zero-symbol", type=click.Choice(["0", "-"]), default="0", show_default=True)
 @click.option("--status-column", is_flag=True, help="Add a machine-readable status column.")
 @click.option("--lang", type=click.Choice(["de", "en"]), default="de", show_default=True)
+@click.option("--value-column", help="Magnitude table: column with the amounts (enables the magnitude rules).")
+@click.option("--contributors-column", help="Magnitude table: number of contributors per cell.")
+@click.option("--top-column", "top_columns", multiple=True,
+              help="Magnitude table: largest contribution per cell, largest first (repeatable).")
+@click.option("--dominance", help="Enable the (n,k)-dominance rule, e.g. '1,85'.")
+@click.option("--p-percent", type=float, help="Enable the p%% rule with this p.")
 def check_command(table, hierarchy, out_dir, rules_path, min_count, zeros_disclosive, geo_column, count_column,
-                  dimensions, wide, scope, sheet, zero_symbol, status_column, lang):
+                  dimensions, wide, scope, sheet, zero_symbol, status_column, lang, value_column,
+                  contributors_column, top_columns, dominance, p_percent):
     """Check TABLE against the disclosure rules; exit 0 publishable, 1 withheld, 2 bad input."""
     from disclosure_rules.checkrun import run_check
 
@@ -32,5 +39,6 @@ def check_command(table, hierarchy, out_dir, rules_path, min_count, zeros_disclo
                      zeros_disclosive=zeros_disclosive, geo_column=geo_column, count_column=count_column,
                      scope=scope, sheet=sheet, layout="wide" if wide else "long",
                      dimensions=list(dimensions) or None, zero_symbol=zero_symbol, with_status=status_column,
-                     lang=lang)
+                     lang=lang, value_column=value_column, contributors_column=contributors_column,
+                     top_columns=tuple(top_columns), dominance=dominance, p_percent=p_percent)
     sys.exit(code)

@@ -30,6 +30,8 @@ class CellTable:
     cell_cat: np.ndarray  # (n_cells, n_dims) category index of each cell
     A: sp.csr_matrix  # (n_constraints, n_cells) additivity constraints, A @ values == 0
     inner: np.ndarray  # (n_cells,) bool: submitted-level cell with no dimension total
+    row_cell: np.ndarray | None = None  # (n_rows,) inner cell of every row of ``prepared.data``
+    parent: np.ndarray | None = None  # (n_geo,) parent geo node (-1 for the top)
 
     @property
     def n(self) -> int:
@@ -136,7 +138,11 @@ def build(prepared, hierarchy) -> CellTable:
     inner = (geo_level[cell_geo] == 0) & np.all(cell_cat < np.asarray(sizes) - 1, axis=1) if sizes else (
         geo_level[cell_geo] == 0)
     assert np.abs(A @ vals_full).max(initial=0) == 0
-    return CellTable(levels, geo, geo_level, tuple(dims), tuple(cats), vals_full, cell_geo, cell_cat, A, inner)
+    parent = np.full(n_geo, -1, dtype=np.int64)
+    for child, par in parent_of.items():
+        parent[index[child]] = index[par]
+    return CellTable(levels, geo, geo_level, tuple(dims), tuple(cats), vals_full, cell_geo, cell_cat, A, inner,
+                     flat, parent)
 
 
 def _margins(values, n_geo, stride, sizes, combos, children, geo_level) -> np.ndarray:
@@ -156,3 +162,35 @@ def _margins(values, n_geo, stride, sizes, combos, children, geo_level) -> np.nd
     for p in sorted(children, key=lambda g: geo_level[g]):
         out[p] = out[children[p]].sum(axis=0)
     return out.reshape(-1)
+
+
+def covering(table: CellTable) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (cell, data row): every cell of the table with margins and the data rows it sums up.
+
+    Cell ``j`` covers row ``i`` when ``j``'s area is the row's area or one of its ancestors and, in every
+    dimension, ``j`` has the row's category or ``Insgesamt``."""
+    sizes = np.asarray([len(c) for c in table.categories], dtype=np.int64)
+    stride = int(np.prod(sizes)) if len(sizes) else 1
+    rc = np.asarray(table.row_cell, dtype=np.int64)
+    rows = np.arange(len(rc))
+    g = table.cell_geo[rc]
+    cat = table.cell_cat[rc] if len(sizes) else np.zeros((len(rc), 0), dtype=np.int64)
+    weights = np.ones(len(sizes), dtype=np.int64)
+    for d in range(len(sizes) - 2, -1, -1):
+        weights[d] = weights[d + 1] * sizes[d + 1]
+    out_cells, out_rows = [], []
+    while True:
+        for mask in range(1 << len(sizes)):
+            c = cat.copy()
+            for d in range(len(sizes)):
+                if mask >> d & 1:
+                    c[:, d] = sizes[d] - 1
+            combo = c @ weights if len(sizes) else np.zeros(len(rc), dtype=np.int64)
+            out_cells.append(g * stride + combo)
+            out_rows.append(rows)
+        up = table.parent[g]
+        if (up < 0).all():
+            break
+        keep = up >= 0
+        g, cat, rows = up[keep], cat[keep], rows[keep]
+    return np.concatenate(out_cells), np.concatenate(out_rows)

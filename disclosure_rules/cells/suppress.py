@@ -77,8 +77,18 @@ def close_pattern(A: sp.csr_matrix, S: np.ndarray, cost: np.ndarray) -> None:
         counts = A.astype(bool).astype(np.int32) @ S.astype(np.int32)
 
 
-def heuristic(A, values, primary, k, zeros, width, cost, start=None, deadline=None):
-    """Returns (suppressed mask, intervals of the primary cells, passed)."""
+def heuristic(A, values, primary, k, zeros, width, cost, start=None, deadline=None, check=None):
+    """Returns (suppressed mask, intervals of the primary cells, passed).
+
+    ``check(cell, interval) -> bool`` replaces the frequency rule's protection test (magnitude tables: the
+    interval must reach the cell's required protection on both sides); the audit then runs the exact linear
+    programs for every cell (no screening shortcuts, which are specific to the frequency rule)."""
+    if check is None:
+        def check(j, iv):
+            return protected(iv.lo, iv.hi, k, zeros, width)
+        screen_k = k
+    else:
+        screen_k = None
     A = A.tocsr()
     S = primary.copy() if start is None else (start | primary)
     P = np.flatnonzero(primary)
@@ -92,9 +102,9 @@ def heuristic(A, values, primary, k, zeros, width, cost, start=None, deadline=No
     todo = P
     iv_all = {}
     for _round in range(200):
-        iv = intervals(A, values, S, cells=todo, k=k, zeros=zeros, width=width)
+        iv = intervals(A, values, S, cells=todo, k=screen_k, zeros=zeros, width=width)
         iv_all.update(iv)
-        bad = [p for p in todo if not protected(iv[p].lo, iv[p].hi, k, zeros, width)]
+        bad = [p for p in todo if not check(p, iv[p])]
         if not bad:
             return S, iv_all, True
         todo = np.asarray(bad)
@@ -119,7 +129,7 @@ def heuristic(A, values, primary, k, zeros, width, cost, start=None, deadline=No
                 for r in AT[p].indices:
                     S[A[r].indices] = True
     iv = intervals(A, values, S, cells=P)
-    ok = all(protected(iv[p].lo, iv[p].hi, k, zeros, width) for p in P)
+    ok = all(check(p, iv[p]) for p in P)
     return S, iv, ok
 
 

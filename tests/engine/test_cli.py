@@ -64,3 +64,28 @@ def test_acro_style_parameters_zeros_disclosive(tmp_path):
     report = json.loads((out / "report.json").read_text())
     assert p.returncode == 0 and report["levels"][0]["failing_cells"] == 1
     assert report["rule_set"]["parameters"]["zeros_are_disclosive"] is True
+
+
+MAGNITUDE = ("baublock;art;betrag;faelle;top1;top2\n"
+             "0101;Miete;1000,50;5;900;50\n0101;Heizung;4000;40;300;280\n"
+             "0102;Miete;5000;50;400;390\n0102;Heizung;4500;45;300;290\n"
+             "0201;Miete;6000;60;500;450\n0201;Heizung;7000;70;600;500\n").encode("cp1252")
+
+
+def test_magnitude_table_with_dominance_and_p_percent(tmp_path):
+    p, out = run(tmp_path, MAGNITUDE, "--geo-column", "baublock", "--dimension", "art", "--value-column",
+                 "betrag", "--contributors-column", "faelle", "--top-column", "top1", "--top-column", "top2",
+                 "--dominance", "1,85", "--p-percent", "10", "--status-column")
+    assert p.returncode == 0, p.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["audit"]["passed"] and report["audit"]["primary_cells"] == 1
+    assert report["rule_set"]["parameters"]["dominance"]["p"] == 10.0
+    lines = (out / "releasable.csv").read_text().splitlines()
+    assert lines[0] == "level,area,art,betrag,status"
+    assert "baublock,0101,Miete,.,primary" in lines
+    assert "baublock,0102,Heizung,4500,ok" in lines or "baublock,0102,Heizung,.,secondary" in lines
+    # without the top contributions the p % rule cannot run: a clear error, nothing written
+    p2, out2 = run(tmp_path / "x" if (tmp_path / "x").mkdir() is None else tmp_path, MAGNITUDE, "--geo-column",
+                   "baublock", "--dimension", "art", "--value-column", "betrag", "--contributors-column", "faelle",
+                   "--p-percent", "10")
+    assert p2.returncode == 2 and "größten Beiträge" in p2.stderr and not (out2 / "releasable.csv").exists()
