@@ -6,4 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/acro-venv.sh
-exec .venv/bin/python benchmarks/bench_engine.py "$@"
+.venv/bin/python benchmarks/bench_engine.py "$@"
+# scope cells (secondary suppression + audit): ~1.5 min; skip with FREIGABE_BENCH_CELLS=0
+if [ "${FREIGABE_BENCH_CELLS:-1}" != 0 ]; then
+  .venv/bin/python benchmarks/bench_cells.py
+fi
