@@ -167,17 +167,66 @@ def intervals(A: sp.csr_matrix, values: np.ndarray, suppressed: np.ndarray, cell
         Aeq = sub[crow][:, members]
         beq = b[crow]
         bounds = [(0, upper[m] if upper[m] > 0 else None) for m in members]
+        if k is not None:
+            targets = _batched_witnesses(Aeq, beq, bounds, members, targets, S, values, k, zeros, width, out)
+        pos = {int(m): i for i, m in enumerate(members)}
         for m in targets:
             c = np.zeros(len(members))
-            c[list(members).index(m)] = 1.0
-            lo = linprog(c, A_eq=Aeq, b_eq=beq, bounds=bounds, method="highs")
-            lo_v = lo.fun if lo.status == 0 else 0.0
+            c[pos[int(m)]] = 1.0
             v = float(values[S[m]])
+            lo = linprog(c, A_eq=Aeq, b_eq=beq, bounds=bounds, method="highs")
+            # a solver failure never counts as protection: the cell is then treated as pinned to its value
+            lo_v = lo.fun if lo.status == 0 else v
             low_bad = 0 if zeros else 1
             if k is not None and lo_v < low_bad - 1e-6 and v - lo_v >= max(1, width) and v >= 1:
                 out[int(S[m])] = Interval(int(S[m]), float(lo_v), v)
                 continue
             hi = linprog(-c, A_eq=Aeq, b_eq=beq, bounds=bounds, method="highs")
-            hi_v = -hi.fun if hi.status == 0 else float("inf")
+            hi_v = -hi.fun if hi.status == 0 else v
             out[int(S[m])] = Interval(int(S[m]), float(lo_v), float(hi_v))
     return out
+
+
+def _batched_witnesses(Aeq, beq, bounds, members, targets, S, values, k, zeros, width, out) -> list:
+    """One linear program for many cells: a feasible table (same published cells, same constraints) in which
+    as many target cells as possible sit outside the forbidden range at once - with zeros allowed, minimise
+    the sum of the targets (cells that come out at 0 are protected: ``lo ≤ 0``, and their true value is
+    feasible, so ``hi ≥ value``); with zeros disclosive, maximise ``Σ min(x, k)`` (cells reaching ``k``).
+    Repeats on the cells not yet shown protected while a round shows some; returns those still open."""
+    pos = {int(m): i for i, m in enumerate(members)}
+    open_ = [m for m in targets if (float(values[S[m]]) >= max(1, width) if not zeros
+                                    else float(k) - float(values[S[m]]) >= max(1, width))]
+    rest = [m for m in targets if m not in set(open_)]
+    n = len(members)
+    for _ in range(20):
+        if len(open_) < 2:
+            break
+        idx = np.asarray([pos[int(m)] for m in open_])
+        if not zeros:
+            c = np.zeros(n)
+            c[idx] = 1.0
+            res = linprog(c, A_eq=Aeq, b_eq=beq, bounds=bounds, method="highs")
+            if res.status != 0:
+                break
+            x = res.x
+            done = [m for m, i in zip(open_, idx) if x[i] <= 1e-7]
+        else:
+            # variables x (n) and y (len(idx)) with y ≤ x, 0 ≤ y ≤ k; maximise Σ y
+            m_y = len(idx)
+            c = np.concatenate([np.zeros(n), -np.ones(m_y)])
+            Aeq2 = sp.hstack([Aeq, sp.csr_matrix((Aeq.shape[0], m_y))]).tocsr()
+            Aub = sp.hstack([-sp.csr_matrix((np.ones(m_y), (np.arange(m_y), idx)), shape=(m_y, n)),
+                             sp.identity(m_y)]).tocsr()
+            res = linprog(c, A_ub=Aub, b_ub=np.zeros(m_y), A_eq=Aeq2, b_eq=beq,
+                          bounds=list(bounds) + [(0, float(k))] * m_y, method="highs")
+            if res.status != 0:
+                break
+            x = res.x[:n]
+            done = [m for m, i in zip(open_, idx) if x[i] >= k - 1e-7]
+        if not done:
+            break
+        for m in done:
+            v, xv = float(values[S[m]]), float(x[pos[int(m)]])
+            out[int(S[m])] = Interval(int(S[m]), min(xv, v), max(xv, v))
+        open_ = [m for m in open_ if int(S[m]) not in out]
+    return open_ + rest

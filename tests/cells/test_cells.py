@@ -158,3 +158,23 @@ def test_a_rectangle_with_room_is_certified_without_linear_programming_and_one_w
                        ("B3", "a"): 20, ("B3", "b"): 30, ("B4", "a"): 25, ("B4", "b"): 40})
     t0 = build(p0, h0)
     assert certificates(t0.A, t0.values, S, [rect[0]], 3, False, 0) == {}
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(random_table(), st.integers(0, 2**16), st.floats(0.2, 0.7))
+def test_the_fast_audit_gives_the_same_verdict_as_the_exact_linear_programs(case, seed, density):
+    # certificates and batched witness LPs are shortcuts: for every cell their verdict must equal the one of
+    # the two exact LPs per cell, and their interval must lie inside the exact interval
+    from disclosure_rules.cells.suppress import primary_mask
+
+    hier, data, k, zeros = case
+    p, h = prepared(data, hier)
+    table = build(p, h)
+    primary = primary_mask(table.values, k, zeros)
+    S = primary | (np.random.default_rng(seed).random(table.n) < density)
+    cells = np.flatnonzero(primary)
+    fast = intervals(table.A, table.values, S, cells=cells, k=k, zeros=zeros, width=0)
+    exact = intervals(table.A, table.values, S, cells=cells)
+    for j in cells:
+        assert protected(fast[j].lo, fast[j].hi, k, zeros, 0) == protected(exact[j].lo, exact[j].hi, k, zeros, 0)
+        assert exact[j].lo <= fast[j].lo + 1e-6 and fast[j].hi <= exact[j].hi + 1e-6
