@@ -212,6 +212,10 @@ def run_check(c, data: bytes, filename: str, mapping: dict, hierarchy, rule_set)
         raise E.InvalidInput(Finding(E.ENGINE_FAILED, {"error": f"{type(exc).__name__}: {exc}"[:300]},
                                      file=filename)) from None
     report = assessment.report
+    report_dict = report.to_dict()
+    comparison = scope_comparison(prepared, eh, rules)
+    if comparison is not None:
+        report_dict["scope_comparison"] = comparison
     findings = []
     for src in (getattr(raw, "findings", []), getattr(prepared, "findings", []), getattr(assessment, "findings", [])):
         for f in src:
@@ -228,10 +232,27 @@ def run_check(c, data: bytes, filename: str, mapping: dict, hierarchy, rule_set)
         outcome=assessment.outcome, level=assessment.level,
         canonical_sha256=prepared.sha256() if hasattr(prepared, "sha256") else None,
         artifact=artifact,
-        report=audit.json_safe(report.to_dict()), public_report=audit.json_safe(report.public_dict()),
+        report=audit.json_safe(report_dict), public_report=audit.json_safe(report.public_dict()),
         public_statement=audit.json_safe(dict(report.public_statement)), findings=audit.json_safe(findings),
         rule_fingerprint=audit.json_safe(rules.fingerprint()) if hasattr(rules, "fingerprint") else {},
         releasable_preview=preview)
+
+
+SCOPE_COMPARISON_MAX_ROWS = 20_000  # above this the cells scope is too slow for an upload request
+
+
+def scope_comparison(prepared, hierarchy, rules) -> dict | None:
+    """Information loss of both scopes (whole table + coarsening vs cell suppression) on this submission, so
+    the DPO sees what each option costs; None for non-additive or very large tables, or if it fails."""
+    if not getattr(prepared, "additive", True) or len(prepared.data) > SCOPE_COMPARISON_MAX_ROWS:
+        return None
+    try:
+        from disclosure_rules.cells import compare_scopes
+
+        return compare_scopes(prepared, hierarchy, rules)
+    except Exception:  # the comparison is advice for the DPO; it never blocks an upload
+        logging.getLogger(__name__).exception("scope comparison failed")
+        return None
 
 
 def check_upload(c, data: bytes, filename: str, mapping: dict | None = None, hierarchy=None,
