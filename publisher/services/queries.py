@@ -169,11 +169,27 @@ def artifact_bytes(c, actor, version_id) -> tuple[bytes, str]:
     return c.store.get(v.artifact_sha256), f"submission-{sub.id}-v{v.number}.csv"
 
 
-def list_releases(c, actor=None) -> list[Submission]:
-    """Published releases visible to ``actor`` (None = anonymous: public audience only)."""
+def list_releases(c, actor=None, search: str | None = None) -> list[Submission]:
+    """Published releases visible to ``actor`` (None = anonymous: public audience only).
+
+    ``search``: every word must occur (case-insensitive) in the title, description, keywords, series or
+    reference period of the release's metadata."""
     q = select(Submission).where(Submission.state == State.PUBLISHED.value).order_by(
         Submission.state_changed_at.desc())
-    return [s for s in c.session.execute(q).scalars() if _may_see_release(actor, s)]
+    items = [s for s in c.session.execute(q).scalars() if _may_see_release(actor, s)]
+    words = [w.casefold() for w in (search or "").split()][:10]
+    if not words:
+        return items
+
+    def text(sub: Submission) -> str:
+        meta = dict(sub.current_version.meta or {}) if sub.current_version else {}
+        kw = meta.get("keywords") or []
+        parts = [sub.title or "", str(meta.get("description", "")), " ".join(map(str, kw)) if isinstance(
+            kw, (list, tuple)) else str(kw), sub.series.title if sub.series else "",
+            str(meta.get("reference_period", ""))]
+        return " ".join(parts).casefold()
+
+    return [s for s in items if all(w in text(s) for w in words)]
 
 
 def audit_rows(c, actor, limit: int | None = None) -> list[AuditEvent]:

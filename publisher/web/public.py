@@ -1,7 +1,7 @@
 """Public pages: the start page and the list of published releases."""
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import redirect, render_template, request, url_for
 
 from publisher.web.blueprint import bp, ctx
 from publisher.web.security import current_user, public
@@ -20,5 +20,6 @@ def index():
 def releases():
     from publisher.services import queries
 
-    items = queries.list_releases(ctx(), current_user())
-    return render_template("releases.html", releases=items)
+    search = (request.args.get("q") or "").strip()[:200]
+    items = queries.list_releases(ctx(), current_user(), search=search)
+    return render_template("releases.html", releases=items, search=search)

@@ -217,3 +217,13 @@ def test_preview_marks_suppressed_cells_with_an_explained_symbol(app, make_submi
     assert '<abbr title="geheim gehalten">.</abbr>' in html
     assert '<abbr title="nichts vorhanden">-</abbr>' in html
     assert "<caption>" in html
+
+
+def test_public_release_list_can_be_searched(app, client, make_submission):
+    a = _publish(app, make_submission, title="Geflüchtete nach Aufenthaltsstatus Juli")
+    b = _publish(app, make_submission, title="Einwohner nach Alter")
+    page = client.get("/releases?q=aufenthaltsstatus").get_data(as_text=True)
+    assert "Geflüchtete nach Aufenthaltsstatus Juli" in page and "Einwohner nach Alter" not in page
+    assert f"/releases/{a.id}" in page and f"/releases/{b.id}" not in page
+    none = client.get("/releases?q=%3Cscript%3Exyz").get_data(as_text=True)
+    assert "Keine Veröffentlichung passt" in none and "<script>xyz" not in none
