@@ -58,6 +58,7 @@ class RuleSet:
     zeros_are_disclosive: bool = False
     scope: str = "whole_table"
     coarsen: bool = True
+    differencing: bool = True  # cross-release temporal differencing check (disclosure_rules.crossrelease)
     description: str = ""
     cells: CellsParams = field(default_factory=CellsParams)
     dominance: DominanceParams = field(default_factory=DominanceParams)
@@ -74,6 +75,7 @@ class RuleSet:
             "zeros_are_disclosive": self.zeros_are_disclosive,
             "scope": self.scope,
             "coarsen": self.coarsen,
+            "differencing": self.differencing,
             "cells": dataclasses.asdict(self.cells),
             "dominance": dataclasses.asdict(self.dominance),
         }
@@ -99,7 +101,7 @@ def rules_from_dict(data: dict[str, Any], source: str | None = None) -> RuleSet:
         problems.append(_bad("min_count", "muss eine ganze Zahl ≥ 1 sein", "must be an integer ≥ 1"))
         min_count = 3
     flags = {}
-    for key, default in (("zeros_are_disclosive", False), ("coarsen", True)):
+    for key, default in (("zeros_are_disclosive", False), ("coarsen", True), ("differencing", True)):
         v = top.get(key, default)
         if not isinstance(v, bool):
             problems.append(_bad(key, "muss true oder false sein", "must be true or false"))

@@ -87,6 +87,12 @@ def validate_metadata(c, metadata: dict | None, *, partial: bool = False) -> dic
             if not out.get(key):
                 problems.append(E.invalid_field(key, "Pflichtfeld fehlt.", "required field missing."))
         out["licence"] = out.get("licence") or c.settings.get("DEFAULT_LICENCE", "dl-de/by-2-0")
+    if out.get("contact") and not c.settings.get("PUBLISHER_EMAIL"):
+        # the data package needs a contact e-mail: without one, an approved release could never be published
+        # (corpus finding: HTML in "contact" passed intake, then the publication job failed for good)
+        if not re.search(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", out.get("contact") or ""):
+            problems.append(E.invalid_field("contact", "braucht eine E-Mail-Adresse (z. B. statistik@stadt.de).",
+                                            "needs an e-mail address (e.g. statistik@stadt.de)."))
     if "keywords" in metadata or not partial:
         kw = metadata.get("keywords") or []
         if isinstance(kw, str):
@@ -120,6 +126,11 @@ def validate_metadata(c, metadata: dict | None, *, partial: bool = False) -> dic
             groups = []
         out["audience"] = audience
         out["groups"] = sorted(set(groups)) if audience == "restricted" else []
+    if metadata.get("population"):  # issue 8: series sharing a population are checked together
+        try:
+            out["population"] = _clean_text(metadata.get("population"), "population", 200)
+        except E.InvalidInput as exc:
+            problems += exc.findings
     if problems:
         raise E.InvalidInput(problems)
     return out
@@ -153,7 +164,13 @@ def validate_mapping(mapping: dict | None) -> dict:
 def safe_filename(filename: str | None) -> str:
     name = os.path.basename((filename or "").replace("\\", "/"))
     name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C")
-    name = name.strip().lstrip(".")[:200]
+    name = name.strip()
+    if name.startswith(".") and "." not in name.lstrip("."):  # ".csv", "....csv": keep the type
+        name = "upload." + name.lstrip(".")
+    name = name.lstrip(".")
+    if len(name) > 200:  # keep the extension: a long name must not turn into an "unsupported type"
+        stem, ext = os.path.splitext(name)
+        name = stem[:200 - len(ext[:20])] + ext[:20]
     return name or "upload.csv"
 
 
@@ -325,6 +342,13 @@ def build_version(c, actor, submission: Submission, number: int, *, data: bytes,
         findings=result.findings, rule_fingerprint=result.rule_fingerprint)
     c.session.add(v)
     c.session.flush()
+    if v.artifact_sha256:  # issue 8: cross-release checks against the ledger, before the DPO sees it
+        from publisher.services import ledger
+
+        xrel = ledger.check_version(c, submission, v)
+        v.report = {**(v.report or {}), "cross_release": audit.json_safe(xrel.to_dict())}
+        v.findings = list(v.findings or []) + [audit.json_safe(f.to_dict()) for f in xrel.blocking]
+        c.session.flush()
     return v
 
 

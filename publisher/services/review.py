@@ -100,10 +100,13 @@ def submit(c, actor, submission_id, comment: str = "") -> Submission:
         _apply(c, actor, sub, t, comment=text, artifact_sha256=v.artifact_sha256,
                details={"outcome": v.outcome, "level": v.level})
         return _finish(c, sub)
-    return _run(c, go)
+    from publisher.services import series  # issue 8: a standing approval may release a clean period
+
+    return series.after_submit(c, _run(c, go))
 
 
-def approve(c, actor, submission_id, artifact_sha256: str | None, comment: str = "") -> Submission:
+def approve(c, actor, submission_id, artifact_sha256: str | None, comment: str = "",
+            embargo_until: Any = None) -> Submission:
     """Approve exactly the artifact with ``artifact_sha256`` (the hash shown on the review page).
 
     Refused when the current releasable table has another hash, is missing/corrupt in storage, or the
@@ -126,6 +129,10 @@ def approve(c, actor, submission_id, artifact_sha256: str | None, comment: str =
             raise E.WrongState(E.ARTIFACT_CORRUPT, sha256=v.artifact_sha256) from None
         if sha256_bytes(data) != artifact_sha256:  # pragma: no cover - get() verified already
             raise E.WrongState(E.ARTIFACT_CORRUPT, sha256=v.artifact_sha256)
+        from publisher.services import ledger, series  # issue 8: cross-release checks, embargo
+
+        ledger.require_clean(c, sub, v)  # a blocking cross-release finding stops approval (409)
+        embargo = series.embargo_time(c, embargo_until)
         # earlier approvals of another artifact do not count
         for d in sub.decisions:
             if d.action in ("approve", "approve_first") and d.invalidated_at is None and (
@@ -140,11 +147,14 @@ def approve(c, actor, submission_id, artifact_sha256: str | None, comment: str =
                 if exists is None:
                     job = PublicationJob(submission_id=sub.id, version_id=v.id, artifact_sha256=v.artifact_sha256,
                                          target=target, purpose="publish", state="pending",
-                                         next_attempt_at=c.now(), created_at=c.now(), updated_at=c.now())
+                                         next_attempt_at=embargo or c.now(), created_at=c.now(),
+                                         updated_at=c.now())
                     c.session.add(job)
                     c.session.flush()
                     audit.record(c.session, actor, "publication.queued", job,
                                  {"submission": sub.id, "target": target, "artifact_sha256": v.artifact_sha256})
+            if embargo is not None:
+                series.set_embargo(c, actor, sub, v, embargo)
         return _finish(c, sub)
     return _run(c, go)
 
@@ -254,6 +264,10 @@ def complete_publication(c, submission_id, result: dict | None = None) -> Submis
         sub = _load(c, submission_id)
         t = check_user_can("publish", None, sub, c.settings)
         _apply(c, None, sub, t, details={"result": audit.json_safe(result or {})})
+        from publisher.services import ledger  # issue 8: the ledger row commits with the publication
+
+        if sub.current_version.artifact_sha256:
+            ledger.append(c, sub, sub.current_version, ledger.release_version_from(result))
         return _finish(c, sub)
     return _run(c, go)
 
