@@ -144,6 +144,89 @@ def xlsx_bytes(header: list[str], rows: list[tuple], *, sheet: str = "Tabelle1",
     return buf.getvalue()
 
 
+# --- demo geometries -------------------------------------------------------------------------------------
+
+DEMO_BBOX = (6.98, 51.50, 7.22, 51.62)  # lon/lat box the generated map is drawn in (not real boundaries)
+
+
+def demo_geometries(hierarchy_csv: bytes, filename: str = "hierarchie.csv",
+                    bbox: tuple[float, float, float, float] = DEMO_BBOX) -> dict:
+    """Generated GeoJSON for a hierarchy: a nested rectangle layout (slice-and-dice treemap), so every
+    area of every level is a rectangle inside its parent, sized by its number of finest-level areas.
+    Deterministic; made up, not a real city's boundaries.  Features: ``properties.level/code/name``."""
+    from disclosure_rules import load_hierarchy
+
+    h = load_hierarchy(hierarchy_csv, filename=filename)
+    levels = list(h.levels)  # finest -> coarsest
+    children: dict[tuple[int, str], list[str]] = {}
+    for i in range(len(levels) - 1):
+        for child, parent in h.parent_map(levels[i]).items():
+            children.setdefault((i + 1, str(parent)), []).append(str(child))
+    leaves: dict[tuple[int, str], int] = {}
+
+    def weight(i: int, code: str) -> int:
+        if i == 0:
+            return 1
+        key = (i, code)
+        if key not in leaves:
+            leaves[key] = sum(weight(i - 1, c) for c in children.get(key, [])) or 1
+        return leaves[key]
+
+    feats: list[dict] = []
+
+    def rows_of(kids: list[str], i: int) -> list[list[str]]:
+        """Kids in about sqrt(n) rows of similar weight (in code order)."""
+        n_rows = max(1, round(len(kids) ** 0.5))
+        total = sum(weight(i - 1, k) for k in kids)
+        rows, cur, acc = [], [], 0.0
+        for k in kids:
+            cur.append(k)
+            acc += weight(i - 1, k)
+            if acc >= total * (len(rows) + 1) / n_rows - 1e-9 and len(rows) < n_rows - 1:
+                rows.append(cur)
+                cur = []
+        if cur:
+            rows.append(cur)
+        return rows
+
+    def lay(i: int, code: str, box: tuple[float, float, float, float]) -> None:
+        x0, y0, x1, y1 = box
+        ring = [[round(x0, 6), round(y0, 6)], [round(x1, 6), round(y0, 6)], [round(x1, 6), round(y1, 6)],
+                [round(x0, 6), round(y1, 6)], [round(x0, 6), round(y0, 6)]]
+        feats.append({"type": "Feature", "properties": {"level": levels[i], "code": code,
+                                                        "name": h.name(code, levels[i]) or code},
+                      "geometry": {"type": "Polygon", "coordinates": [ring]}})
+        kids = sorted(children.get((i, code), []))
+        if not kids:
+            return
+        rows = rows_of(kids, i)
+        total = sum(weight(i - 1, k) for k in kids)
+        top_y = y1
+        for row in rows:
+            row_w = sum(weight(i - 1, k) for k in row)
+            bottom_y = top_y - (y1 - y0) * row_w / total
+            left = x0
+            for kid in row:
+                right = left + (x1 - x0) * weight(i - 1, kid) / row_w
+                lay(i - 1, kid, (left, bottom_y, right, top_y))
+                left = right
+            top_y = bottom_y
+
+    top = len(levels) - 1
+    for code in sorted(str(c) for c in h.codes(levels[top])):
+        lay(top, code, bbox)
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def save_demo_geometries(c, hierarchy) -> None:
+    """Store generated geometries for an imported hierarchy (``publisher.models.Hierarchy``) in the storage
+    dir, where the review and release pages look for them (``publisher.svg.load_geometries``)."""
+    from publisher.svg import save_geometries
+
+    data = c.store.get(hierarchy.file_sha256)
+    save_geometries(c.settings["STORAGE_DIR"], hierarchy.file_sha256, demo_geometries(data, hierarchy.filename))
+
+
 # --- loading the demo ----------------------------------------------------------------------------------
 
 DEMO_USERS = (
@@ -186,6 +269,7 @@ def load(c) -> list[tuple[str, str, str]]:
     h = reference.import_hierarchy(c, None, city.hierarchy_csv(), "musterstadt_baubloecke.csv",
                                    "musterstadt", None)
     reference.ensure_default_rule_set(c)
+    save_demo_geometries(c, h)
     st, st2, dsb, dsb2 = users["statistik"], users["statistik2"], users["dsb"], users["dsb2"]
     long_mapping = {"geo_column": "baublock", "count_columns": ["anzahl"], "dimensions": ["monat", "aufenthaltsstatus"],
                     "layout": "long"}

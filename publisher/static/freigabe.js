@@ -1,7 +1,8 @@
 // Freigabe – small progressive enhancements (CSP: no inline scripts).  Everything works without JavaScript.
 (function () {
   "use strict";
-  document.addEventListener("DOMContentLoaded", function () {
+
+  function init() {
     // Move keyboard focus to the error summary so screen-reader users hear what went wrong.
     var summary = document.querySelector(".error-summary[tabindex]");
     if (summary) { summary.focus(); }
@@ -14,5 +15,118 @@
     }
     radios.forEach(function (r) { r.addEventListener("change", sync); });
     sync();
-  });
+    document.querySelectorAll("form[data-upload-progress]").forEach(enhanceUpload);
+  }
+
+  // Upload with a progress bar: the form is sent with XMLHttpRequest (same fields, same CSRF token), the
+  // bar follows the upload, then "checking" while the server runs the rules; the answer replaces the page.
+  function enhanceUpload(form) {
+    if (form.dataset.enhanced || !window.FormData || !window.XMLHttpRequest || !window.DOMParser) { return; }
+    form.dataset.enhanced = "1";
+    var box = form.querySelector(".upload-progress");
+    if (!box) { return; }
+    var bar = box.querySelector("progress");
+    var text = box.querySelector(".upload-progress-text");
+    form.addEventListener("submit", function (ev) {
+      var file = form.querySelector("input[type=file]");
+      if (!file || !file.files || !file.files.length) { return; }  // nothing to upload: plain submit
+      ev.preventDefault();
+      var data = new FormData(form);
+      if (ev.submitter && ev.submitter.name) { data.append(ev.submitter.name, ev.submitter.value); }
+      form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+      box.hidden = false;
+      form.setAttribute("aria-busy", "true");
+      function report(pct, phase) {
+        bar.value = pct;
+        text.textContent = phase === "checking" ? box.dataset.checking : (box.dataset.uploading + " " + pct + " %");
+        document.dispatchEvent(new CustomEvent("freigabe:upload-progress", {detail: {percent: pct, phase: phase}}));
+      }
+      report(0, "uploading");
+      var checkUrl = form.dataset.checkUrl;
+      if (checkUrl && ev.submitter && ev.submitter.value === "check") {
+        backgroundCheck(form, box, text, data, checkUrl, report);
+        return;
+      }
+      var xhr = new XMLHttpRequest();
+      // form.getAttribute: a control named "action" shadows form.action
+      xhr.open("POST", form.getAttribute("action") || window.location.href);
+      xhr.upload.addEventListener("progress", function (e) {
+        if (e.lengthComputable) { report(Math.round(e.loaded / e.total * 100), "uploading"); }
+      });
+      xhr.upload.addEventListener("load", function () { report(100, "checking"); });
+      xhr.addEventListener("load", function () {
+        var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+        if (xhr.responseURL && xhr.responseURL !== window.location.href) {
+          window.history.pushState(null, "", xhr.responseURL);
+        }
+        document.title = doc.title;
+        document.documentElement.replaceChild(document.adoptNode(doc.body), document.body);
+        window.scrollTo(0, 0);
+        document.dispatchEvent(new CustomEvent("freigabe:upload-progress", {detail: {percent: 100, phase: "done"}}));
+        init();
+        var target = document.querySelector(".error-summary[tabindex]") || document.getElementById("inhalt");
+        if (target) { target.focus(); }
+      });
+      xhr.addEventListener("error", function () {
+        form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
+        form.removeAttribute("aria-busy");
+        text.textContent = box.dataset.failed;
+      });
+      xhr.send(data);
+    });
+  }
+
+  function enableForm(form, box) {
+    form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
+    form.removeAttribute("aria-busy");
+    box.hidden = true;
+  }
+
+  // "Check only": upload (with progress), the server checks in the background, the page polls the status
+  // and shows the result above the form.  The chosen file stays selected, so saving needs no new upload.
+  function backgroundCheck(form, box, text, data, checkUrl, report) {
+    data.delete("action");
+    var slot = document.getElementById("check-slot");
+    function show(html) {
+      document.querySelectorAll("section.check-result, .error-summary").forEach(function (el) {
+        if (!slot.contains(el)) { el.remove(); }
+      });
+      slot.innerHTML = html;
+      enableForm(form, box);
+      slot.focus();
+      document.dispatchEvent(new CustomEvent("freigabe:upload-progress", {detail: {percent: 100, phase: "done"}}));
+    }
+    function poll(url) {
+      fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+        .then(function (r) { return r.json(); })
+        .then(function (st) {
+          if (st.state === "running") {
+            text.textContent = box.dataset.running + " " + Math.round(st.seconds || 0) + " " + box.dataset.seconds;
+            document.dispatchEvent(new CustomEvent("freigabe:upload-progress", {detail: {percent: 100, phase: "polling"}}));
+            window.setTimeout(function () { poll(url); }, 400);
+          } else {
+            show(st.html || "");
+          }
+        })
+        .catch(function () { enableForm(form, box); box.hidden = false; text.textContent = box.dataset.failed; });
+    }
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", checkUrl);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.addEventListener("progress", function (e) {
+      if (e.lengthComputable) { report(Math.round(e.loaded / e.total * 100), "uploading"); }
+    });
+    xhr.upload.addEventListener("load", function () { report(100, "checking"); });
+    xhr.addEventListener("load", function () {
+      var st = null;
+      try { st = JSON.parse(xhr.responseText); } catch (err) { st = null; }
+      if (xhr.status === 202 && st && st.status_url) { poll(st.status_url); }
+      else if (st && st.html) { show(st.html); }
+      else { enableForm(form, box); box.hidden = false; text.textContent = box.dataset.failed; }
+    });
+    xhr.addEventListener("error", function () { enableForm(form, box); box.hidden = false; text.textContent = box.dataset.failed; });
+    xhr.send(data);
+  }
+
+  document.addEventListener("DOMContentLoaded", init);
 })();

@@ -131,5 +131,9 @@ def release(submission_id: int):
     sub = c.session.get(Submission, submission_id)
     version = sub.current_version
     header, rows, total = ([], [], 0) if rel.withdrawn else _preview(c, rel)
+    from publisher.web.views_maps import release_chart, release_map
+
+    graphics = {} if rel.withdrawn else {"map_svg": release_map(c, rel, version),
+                                         "chart_svg": release_chart(c, current_user(), rel)}
     return render_template("release.html", rel=rel, sub=sub, version=version, meta=(version.meta or {}),
-                           header=header, rows=rows, total=total, preview_rows=PREVIEW_ROWS)
+                           header=header, rows=rows, total=total, preview_rows=PREVIEW_ROWS, **graphics)

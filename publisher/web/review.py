@@ -22,8 +22,10 @@ def review_page_response(submission_id, errors=None, general=None, status=200):
 
     c, user = ctx(), current_user()
     data = queries.review_data(c, user, submission_id)
+    from publisher.web.views_maps import review_map
+
     return render_template("review.html", d=data, errors=errors or {}, general=general or [],
-                           raw_table=raw_table_view(c, user, data),
+                           raw_table=raw_table_view(c, user, data), map_svg=review_map(c, user, data),
                            approve_refusal=approve_refusal(c, user, data["submission"])), status
 
 

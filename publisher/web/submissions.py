@@ -8,6 +8,7 @@ from publisher.services.errors import InvalidInput
 from publisher.web.blueprint import bp, ctx, done, field_errors
 from publisher.web.forms import form_values, mapping_from_form, metadata_from_form, upload_from_form
 from publisher.web.security import STAFF, current_user, requires
+from publisher.web import views_checks  # noqa: F401,E402  (background check routes on bp, issue 6)
 
 
 @bp.route("/dashboard")

@@ -1,0 +1,145 @@
+"""The upload check in the background (issue 6, item 5): the page does not hang on a long check.
+
+``POST /submissions/check`` takes the same form as the upload page, starts ``intake.check_upload`` (a
+preview: it stores nothing in the database) in a background thread and answers ``202`` with a status URL;
+``GET /submissions/check/<token>`` answers (403 for an unknown or foreign token) ``{"state": "running"}`` until the result is there, then the
+rendered check result (or the error summary).  Used by ``static/freigabe.js``; without JavaScript the
+upload page checks synchronously as before.
+
+The status lives in a small JSON file under ``<STORAGE_DIR>/checks/`` (readable by every web process that
+shares the storage dir), bound to the user who started it, and is removed once the result was fetched or
+after ``STALE_SECONDS``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+import time
+from pathlib import Path
+
+from flask import current_app, jsonify, render_template, request, url_for
+
+from publisher.web.blueprint import bp
+from publisher.web.security import current_user, requires
+
+STALE_SECONDS = 600
+_TOKEN_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def _dir() -> Path:
+    d = Path(current_app.config["STORAGE_DIR"]) / "checks"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def _write(path: Path, record: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _finding_dicts(exc) -> list[dict]:
+    out = []
+    for f in getattr(exc, "findings", []):
+        out.append({"de": f.message("de"), "en": f.message("en"), "column": f.column,
+                    "field": bool(f.column and not f.file and f.row is None)})
+    return out
+
+
+def _run(app, path: Path, record: dict, data: bytes, filename: str, mapping: dict, hierarchy, rule_set):
+    from publisher.services import intake, open_ctx
+    from publisher.services.errors import InvalidInput
+
+    try:
+        with app.app_context(), open_ctx(app) as c:
+            result = intake.check_upload(c, data, filename, mapping, hierarchy=hierarchy, rule_set=rule_set)
+        record.update(state="done", result={
+            "outcome": result.outcome, "level": result.level, "public_statement": result.public_statement,
+            "report": result.report, "findings": result.findings, "artifact_sha256": result.artifact_sha256,
+            "releasable_preview": result.releasable_preview[:200]})
+    except InvalidInput as exc:
+        record.update(state="error", findings=_finding_dicts(exc))
+    except Exception:  # noqa: BLE001 - reported to the page as a general failure, logged here
+        app.logger.exception("background check failed")
+        record.update(state="error", findings=[{"de": "Die Prüfung ist fehlgeschlagen.",
+                                                "en": "The check failed.", "column": None, "field": False}])
+    _write(path, record)
+
+
+@bp.route("/submissions/check", methods=["POST"])
+@requires("submitter")
+def start_check():
+    from publisher.web.forms import mapping_from_form, upload_from_form
+
+    data, filename = upload_from_form()
+    if data is None:
+        return jsonify({"state": "error", "html": _errors_html([{
+            "de": "Bitte eine Datei auswählen.", "en": "Please choose a file.", "column": "file", "field": True}])}), 422
+    _sweep()
+    token = secrets.token_urlsafe(18)
+    path = _dir() / f"{token}.json"
+    record = {"state": "running", "user_id": current_user().id, "started": time.time()}
+    _write(path, record)
+    args = (current_app._get_current_object(), path, dict(record), data, filename, mapping_from_form(),
+            request.form.get("hierarchy") or None, request.form.get("rule_set") or None)
+    threading.Thread(target=_run, args=args, name=f"check-{token[:6]}", daemon=True).start()
+    return jsonify({"state": "running", "status_url": url_for("web.check_status", token=token)}), 202
+
+
+def _sweep() -> None:
+    """Remove status files nobody fetched (older than STALE_SECONDS)."""
+    limit = time.time() - STALE_SECONDS
+    for p in _dir().glob("*.json"):
+        try:
+            if p.stat().st_mtime < limit:
+                p.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _errors_html(findings: list[dict]) -> str:
+    from publisher.i18n import current_lang
+
+    lang = current_lang()
+    by_field: dict[str, list[str]] = {}
+    general: list[str] = []
+    for f in findings:
+        (by_field.setdefault(f["column"], []) if f.get("field") else general).append(f.get(lang) or f["de"])
+    from publisher.i18n import gettext as _
+
+    general.append(_("Es wurde nichts gespeichert."))
+    return render_template("_check_errors.html", errors=by_field, general=general)
+
+
+@bp.route("/submissions/check/<token>")
+@requires("submitter")
+def check_status(token: str):
+    from publisher.services.errors import FORBIDDEN_VIEW, Forbidden
+
+    def not_found(what, _token):  # unknown, finished or someone else's check: one answer for all (403)
+        return Forbidden(FORBIDDEN_VIEW, what=what)
+
+    if not token or len(token) > 64 or not set(token) <= _TOKEN_CHARS:
+        raise not_found("Prüfung / check", token)
+    path = _dir() / f"{token}.json"
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise not_found("Prüfung / check", token) from None
+    if record.get("user_id") != current_user().id:
+        raise not_found("Prüfung / check", token)
+    if record["state"] == "running":
+        if time.time() - record.get("started", 0) > STALE_SECONDS:
+            path.unlink(missing_ok=True)
+            return jsonify({"state": "error", "html": _errors_html([{
+                "de": "Die Prüfung wurde abgebrochen.", "en": "The check was aborted.", "field": False,
+                "column": None}])})
+        return jsonify({"state": "running", "seconds": round(time.time() - record.get("started", 0), 1)})
+    path.unlink(missing_ok=True)
+    if record["state"] == "error":
+        return jsonify({"state": "error", "html": _errors_html(record.get("findings", []))})
+    r = record["result"]
+    html = render_template("_check_result.html", r=r, preview=r["releasable_preview"], sha=r["artifact_sha256"])
+    return jsonify({"state": "done", "html": html, "level": r["level"], "outcome": r["outcome"]})

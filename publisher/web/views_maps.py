@@ -1,0 +1,97 @@
+"""Map and chart data for the review page and the public release page (thin: reads, never writes).
+
+* review page: the choropleth of the artifact (the releasable table the DPO approves) at its level;
+* release page: the choropleth of the PUBLISHED table (the bytes in the download area, hash-checked) and,
+  when the series has several published versions the reader may see, a time series of their totals.
+
+Geometries come from ``<STORAGE_DIR>/geometries/<hierarchy file sha256>.geojson`` (``publisher.svg``).
+Any problem reading them leaves the page without a map (logged), never without its table.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def _lang() -> str:
+    from publisher.i18n import current_lang
+
+    return current_lang()
+
+
+def _map(c, version, artifact: bytes | None, id_prefix: str):
+    from publisher import svg
+    from publisher.publication import parse_artifact
+
+    if not artifact or version is None or not version.level or version.hierarchy is None:
+        return None
+    try:
+        geojson = svg.load_geometries(c.settings.get("STORAGE_DIR"), version.hierarchy.file_sha256)
+        if geojson is None:
+            return None
+        return svg.map_for_table(geojson, parse_artifact(artifact), version.level, lang=_lang(),
+                                 id_prefix=id_prefix)
+    except Exception:  # a broken geometry file must not take the page down
+        log.exception("map for version %s could not be drawn", getattr(version, "id", None))
+        return None
+
+
+def review_map(c, user, data: dict):
+    """The choropleth of the version under review (its artifact), or None."""
+    from publisher.services import queries
+
+    v = data.get("version")
+    if v is None or not data.get("artifact_sha256"):
+        return None
+    try:
+        artifact, _name = queries.artifact_bytes(c, user, v.id)
+    except Exception:
+        return None
+    return _map(c, v, artifact, "karte-pruefung")
+
+
+def _published_csv(c, rel) -> bytes | None:
+    from catalog import LocalStorage
+    from catalog.storage import version_key
+
+    name = f"{rel.series}.csv"
+    if rel.withdrawn or name not in rel.files:
+        return None
+    try:
+        data = LocalStorage(c.settings["DOWNLOAD_DIR"]).get(version_key(rel.topic, rel.series, rel.version, name))
+    except Exception:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == rel.files[name] else None
+
+
+def release_map(c, rel, version):
+    return _map(c, version, _published_csv(c, rel), "karte-veroeffentlichung")
+
+
+def release_chart(c, user, rel):
+    """Time series of the totals of the series' published versions visible to ``user`` (≥ 2), or None."""
+    from publisher import svg
+    from publisher.models import Submission
+    from publisher.publication import parse_artifact
+    from publisher.services import downloads
+
+    series = next((s for s in downloads.list_series(c, user).get(rel.topic, []) if s.series == rel.series), None)
+    if series is None:
+        return None
+    rows = []
+    for r in series.versions:
+        data = _published_csv(c, r)
+        if data is None:
+            continue
+        sub = c.session.get(Submission, r.submission_id)
+        meta = (sub.current_version.meta or {}) if sub and sub.current_version else {}
+        try:
+            frame = parse_artifact(data)
+        except Exception:
+            continue
+        rows.append((meta.get("reference_period") or r.version, frame, r.submission_id == rel.submission_id))
+    if len(rows) < 2:
+        return None
+    return svg.timeseries(svg.series_points(rows), lang=_lang(), id_prefix="zeitreihe")
