@@ -53,6 +53,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Failed logins in a row after which an account is locked."),
     Setting("FREIGABE_LOCKOUT_MINUTES", "LOCKOUT_MINUTES", int, 15,
             "How long a locked account stays locked (minutes)."),
+    Setting("FREIGABE_RATE_LIMIT_LOGIN", "RATE_LIMIT_LOGIN", _str, "10/60",
+            "Login attempts allowed per username, as N/SECONDS (per client address 5 x N; empty or 0: no "
+            "limit); more get HTTP 429 with Retry-After. Counted per process."),
+    Setting("FREIGABE_RATE_LIMIT_API", "RATE_LIMIT_API", _str, "300/60",
+            "API requests allowed per bearer token, as N/SECONDS (empty or 0: no limit); more get HTTP 429 "
+            "with Retry-After. Counted per process."),
     Setting("FREIGABE_RETENTION_DAYS", "RETENTION_DAYS", int, 90,
             "Raw uploads are deleted this many days after publication or rejection (`freigabe retention run`)."),
     Setting("FREIGABE_DOWNLOAD_LOG_RETENTION_DAYS", "DOWNLOAD_LOG_RETENTION_DAYS", int, 365,
@@ -69,6 +75,8 @@ SETTINGS: tuple[Setting, ...] = (
             "API token of the CKAN user that publishes."),
     Setting("FREIGABE_CKAN_ORG", "CKAN_ORG", _str, "",
             "CKAN organisation (name) that owns the published datasets."),
+    Setting("FREIGABE_CKAN_TIMEOUT", "CKAN_TIMEOUT", float, 30.0,
+            "Timeout in seconds of each call to CKAN; a stalled portal then counts as a passing failure (retried)."),
     Setting("FREIGABE_DOWNLOAD_DIR", "DOWNLOAD_DIR", _str, None,
             "Root of the restricted download area. Default: <DATA_DIR>/downloads."),
     Setting("FREIGABE_WORKER_MAX_ATTEMPTS", "WORKER_MAX_ATTEMPTS", int, 8,

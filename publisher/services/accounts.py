@@ -33,10 +33,50 @@ def generate_password() -> str:
     return secrets.token_urlsafe(15)  # 20 characters, ~120 bits
 
 
-def _check_password_policy(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise E.InvalidInput(E.invalid_field(
+# a small deny list of passwords that are long enough but guessed first (lower-case comparison)
+COMMON_PASSWORDS = frozenset({
+    "passwort1234", "password1234", "passwort12345", "password12345", "123456789012", "1234567890123",
+    "qwertzuiop12", "qwertyuiop12", "qwertzuiopü", "hallo1234567", "sommer2024!!", "sommer2025!!",
+    "sommer2026!!", "winter2025!!", "winter2026!!", "willkommen12", "willkommen123", "willkommen1234",
+    "administrator", "administrator1", "passwortpasswort", "passwordpassword", "letmein12345",
+    "iloveyou1234", "abc123456789", "aaaaaaaaaaaa", "111111111111", "000000000000", "freigabe1234",
+    "freigabe12345", "statistik123", "statistik1234", "geheimgeheim", "geheim123456", "changeme1234",
+})
+
+
+def password_problems(password: str, username: str = "") -> list[Finding]:
+    """Policy findings for ``password`` (empty = acceptable): length ≥ 12, not the username, not common."""
+    problems: list[Finding] = []
+    if len(password or "") < MIN_PASSWORD:
+        problems.append(E.invalid_field(
             "password", f"mindestens {MIN_PASSWORD} Zeichen nötig.", f"at least {MIN_PASSWORD} characters needed."))
+    low = (password or "").strip().lower()
+    if username and low in {username.lower(), username.lower() * 2}:
+        problems.append(E.invalid_field(
+            "password", "darf nicht der Benutzername sein.", "must not be the username."))
+    if low in COMMON_PASSWORDS or (len(set(low)) <= 2 and low):
+        problems.append(E.invalid_field(
+            "password", "ist zu verbreitet und leicht zu erraten; bitte ein anderes wählen.",
+            "is too common and easy to guess; please choose another."))
+    return problems
+
+
+def _check_password_policy(password: str, username: str = "") -> None:
+    problems = password_problems(password, username)
+    if problems:
+        raise E.InvalidInput(problems)
+
+
+def record_security_event(c, event: str, details: dict | None = None, actor=None) -> None:
+    """Audit a security event that changes no other state (e.g. ``ratelimit.login``), committed on its own."""
+    try:
+        audit.record(c.session, actor, event, None, {k: (str(v)[:200] if isinstance(v, str) else v)
+                                                      for k, v in (details or {}).items()},
+                     object_type="security", object_id="")
+        _commit(c)
+    except BaseException:
+        c.session.rollback()
+        raise
 
 
 def _require_admin(actor) -> None:
@@ -88,7 +128,7 @@ def create_user(c, actor, username: str, role: str, *, password: str | None = No
         if password is None:
             password = generate_password()
         else:
-            _check_password_policy(password)
+            _check_password_policy(password, username)
         user = User(username=username, role=role_enum.value, password_hash=hash_password(password),
                     display_name=display_name or username, email=email)
         user.groups = [ensure_group(c, actor, g, commit=False) for g in groups]
@@ -176,7 +216,7 @@ def set_password(c, actor, user_id: int, password: str) -> User:
     user = get_user(c, user_id)
     if actor is not None and actor.id != user.id:
         _require_admin(actor)
-    _check_password_policy(password)
+    _check_password_policy(password, user.username)
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None

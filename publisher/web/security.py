@@ -156,6 +156,7 @@ def init_app(app) -> None:
     # the API authenticates with bearer tokens only; csrf protects cookie-authenticated forms
     app.config.setdefault("WTF_CSRF_SSL_STRICT", True)
     csrf.init_app(app)
+    _init_rate_limits(app)
 
     @app.after_request
     def _security_headers(response):
@@ -175,3 +176,71 @@ def init_app(app) -> None:
             g.freigabe_user = user = None
         return {"current_user": user, "csrf_field_name": "csrf_token",
                 "cookie_secure": current_app.config.get("SESSION_COOKIE_SECURE")}
+
+
+# --- rate limits (publisher.ratelimit) --------------------------------------------------------------------
+
+RATE_LIMIT_MESSAGES = {
+    "de": "Zu viele Versuche. Bitte warten Sie {seconds} Sekunden und versuchen Sie es dann erneut.",
+    "en": "Too many attempts. Please wait {seconds} seconds and try again.",
+}
+RATE_LIMIT_TITLES = {"de": "Zu viele Anfragen", "en": "Too many requests"}
+
+
+def _audit_rate_limit(event: str, details: dict) -> None:
+    from publisher.services import accounts, ctx_for_request
+
+    try:
+        accounts.record_security_event(ctx_for_request(), event, details)
+    except Exception:  # noqa: BLE001 - the refusal itself must not fail because the audit store is down
+        current_app.logger.exception("could not audit %s", event)
+
+
+def _too_many(decision, *, api: bool):
+    from flask import render_template
+
+    from publisher.i18n import current_lang
+
+    if api:
+        from publisher.api.errors import http_error
+
+        resp = http_error(429)
+    else:
+        lang = current_lang()
+        msg = RATE_LIMIT_MESSAGES.get(lang, RATE_LIMIT_MESSAGES["de"]).format(seconds=decision.retry_after)
+        title = RATE_LIMIT_TITLES.get(lang, RATE_LIMIT_TITLES["de"])
+        resp = current_app.make_response(
+            (render_template("error.html", status=429, title=title, messages=[msg]), 429))
+    resp.headers["Retry-After"] = str(decision.retry_after)
+    return resp
+
+
+def _init_rate_limits(app) -> None:
+    from publisher.ratelimit import RateLimits
+
+    limits = RateLimits(app.config.get("RATE_LIMIT_LOGIN"), app.config.get("RATE_LIMIT_API"))
+    app.extensions["freigabe_ratelimit"] = limits
+
+    @app.before_request
+    def _rate_limit():
+        if request.method == "POST" and request.endpoint == "web.login":
+            username = (request.form.get("username") or "").strip()[:100]
+            address = request.remote_addr or "-"
+            d = limits.check_login(username, address)
+            if d is not None:
+                if d.first_refusal:
+                    _audit_rate_limit("ratelimit.login", {"username": username, "address": address,
+                                                          "retry_after": d.retry_after})
+                return _too_many(d, api=False)
+        elif request.path.startswith("/api/"):
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                d = limits.check_api(token.strip())
+                if d is not None:
+                    if d.first_refusal:
+                        _audit_rate_limit("ratelimit.api", {"token_prefix": token.strip()[:10],
+                                                            "address": request.remote_addr or "-",
+                                                            "retry_after": d.retry_after})
+                    return _too_many(d, api=True)
+        return None
