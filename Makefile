@@ -25,5 +25,14 @@ test-fast: install
 bench: install
 	bash scripts/bench.sh
 
+# property-based fuzzing of intake parser and engine, minutes (MINUTES=5 by default)
+fuzz: install
+	bash scripts/fuzz.sh $(or $(MINUTES),5)
+
+# bounded load run: gunicorn + PostgreSQL on loopback, 20 clients
+load: install
+	bash scripts/install-system-deps.sh
+	bash scripts/load.sh
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis var test-artifacts

@@ -118,6 +118,7 @@ def _ckan_target(settings: dict):
         "FREIGABE_CKAN_URL": settings.get("CKAN_URL") or "",
         "FREIGABE_CKAN_TOKEN": settings.get("CKAN_TOKEN") or "",
         "FREIGABE_CKAN_ORG": settings.get("CKAN_ORG") or "",
+        "FREIGABE_CKAN_TIMEOUT": str(settings.get("CKAN_TIMEOUT") or ""),
     })
     return CkanTarget(cfg) if cfg else None
 
@@ -154,6 +155,9 @@ def perform(c, job: PublicationJob) -> dict[str, Any]:
     rules = _rules(version.rule_set)
     artifact = c.store.get(job.artifact_sha256, verify=False)
     frame = recheck(artifact, job.artifact_sha256, rules.min_count, rules.zeros_are_disclosive)
+    from publisher.services import ledger
+
+    ledger.gate_before_publication(c, sub, version)  # cross-release checks against the ledger, once more
     info = _release_info(c, sub, version, approval)
     pkg = build_release_package(artifact, frame, info)
     if job.target == "download":
