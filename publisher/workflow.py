@@ -175,6 +175,11 @@ def check_user_can(action: str, user, submission, settings=None) -> Transition:
     if role not in allowed:
         raise E.Forbidden(E.FORBIDDEN_ROLE, action=action, role=role.value,
                           roles=", ".join(sorted(r.value for r in allowed)))
+    # authorship before state: someone else's submission must not tell its state through a 409
+    candidates = [t for t in TRANSITIONS if t.action == action and role in t.roles]
+    if candidates and all(t.author_only for t in candidates) and (
+            user is None or submission.submitter_id != user.id):
+        raise E.Forbidden(E.FORBIDDEN_NOT_AUTHOR, action=action, submitter=submission.submitter.username)
     t = transition_for(action, submission.state)
     if t is None:
         raise E.WrongState(E.WRONG_STATE, action=action,

@@ -45,10 +45,9 @@ def _row(anon, sub, other, appr, admin, reader, outsider) -> dict[str, str]:
 # waiting for review; the published restricted release of group "sozialplanung"; user = an uninvolved account)
 #
 # Reviewed by hand.  Notes on cells that are not a plain ok/403:
-# * other_submitter gets 409 (not 403) on submit/resubmit/withdraw of someone else's submission in a state
-#   where the action does not apply: workflow.check_user_can checks the state before authorship.  Nothing
-#   changes (asserted), but the 409 message names the state.  In the right state the author check refuses
-#   with 403: see test_other_submitter_cannot_act_on_a_draft_in_the_right_state.
+# * other_submitter gets 403 on submit/resubmit/withdraw of someone else's submission in any state:
+#   workflow.check_user_can checks authorship before the state, so the answer does not reveal the state
+#   (found by this matrix: it used to be a 409 naming the state).
 # * POST /api/v1/submissions answers 422 "file missing" to every role for an empty body (input is checked
 #   before the role); with a valid upload non-submitters get 403: see test_api_upload_by_non_submitters.
 # * the restricted release (page and files) is 403 for anonymous users too (no login redirect).
@@ -70,10 +69,10 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/api/v1/submissions/<int:submission_id>', 'GET'): _row('login', 'ok', '403', 'ok', 'ok', '403', '403'),
     ('/api/v1/submissions/<int:submission_id>/approve', 'POST'): _row('login', '403', '403', 'ok', '403', '403', '403'),
     ('/api/v1/submissions/<int:submission_id>/reject', 'POST'): _row('login', '403', '403', '422', '403', '403', '403'),
-    ('/api/v1/submissions/<int:submission_id>/resubmit', 'POST'): _row('login', '409', '409', '403', '403', '403', '403'),
+    ('/api/v1/submissions/<int:submission_id>/resubmit', 'POST'): _row('login', '409', '403', '403', '403', '403', '403'),
     ('/api/v1/submissions/<int:submission_id>/return', 'POST'): _row('login', '403', '403', '422', '403', '403', '403'),
-    ('/api/v1/submissions/<int:submission_id>/submit', 'POST'): _row('login', '409', '409', '403', '403', '403', '403'),
-    ('/api/v1/submissions/<int:submission_id>/withdraw', 'POST'): _row('login', '409', '409', '403', '403', '403', '403'),
+    ('/api/v1/submissions/<int:submission_id>/submit', 'POST'): _row('login', '409', '403', '403', '403', '403', '403'),
+    ('/api/v1/submissions/<int:submission_id>/withdraw', 'POST'): _row('login', '409', '403', '403', '403', '403', '403'),
     ('/audit', 'GET'): _row('login', '403', '403', 'ok', 'ok', '403', '403'),
     ('/audit/export.<fmt>', 'GET'): _row('login', '403', '403', 'ok', 'ok', '403', '403'),
     ('/dashboard', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
@@ -92,9 +91,9 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/static/<path:filename>', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     ('/submissions/<int:submission_id>', 'GET'): _row('login', 'ok', '403', 'ok', 'ok', '403', '403'),
     ('/submissions/<int:submission_id>/edit', 'POST'): _row('login', '409', '403', '403', '403', '403', '403'),
-    ('/submissions/<int:submission_id>/resubmit', 'POST'): _row('login', '409', '409', '403', '403', '403', '403'),
-    ('/submissions/<int:submission_id>/submit', 'POST'): _row('login', '409', '409', '403', '403', '403', '403'),
-    ('/submissions/<int:submission_id>/withdraw', 'POST'): _row('login', '409', '409', '403', '403', '403', '403'),
+    ('/submissions/<int:submission_id>/resubmit', 'POST'): _row('login', '409', '403', '403', '403', '403', '403'),
+    ('/submissions/<int:submission_id>/submit', 'POST'): _row('login', '409', '403', '403', '403', '403', '403'),
+    ('/submissions/<int:submission_id>/withdraw', 'POST'): _row('login', '409', '403', '403', '403', '403', '403'),
     ('/submissions/check', 'POST'): _row('login', '422', '422', '403', '403', '403', '403'),
     ('/submissions/check/<token>', 'GET'): _row('login', '403', '403', '403', '403', '403', '403'),
     ('/submissions/new', 'GET'): _row('login', 'ok', 'ok', '403', '403', '403', '403'),
