@@ -30,7 +30,10 @@ SCHEMAS = {
     "Approve": {"type": "object", "required": ["artifact_sha256"], "properties": {
         "artifact_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$",
                             "description": "sha256 der geprüften Veröffentlichungstabelle (check.artifact_sha256)"},
-        "comment": {"type": "string"}}},
+        "comment": {"type": "string"},
+        "embargo_until": {"type": "string", "format": "date-time",
+                          "description": "Sperrfrist (ISO 8601 mit Zeitzone): vorher wird nichts veröffentlicht / "
+                                         "embargo: nothing is published before this time"}}},
     "Upload": {"type": "object", "required": ["file", "metadata"], "properties": {
         "file": {"type": "string", "format": "binary", "description": "CSV/TXT/XLSX"},
         "metadata": {"type": "string", "description": "JSON-Objekt: title*, reference_period*, description, "

@@ -151,7 +151,7 @@ def _transition(action: str, submission_id: int):
             raise InvalidInput(invalid_field(
                 "artifact_sha256", "Pflichtfeld: die sha256 der geprüften Veröffentlichungstabelle.",
                 "required: the sha256 of the reviewed releasable table."))
-        sub = review.approve(c, user, submission_id, sha, comment)
+        sub = review.approve(c, user, submission_id, sha, comment, embargo_until=body.get("embargo_until"))
     elif action == "return":
         sub = review.return_submission(c, user, submission_id, comment)
     elif action == "reject":

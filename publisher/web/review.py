@@ -24,8 +24,14 @@ def review_page_response(submission_id, errors=None, general=None, status=200):
     data = queries.review_data(c, user, submission_id)
     from publisher.web.views_maps import review_map
 
+    from publisher.services import series
+
+    sub = data["submission"]
+    standing = series.active_standing_approval(c, sub.series_id) if sub.series_id else None
+    embargo = series.embargo_for(c, data["version"].id) if data["version"] is not None else None
     return render_template("review.html", d=data, errors=errors or {}, general=general or [],
                            raw_table=raw_table_view(c, user, data), map_svg=review_map(c, user, data),
+                           standing=standing, embargo=embargo,
                            approve_refusal=approve_refusal(c, user, data["submission"])), status
 
 

@@ -18,7 +18,12 @@ def dashboard():
 
     user = current_user()
     items = queries.list_submissions(ctx(), user) if user.role in STAFF else []
-    return render_template("dashboard.html", submissions=items)
+    notes = []
+    if user.role in ("approver", "admin"):
+        from publisher.services import series
+
+        notes = list(reversed(series.notifications(ctx(), user)))[:20]
+    return render_template("dashboard.html", submissions=items, notifications=notes)
 
 
 def _choices():
@@ -154,7 +159,10 @@ def _transition(submission_id, action: str, endpoint: str = "web.submission"):
         elif action == "withdraw":
             review.withdraw(c, user, submission_id, comment)
         elif action == "approve":
-            review.approve(c, user, submission_id, request.form.get("artifact_sha256") or None, comment)
+            from publisher.web.series_views import local_datetime
+
+            review.approve(c, user, submission_id, request.form.get("artifact_sha256") or None, comment,
+                           embargo_until=local_datetime(request.form.get("embargo_until")))
         elif action == "return":
             review.return_submission(c, user, submission_id, comment)
         elif action == "reject":

@@ -75,6 +75,10 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/api/v1/submissions/<int:submission_id>/withdraw', 'POST'): _row('login', '409', '403', '403', '403', '403', '403'),
     ('/audit', 'GET'): _row('login', '403', '403', 'ok', 'ok', '403', '403'),
     ('/audit/export.<fmt>', 'GET'): _row('login', '403', '403', 'ok', 'ok', '403', '403'),
+    ('/calendar', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    # standing approval: the matrix posts no submission_id, so the approver's grant is a 404 (no such template)
+    ('/series/<int:series_id>/standing-approval', 'POST'): _row('login', '403', '403', '404', '403', '403', '403'),
+    ('/series/<int:series_id>/standing-approval/revoke', 'POST'): _row('login', '403', '403', 'ok', 'ok', '403', '403'),
     ('/dashboard', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     ('/downloads', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     ('/downloads/<topic>/<series>/<version>/<filename>', 'GET'): _row('403', '403', '403', 'ok', 'ok', 'ok', '403'),
@@ -139,6 +143,7 @@ class Scene:
         pub = review.approve(ctx, users["approver"], pub.id, pub.current_version.artifact_sha256)
         assert worker.run(app, once=True) >= 1
         self.pub_id, self.pub_version = pub.id, pub.current_version.id
+        self.series_id = pub.series_id
         job = fresh().session.execute(select(PublicationJob).where(PublicationJob.submission_id == pub.id)
                                       ).scalar_one()
         assert job.state == "done", job.last_error
@@ -166,7 +171,7 @@ class Scene:
         values = {"submission_id": self.pub_id if rule.rule.startswith("/releases/") else self.open_id,
                   "version_id": self.pub_version, "user_id": self.victim.id, "token": "a" * 32,
                   "topic": r["topic"], "series": r["series"], "version": r["version"],
-                  "filename": f"{r['series']}.csv", "fmt": "csv"}
+                  "filename": f"{r['series']}.csv", "fmt": "csv", "series_id": self.series_id}
         if rule.endpoint == "static":
             values["filename"] = "freigabe.css"
         args = {k: values[k] for k in rule.arguments}
