@@ -78,6 +78,9 @@ EN: dict[str, str] = {
     "Die hochgeladene Datei ist größer als erlaubt ({limit} Bytes).":
         "The uploaded file is larger than allowed ({limit} bytes).",
     "Interner Fehler": "Internal error",
+    "Vorübergehend nicht verfügbar": "Temporarily unavailable",
+    "Die Datenbank ist gerade nicht erreichbar; es wurde nichts gespeichert. Bitte versuchen Sie es gleich noch einmal.":
+        "The database is unavailable right now; nothing was stored. Please try again shortly.",
     "Ein interner Fehler ist aufgetreten; es wurde nichts gespeichert.":
         "An internal error occurred; nothing was stored.",
     "Sitzung abgelaufen oder Formular ungültig": "Session expired or form invalid",

@@ -27,7 +27,16 @@ HTTP_CODES = {
           "Too many requests; please try again later."),
     500: ("internal_error", "Interner Fehler; es wurde nichts gespeichert.",
           "Internal error; nothing was stored."),
+    503: ("unavailable", "Die Datenbank ist gerade nicht erreichbar; es wurde nichts gespeichert. Bitte gleich "
+          "erneut versuchen.", "The database is unavailable right now; nothing was stored. Please retry shortly."),
 }
+
+
+def is_database_outage(exc: Exception) -> bool:
+    """A lost or refused database connection (not a bug): answered 503 with Retry-After."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 def envelope(status: int, code: str, message: str, details=None, headers=None):
@@ -66,6 +75,11 @@ def exception_response(exc: Exception):
         resp = http_error(status, **params)
         if status == 405 and getattr(exc, "valid_methods", None):
             resp.headers["Allow"] = ", ".join(exc.valid_methods)
+        return resp
+    if is_database_outage(exc):
+        current_app.logger.error("database unavailable: %s", str(exc).splitlines()[0][:200])
+        resp = http_error(503)
+        resp.headers["Retry-After"] = "30"
         return resp
     current_app.logger.exception("unhandled error in API request")
     return http_error(500)

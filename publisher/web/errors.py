@@ -17,6 +17,7 @@ TITLES = {
     413: "Datei zu groß",
     422: "Ungültige Eingabe",
     500: "Interner Fehler",
+    503: "Vorübergehend nicht verfügbar",
 }
 
 
@@ -35,6 +36,7 @@ def page(status: int, messages: list[str] | None = None):
         413: _("Die hochgeladene Datei ist größer als erlaubt ({limit} Bytes).",
                limit=current_app.config.get("MAX_CONTENT_LENGTH")),
         500: _("Ein interner Fehler ist aufgetreten; es wurde nichts gespeichert."),
+        503: _("Die Datenbank ist gerade nicht erreichbar; es wurde nichts gespeichert. Bitte versuchen Sie es gleich noch einmal."),  # noqa: E501
     }
     msgs = messages or [defaults.get(status, _(TITLES.get(status, "Fehler")))]
     title = _(TITLES.get(status, "Fehler"))
@@ -80,4 +82,11 @@ def init_app(app) -> None:
             pass
         if _is_api():
             return exception_response(exc)
+        from publisher.api.errors import is_database_outage
+
+        if is_database_outage(exc):
+            resp = page(503)
+            resp = app.make_response(resp)
+            resp.headers["Retry-After"] = "30"
+            return resp
         return page(500)

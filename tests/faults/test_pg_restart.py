@@ -117,6 +117,10 @@ def test_postgres_restart_under_load_fails_cleanly_loses_nothing_and_recovers(ow
 
     failed = [(k, s, b) for k, s, b in results if s >= 400]
     assert failed, "the outage must have hit some requests"
+    statuses = [s for _, s, _ in failed]
+    # a lost database is an outage, not a bug: 503 with Retry-After (a request that died half-way through a
+    # statement may still surface as a 500; most must be 503)
+    assert statuses.count(503) >= len(statuses) * 0.9, sorted(set(statuses))
     for kind, status, body in failed:
         assert status in (500, 503), (kind, status, body[:300])
         assert "Traceback" not in body and "psycopg" not in body and "sqlalchemy" not in body.lower(), body[:500]
