@@ -75,12 +75,16 @@ FOOTNOTE_DROPPED = register("FG-READ-FOOTNOTE", Severity.INFO,
 FORMULA_TEXT = register("FG-READ-FORMULA-TEXT", Severity.WARNING,
                         "Das Feld sieht wie eine Formel aus und wird nur als Text behandelt: „{text}“.",
                         "The field looks like a formula and is treated as text only: '{text}'.")
+UTF16 = register("FG-READ-UTF16", Severity.ERROR,
+                 "Die Datei ist als {encoding} gespeichert; bitte als UTF-8 oder Windows-1252 (CSV) speichern.",
+                 "The file is saved as {encoding}; please save it as UTF-8 or Windows-1252 (CSV).")
 DUPLICATE_HEADER = register("FG-READ-DUPLICATE-HEADER", Severity.ERROR,
                             "Der Spaltenname „{name}“ kommt mehrfach vor.",
                             "The column name '{name}' occurs more than once.")
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_FORMULA_RE = re.compile(r"^\s*[=+@]|^\s*-\s*[A-Za-z(]")
+# "-2+3" is a formula to a spreadsheet too (corpus finding); a plain "-5" or "- davon" label is not flagged
+_FORMULA_RE = re.compile(r"^\s*[=+@]|^\s*-\s*[A-Za-z(]|^\s*-\s*\d[\d.,]*\s*[-+*/^&]")
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,10 @@ def read_table_file(source, filename: str | None = None, sheet: str | int | None
     if data[:4] == b"PK\x03\x04":
         rows, sheet_name = _xlsx_rows(data, name, sheet)
         return _to_table(rows, name, header_row, encoding=None, delimiter=None, sheet=sheet_name)
+    if data[:4] in (b"PK\x05\x06", b"PK\x07\x08") or (name or "").lower().endswith((".xlsx", ".xlsm")):
+        # an empty/spanned zip, or a file named .xlsx that is no zip at all (corpus finding: was read as text)
+        raise InputError(Finding(XLSX_BROKEN, {"error": "keine Excel-Arbeitsmappe / not an Excel workbook"},
+                                 file=name))
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or data[:5] == b"%PDF-":
         raise InputError(Finding(BINARY, {}, file=name))
     text, encoding = decode_text(data, name)
@@ -149,6 +157,9 @@ def read_table_file(source, filename: str | None = None, sheet: str | int | None
 def decode_text(data: bytes, name: str | None = None) -> tuple[str, str]:
     """UTF-8 (with or without BOM), else cp1252, else latin-1.  NUL bytes: not a text table."""
     if b"\x00" in data:
+        wide = _wide_encoding(data)
+        if wide:
+            raise InputError(Finding(UTF16, {"encoding": wide}, file=name))
         raise InputError(Finding(NUL_BYTES, {}, file=name))
     text = encoding = None
     if data.startswith(b"\xef\xbb\xbf"):
@@ -169,6 +180,24 @@ def decode_text(data: bytes, name: str | None = None) -> tuple[str, str]:
     if ctrl > max(10, len(text[:20000]) // 50):
         raise InputError(Finding(BINARY, {}, file=name))
     return text, encoding
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """'UTF-16'/'UTF-32' when the NUL bytes are those of a wide encoding (with or without BOM), else None."""
+    if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        return "UTF-32"
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "UTF-16"
+    sample = data[:4000]
+    if len(sample) < 8:
+        return None
+    q = [sample[k::4].count(0) / max(1, len(sample[k::4])) for k in range(4)]
+    if q[1] > 0.9 and q[2] > 0.9 and (q[0] < 0.1 or q[3] < 0.1):
+        return "UTF-32"
+    even, odd = sample[0::2].count(0) / len(sample[0::2]), sample[1::2].count(0) / len(sample[1::2])
+    if (even > 0.9 and odd < 0.1) or (odd > 0.9 and even < 0.1):
+        return "UTF-16"
+    return None
 
 
 def sniff_delimiter(lines: Sequence[str]) -> str:
@@ -203,10 +232,21 @@ def _csv_rows(text: str, name: str | None) -> tuple[list[list[str]], str]:
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
         rows = []
+        starts = []  # file line where each row starts
+        prev = 0
         for row in reader:
             rows.append(row)
+            starts.append(prev + 1)
+            prev = reader.line_num
             if len(rows) * max(1, len(row)) > MAX_CELLS * 2:
                 raise InputError(Finding(TOO_MANY_CELLS, {"limit": MAX_CELLS}, file=name))
+        if text.count('"') % 2:
+            # an unterminated quote swallows the rest of the file into one field (corpus finding: the rows
+            # after it were silently dropped as a "footnote"); refuse, naming the row where it opens
+            for i, row in enumerate(rows):
+                if any("\n" in c or "\r" in c for c in row):
+                    raise InputError(Finding(BAD_QUOTES, {"error": "Anführungszeichen nicht geschlossen / "
+                                                                   "unterminated quote"}, file=name, row=starts[i]))
     except csv.Error as exc:
         raise InputError(Finding(BAD_QUOTES, {"error": str(exc)}, file=name, row=reader.line_num)) from None
     finally:
@@ -234,7 +274,8 @@ def _xlsx_rows(data: bytes, name: str | None, sheet) -> tuple[list[list[str]], s
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError, KeyError,
+            RuntimeError, UnicodeDecodeError) as exc:  # e.g. "zip file version 6.4" (fuzz finding)
         raise InputError(Finding(XLSX_BROKEN, {"error": type(exc).__name__}, file=name)) from None
     total = sum(i.file_size for i in infos)
     worst = max((i.file_size / max(1, i.compress_size) for i in infos), default=0)

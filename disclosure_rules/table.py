@@ -36,6 +36,10 @@ T_NEGATIVE = register("FG-TABLE-NEGATIVE", Severity.ERROR,
                       "Negative Anzahl „{value}“.", "Negative count '{value}'.")
 T_FRACTIONAL = register("FG-TABLE-FRACTIONAL", Severity.ERROR,
                         "Anzahl „{value}“ ist keine ganze Zahl.", "Count '{value}' is not a whole number.")
+T_TOO_LARGE = register("FG-TABLE-COUNT-TOO-LARGE", Severity.ERROR,
+                       "Anzahl „{value}“ ist unplausibel groß (höchstens {limit}).",
+                       "Count '{value}' is implausibly large (at most {limit}).")
+MAX_COUNT = 10**12  # keeps every sum (≤ 2 million cells) exact in int64 (fuzz finding: 1e20 wrapped negative)
 T_NOT_NUMBER = register("FG-TABLE-NOT-A-NUMBER", Severity.ERROR,
                         "„{value}“ ist keine Zahl.", "'{value}' is not a number.")
 T_MISSING = register("FG-TABLE-MISSING-VALUE", Severity.ERROR,
@@ -273,9 +277,15 @@ def _canonical(frame, rows, fname, base, hierarchy, geo_col, count_col, dims, ad
         valid = ~np.isnan(fvals) & keep
         neg = valid & (fvals < 0)
         frac = valid & ~neg & (np.floor(fvals) != fvals)
+        huge = valid & ~neg & (fvals > MAX_COUNT)
+        frac &= ~huge
     else:
         neg = (values < 0) & keep
         frac = np.zeros(n, dtype=bool)
+        huge = (values > MAX_COUNT) & keep
+    for i in np.flatnonzero(huge)[:MAX_PROBLEMS]:
+        problems.append(Finding(T_TOO_LARGE, {"value": str(cnt.iloc[i])[:40], "limit": MAX_COUNT}, file=fname,
+                                row=row_of(i), column=col_of_count(i)))
     for i in np.flatnonzero(neg)[:MAX_PROBLEMS]:
         problems.append(Finding(T_NEGATIVE, {"value": str(cnt.iloc[i])}, file=fname, row=row_of(i),
                                 column=col_of_count(i)))
@@ -307,7 +317,9 @@ def _canonical(frame, rows, fname, base, hierarchy, geo_col, count_col, dims, ad
         raise InputError(problems)
     if not keep.any():
         raise InputError(Finding(T_EMPTY, {}, file=fname))
-    counts = values.astype(np.int64) if values.dtype.kind != "i" else values.astype(np.int64, copy=False)
+    # NaN / out-of-range values only remain in rows not kept: zero them (no RuntimeWarning in the cast)
+    counts = (np.where(np.isfinite(values) & (np.abs(values) <= MAX_COUNT), values, 0).astype(np.int64)
+              if values.dtype.kind != "i" else values.astype(np.int64, copy=False))
     row_level = u_level[key_codes[0]]
     finest = int(row_level[keep].min())
     level = hierarchy.levels[finest]
