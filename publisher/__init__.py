@@ -18,6 +18,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     Path(app.config["STORAGE_DIR"]).mkdir(parents=True, exist_ok=True)
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies > 0:  # behind nginx/Apache: trust exactly that many X-Forwarded-* hops, no more
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     db.init_app(app)
 
     from publisher import api, web

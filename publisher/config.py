@@ -59,6 +59,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FREIGABE_RATE_LIMIT_API", "RATE_LIMIT_API", _str, "300/60",
             "API requests allowed per bearer token, as N/SECONDS (empty or 0: no limit); more get HTTP 429 "
             "with Retry-After. Counted per process."),
+    Setting("FREIGABE_PROXY_COUNT", "PROXY_COUNT", int, 0,
+            "Number of trusted reverse proxies in front of Freigabe (0: none). When set, the client address "
+            "for rate limits and audit is taken from that many X-Forwarded-For hops (and scheme/host from "
+            "X-Forwarded-Proto/-Host); never set it higher than the proxies you run, or clients can forge it."),
     Setting("FREIGABE_RETENTION_DAYS", "RETENTION_DAYS", int, 90,
             "Raw uploads are deleted this many days after publication or rejection (`freigabe retention run`)."),
     Setting("FREIGABE_DOWNLOAD_LOG_RETENTION_DAYS", "DOWNLOAD_LOG_RETENTION_DAYS", int, 365,

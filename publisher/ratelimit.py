@@ -4,9 +4,10 @@ A limit is written ``"N/SECONDS"`` (``"10/60"`` = at most 10 requests per 60-sec
 ``"0"`` switches it off.  Counters live in the memory of one process (no shared store): with several
 gunicorn workers each worker counts on its own, so the effective limit is at most ``workers × N``.
 The keys are hashed so no username or token is kept in memory in clear text.
-The client address is ``request.remote_addr``: behind a reverse proxy that is the proxy's address unless the
-app is wrapped in ``werkzeug.middleware.proxy_fix.ProxyFix`` (not done yet), so all users share the
-per-address budget (5 × N per window).
+The client address is ``request.remote_addr``: behind a reverse proxy that is the proxy's address unless
+``FREIGABE_PROXY_COUNT`` names the number of trusted proxies (then ``create_app`` wraps the app in
+``werkzeug.middleware.proxy_fix.ProxyFix`` and the address comes from ``X-Forwarded-For``); otherwise all
+users behind the proxy share the per-address budget (5 × N per window).
 """
 from __future__ import annotations
 

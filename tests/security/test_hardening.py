@@ -188,3 +188,37 @@ def test_password_policy_on_cli_and_password_change(runner, users, fresh):
         accounts.set_password(c, None, users["submitter"].id, "qwertzuiop12")
     assert fresh().session.get(User, users["submitter"].id).password_hash == before
     assert accounts.password_problems("lange-sichere-phrase-77", "sabine") == []
+
+
+# --- reverse proxy (FREIGABE_PROXY_COUNT) ----------------------------------------------------------------
+
+def _fail_logins(client, token, n, forwarded_for):
+    return [client.post("/login", data={"username": f"niemand{i}", "password": "x" * 12, "csrf_token": token},
+                        environ_base={"REMOTE_ADDR": "10.9.9.9"},
+                        headers={"X-Forwarded-For": forwarded_for}).status_code for i in range(n)]
+
+
+def test_forwarded_for_is_ignored_without_trusted_proxies(client, users):
+    # a client cannot escape the per-address limit by inventing X-Forwarded-For headers
+    token = _csrf(client)
+    statuses = [client.post("/login", data={"username": f"niemand{i}", "password": "x" * 12, "csrf_token": token},
+                            environ_base={"REMOTE_ADDR": "10.9.9.9"},
+                            headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code for i in range(16)]
+    assert statuses[:15] == [401] * 15 and statuses[15] == 429
+
+
+def test_behind_one_trusted_proxy_each_client_address_has_its_own_budget(app_config, users, fresh):
+    from publisher import create_app
+
+    app = create_app({**app_config, "PROXY_COUNT": 1})
+    client = app.test_client()
+    token = _csrf(client)
+    # all requests come from the proxy 10.9.9.9; the client addresses differ
+    assert _fail_logins(client, token, 16, "203.0.113.5")[15] == 429
+    other = _fail_logins(client, token, 1, "203.0.113.6")
+    assert other == [401]  # not the proxy's shared budget
+    hits = _events(fresh, "ratelimit.login")
+    assert len(hits) == 1 and "203.0.113.5" in hits[0].details and "10.9.9.9" not in hits[0].details
+    # only the last hop counts: a forged first hop does not buy a new budget
+    forged = _fail_logins(client, token, 1, "1.2.3.4, 203.0.113.5")
+    assert forged == [429]
