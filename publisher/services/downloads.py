@@ -82,6 +82,21 @@ def _releases(c) -> list[Release]:
     return out
 
 
+def portal_url(c, rel: Release) -> str | None:
+    """The CKAN dataset page of a public release, once the CKAN job of exactly its published version is done."""
+    if rel.audience != "public" or rel.withdrawn:
+        return None
+    sub = c.session.get(Submission, rel.submission_id)
+    job = c.session.execute(
+        select(PublicationJob).where(PublicationJob.submission_id == rel.submission_id,
+                                     PublicationJob.version_id == sub.current_version_id,
+                                     PublicationJob.target == "ckan", PublicationJob.purpose == "publish",
+                                     PublicationJob.state == "done").order_by(PublicationJob.id.desc())
+    ).scalars().first()
+    url = ((job.result or {}).get("ckan") or {}).get("dataset_url") if job is not None else None
+    return url if isinstance(url, str) and url.startswith(("http://", "https://")) else None
+
+
 def may_see(actor, rel: Release) -> bool:
     if rel.audience == "public":
         return True

@@ -29,6 +29,8 @@ DL_EN: dict[str, str] = {
     "CSV (immer die neueste Version)": "CSV (always the newest version)",
     "CSV": "CSV",
     "Dateien": "Files",
+    "Datenportal": "Open-data portal",
+    "Dieser Datensatz im Open-Data-Portal": "This dataset on the open-data portal",
     "Die Dateien werden nicht mehr ausgeliefert.": "The files are no longer served.",
     "Die ersten": "The first",
     "Diese Veröffentlichung wurde zurückgezogen.": "This release was withdrawn.",
@@ -136,4 +138,4 @@ def release(submission_id: int):
     graphics = {} if rel.withdrawn else {"map_svg": release_map(c, rel, version),
                                          "chart_svg": release_chart(c, current_user(), rel)}
     return render_template("release.html", rel=rel, sub=sub, version=version, meta=(version.meta or {}),
-                           header=header, rows=rows, total=total, preview_rows=PREVIEW_ROWS, **graphics)
+                           portal_url=downloads.portal_url(c, rel), header=header, rows=rows, total=total, preview_rows=PREVIEW_ROWS, **graphics)
