@@ -23,7 +23,8 @@ EXIT_PUBLISHABLE, EXIT_WITHHELD, EXIT_BAD_INPUT = 0, 1, 2
 def run_check(table_path, hierarchy_path, out_dir, rules_path=None, min_count=None, zeros_disclosive=None,
               geo_column=None, count_column=None, scope=None, sheet=None, layout="long", dimensions=None,
               zero_symbol="0", with_status=False, lang="de", stderr: TextIO | None = None,
-              value_column=None, contributors_column=None, top_columns=(), dominance=None, p_percent=None) -> int:
+              value_column=None, contributors_column=None, top_columns=(), dominance=None, p_percent=None,
+              geo_level=None) -> int:
     from . import assess, load_hierarchy, load_rules, prepare_table, read_table_file
 
     err = stderr or sys.stderr
@@ -55,7 +56,7 @@ def run_check(table_path, hierarchy_path, out_dir, rules_path=None, min_count=No
             result = assess_magnitude(mt, hierarchy, rules)
         prepared = None if value_column else prepare_table(raw, hierarchy, geo_column=geo_column,
                                  count_columns=[count_column] if count_column else None,
-                                 dimensions=dimensions, layout=layout)
+                                 dimensions=dimensions, layout=layout, geo_level=geo_level)
         if prepared is not None:
             result = assess(prepared, hierarchy, rules)
     except InputError as exc:

@@ -75,6 +75,17 @@ T_NON_ADDITIVE = register("FG-TABLE-NON-ADDITIVE", Severity.INFO,
 T_RENAMED = register("FG-TABLE-DIMENSION-RENAMED", Severity.INFO,
                      "Die Spalte „{old}“ heißt in der Ausgabe „{new}“ ({old} ist ein reservierter Spaltenname).",
                      "Column '{old}' is called '{new}' in the output ({old} is a reserved column name).")
+T_LEVEL_UNKNOWN = register("FG-TABLE-LEVEL-UNKNOWN", Severity.ERROR,
+                           "Die angegebene Gebietsebene „{level}“ gibt es in der Hierarchie nicht (Ebenen: {levels}).",
+                           "The declared geography level '{level}' is not in the hierarchy (levels: {levels}).")
+T_FINER_THAN_LEVEL = register("FG-TABLE-FINER-THAN-LEVEL", Severity.ERROR,
+                              "{n} Gebietsschlüssel gehören nicht zur angegebenen Ebene {level}, sondern zu "
+                              "feineren Ebenen: {codes}.",
+                              "{n} area codes do not belong to the declared level {level} but to finer levels: "
+                              "{codes}.")
+T_LEVEL_ABSENT = register("FG-TABLE-LEVEL-ABSENT", Severity.ERROR,
+                          "Die Tabelle enthält keine Gebiete der angegebenen Ebene {level} (gefunden: {found}).",
+                          "The table has no areas of the declared level {level} (found: {found}).")
 RESERVED = ("level", "area", "count", "status")
 T_TOO_MANY = register("FG-TABLE-MORE-PROBLEMS", Severity.ERROR,
                       "… und {n} weitere Probleme.", "… and {n} more problems.")
@@ -157,8 +168,13 @@ def _numeric_like(frame: pd.DataFrame, c: str) -> bool:
 
 def prepare_table(raw, hierarchy: Hierarchy, geo_column: str | None = None, count_columns=None,
                   dimensions=None, layout: str = "long", wide_dimension: str = "kategorie",
-                  additive: bool = True) -> PreparedTable:
-    """Validate and canonicalise a table; raises :class:`InputError` with every problem found."""
+                  additive: bool = True, geo_level: str | None = None) -> PreparedTable:
+    """Validate and canonicalise a table; raises :class:`InputError` with every problem found.
+
+    ``geo_level`` declares the level of the table's areas (default: the finest level its codes belong to).
+    A code that exists on several levels is then read at the declared one; codes of finer levels are an
+    error, codes of coarser levels are totals (as in any mixed-level table).
+    """
     if isinstance(raw, pd.DataFrame):
         frame, rows, fname, base = raw.reset_index(drop=True), None, None, ()
     else:
@@ -176,6 +192,10 @@ def prepare_table(raw, hierarchy: Hierarchy, geo_column: str | None = None, coun
             raise InputError(Finding(T_COLUMN_MISSING, {"column": c, "columns": listed}, file=fname, column=c))
     if len(frame) == 0:
         raise InputError(Finding(T_EMPTY, {}, file=fname))
+    geo_level = (geo_level or "").strip() or None
+    if geo_level is not None and geo_level not in hierarchy.levels:
+        raise InputError(Finding(T_LEVEL_UNKNOWN, {"level": geo_level, "levels": ", ".join(hierarchy.levels)},
+                                 file=fname))
     if geo_column is None:
         geo_column = _detect_geo(frame, hierarchy, [c for c in cols if c not in (count_columns or [])])
         if geo_column is None:
@@ -209,10 +229,11 @@ def prepare_table(raw, hierarchy: Hierarchy, geo_column: str | None = None, coun
         dims = list(dimensions) if dimensions is not None else [c for c in others if c != count_col]
         count_cols_of_row = None
     return _canonical(frame, rows, fname, base, hierarchy, geo_column, count_col, dims, additive,
-                      count_cols_of_row)
+                      count_cols_of_row, geo_level)
 
 
-def _canonical(frame, rows, fname, base, hierarchy, geo_col, count_col, dims, additive, count_cols_of_row):
+def _canonical(frame, rows, fname, base, hierarchy, geo_col, count_col, dims, additive, count_cols_of_row,
+               geo_level=None):
     problems: list[Finding] = []
     info: list[Finding] = list(base)
     n = len(frame)
@@ -296,11 +317,26 @@ def _canonical(frame, rows, fname, base, hierarchy, geo_col, count_col, dims, ad
     geo_u = key_uniques[0]
     level_index = {lv: i for i, lv in enumerate(hierarchy.levels)}
     u_level = np.full(len(geo_u), -1, dtype=np.int64)
+    declared = level_index[geo_level] if geo_level is not None else None
     for j, code in enumerate(geo_u):
         lvls = hierarchy.levels_of(code)
         if lvls:
-            u_level[j] = level_index[lvls[0]]
+            u_level[j] = declared if geo_level in lvls else level_index[lvls[0]]
     used_u = np.unique(key_codes[0][keep]) if keep.any() else np.array([], dtype=np.int64)
+    if declared is not None:
+        finer_u = [j for j in used_u if 0 <= u_level[j] < declared]
+        if finer_u:
+            first = {}
+            for i in np.flatnonzero(np.isin(key_codes[0], finer_u) & keep)[:1]:
+                first = {"row": row_of(i)}
+            listed = ", ".join(geo_u[j] for j in finer_u[:20]) + (" …" if len(finer_u) > 20 else "")
+            problems.append(Finding(T_FINER_THAN_LEVEL, {"n": len(finer_u), "level": geo_level, "codes": listed},
+                                    file=fname, column=geo_col, **first))
+        elif len(used_u) and not any(u_level[j] == declared for j in used_u) \
+                and all(u_level[j] >= 0 for j in used_u):
+            found = sorted({hierarchy.levels[u_level[j]] for j in used_u}, key=hierarchy.levels.index)
+            problems.append(Finding(T_LEVEL_ABSENT, {"level": geo_level, "found": ", ".join(found)},
+                                    file=fname, column=geo_col))
     unknown_u = [j for j in used_u if u_level[j] < 0 and geo_u[j] != ""]
     if unknown_u:
         first = {}

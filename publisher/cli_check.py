@@ -15,6 +15,7 @@ import click
 @click.option("--min-count", type=int, help="Override the rule set's min_count.")
 @click.option("--zeros-disclosive/--zeros-not-disclosive", default=None, help="Treat 0 as disclosive.")
 @click.option("--geo-column", help="Column with the area codes (default: detected).")
+@click.option("--level", "geo_level", help="Level of the table's areas (default: the finest level of its codes).")
 @click.option("--count-column", help="Column with the counts (default: the single numeric column).")
 @click.option("--dimension", "dimensions", multiple=True, help="Dimension column (repeatable; default: all others).")
 @click.option("--wide", is_flag=True, help="Wide layout: one count column per category.")
@@ -29,7 +30,8 @@ import click
               help="Magnitude table: largest contribution per cell, largest first (repeatable).")
 @click.option("--dominance", help="Enable the (n,k)-dominance rule, e.g. '1,85'.")
 @click.option("--p-percent", type=float, help="Enable the p%% rule with this p.")
-def check_command(table, hierarchy, out_dir, rules_path, min_count, zeros_disclosive, geo_column, count_column,
+def check_command(table, hierarchy, out_dir, rules_path, min_count, zeros_disclosive, geo_column, geo_level,
+                  count_column,
                   dimensions, wide, scope, sheet, zero_symbol, status_column, lang, value_column,
                   contributors_column, top_columns, dominance, p_percent):
     """Check TABLE against the disclosure rules; exit 0 publishable, 1 withheld, 2 bad input."""
@@ -40,5 +42,6 @@ def check_command(table, hierarchy, out_dir, rules_path, min_count, zeros_disclo
                      scope=scope, sheet=sheet, layout="wide" if wide else "long",
                      dimensions=list(dimensions) or None, zero_symbol=zero_symbol, with_status=status_column,
                      lang=lang, value_column=value_column, contributors_column=contributors_column,
-                     top_columns=tuple(top_columns), dominance=dominance, p_percent=p_percent)
+                     top_columns=tuple(top_columns), dominance=dominance, p_percent=p_percent,
+                     geo_level=geo_level)
     sys.exit(code)

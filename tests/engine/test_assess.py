@@ -184,3 +184,46 @@ def test_every_finding_code_has_german_and_english_text_with_the_same_placeholde
 
         assert norm(tpl.de) == norm(tpl.en), code
         assert isinstance(tpl.severity, Severity)
+
+
+# --- declared geography level (mapping "Gebietsebene") -----------------------------------------------------
+
+# Stadtteile whose codes are reused as Stadtbezirk codes (one Stadtteil per Bezirk for "3"): a table of
+# Stadtbezirke "1", "2", "3" reads as Stadtteile unless its level is declared.
+SHARED = pd.DataFrame({
+    "stadtteil": ["1", "2", "3", "4"],
+    "stadtbezirk": ["1", "1", "3", "3"],
+})
+
+
+def test_declared_level_reads_codes_shared_by_two_levels_at_that_level():
+    h = load_hierarchy(SHARED)
+    rows = table([("1", "a", 7), ("3", "a", 9)], cols=("gebiet", "status", "anzahl"))
+    guessed = prepare_table(rows, h, geo_column="gebiet", count_columns=["anzahl"])
+    assert guessed.level == "stadtteil"  # the finest level the codes belong to
+    declared = prepare_table(rows, h, geo_column="gebiet", count_columns=["anzahl"], geo_level="stadtbezirk")
+    assert declared.level == "stadtbezirk" and declared.totals is None
+    assert sorted(declared.data["area"].astype(str)) == ["1", "3"]
+
+
+def test_declared_level_refuses_finer_codes_and_unknown_or_absent_levels(hier):
+    rows = table(BLOCKS_OK + [("011", "a", 8)])
+    with pytest.raises(InputError) as exc:
+        prepare_table(rows, hier, geo_column="baublock", count_columns=["anzahl"], geo_level="stadtteil")
+    f = exc.value.findings[0]
+    assert f.code == "FG-TABLE-FINER-THAN-LEVEL" and f.params["n"] == 6 and "0101" in f.params["codes"]
+    assert f.row == 2 and f.column == "baublock"
+    with pytest.raises(InputError) as exc:
+        prepare_table(rows, hier, geo_column="baublock", count_columns=["anzahl"], geo_level="Baublock ")
+    f = exc.value.findings[0]
+    assert f.code == "FG-TABLE-LEVEL-UNKNOWN" and "baublock, stadtteil, stadtbezirk" in f.params["levels"]
+    stadtteile = table([("011", "a", 8), ("021", "a", 11), ("1", "a", 40)])
+    with pytest.raises(InputError) as exc:
+        prepare_table(stadtteile, hier, geo_column="baublock", count_columns=["anzahl"], geo_level="baublock")
+    f = exc.value.findings[0]
+    assert f.code == "FG-TABLE-LEVEL-ABSENT" and f.params["found"] == "stadtteil, stadtbezirk"
+    # a declared level equal to what the codes say changes nothing (coarser rows stay totals)
+    same = prepare_table(rows, hier, geo_column="baublock", count_columns=["anzahl"], geo_level="baublock")
+    auto = prepare_table(rows, hier, geo_column="baublock", count_columns=["anzahl"])
+    assert same.level == auto.level == "baublock" and len(same.totals) == len(auto.totals) == 1
+    assert same.sha256() == auto.sha256()

@@ -58,6 +58,16 @@ def test_bad_input_exit_2_message_and_nothing_written(tmp_path, table, needle):
     assert not out.exists()
 
 
+def test_declared_level_finer_codes_exit_2_with_row_and_column(tmp_path):
+    p, out = run(tmp_path, GERMAN, "--level", "stadtteil")
+    assert p.returncode == 2 and not out.exists()
+    assert "Datei t.csv, Zeile 4, Spalte 'baublock'" in p.stderr  # the first data row, below title and header
+    assert "nicht zur angegebenen Ebene stadtteil, sondern zu feineren Ebenen: 0101, 0102, 0201" in p.stderr
+    p, out = run(tmp_path, "gebiet;status;anzahl\n01;Asyl;7\n02;Asyl;4\n".encode(), "--level", "stadtteil")
+    assert p.returncode == 0, p.stderr
+    assert json.loads((out / "report.json").read_text())["level"] == "stadtteil"
+
+
 def test_acro_style_parameters_zeros_disclosive(tmp_path):
     p, out = run(tmp_path, b"baublock;anzahl\n0101;0\n0102;12\n0201;11\n", "--min-count", "10",
                  "--zeros-disclosive")
