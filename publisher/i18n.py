@@ -134,6 +134,9 @@ EN: dict[str, str] = {
     "Name der Kategorie (breite Form)": "Category name (wide layout)",
     "Tabellenblatt (XLSX)": "Sheet (XLSX)",
     "Kopfzeile (Zeilennummer)": "Header row (row number)",
+    "Gebietsebene": "Geography level",
+    "Ebene der Gebiete in der Tabelle, z. B. baublock oder stadtteil (leer: feinste Ebene der Schlüssel).":
+        "Level of the table's areas, e.g. baublock or stadtteil (empty: the finest level of the codes).",
     "leer: automatisch erkennen": "empty: detect automatically",
     "Werte sind additiv (Summen sind sinnvoll)": "Values are additive (sums are meaningful)",
     "Hierarchie": "Hierarchy",

@@ -39,7 +39,7 @@ SCHEMAS = {
         "metadata": {"type": "string", "description": "JSON-Objekt: title*, reference_period*, description, "
                      "keywords[], source, licence (dl-de/by-2-0), contact, audience (public|restricted), groups[]"},
         "mapping": {"type": "string", "description": "JSON-Objekt: geo_column, count_columns[], dimensions[], "
-                    "layout (long|wide), wide_dimension, additive, sheet, header_row"},
+                    "layout (long|wide), wide_dimension, additive, sheet, header_row, geo_level"},
         "series": {"type": "string"}, "hierarchy": {"type": "string"}, "rule_set": {"type": "string"}}},
     "Resubmit": {"type": "object", "properties": {
         "file": {"type": "string", "format": "binary", "description": "neue Datei (leer: die bisherige)"},

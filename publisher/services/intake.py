@@ -25,7 +25,7 @@ from publisher.services import reference
 from publisher.workflow import Role, State
 
 ALLOWED_EXT = {".csv", ".txt", ".tsv", ".xlsx"}
-MAPPING_KEYS = {"geo_column", "count_columns", "dimensions", "layout", "wide_dimension", "additive",
+MAPPING_KEYS = {"geo_column", "geo_level", "count_columns", "dimensions", "layout", "wide_dimension", "additive",
                 "sheet", "header_row"}
 META_TEXT_FIELDS = {"title": 300, "description": 5000, "reference_period": 100, "source": 300,
                     "licence": 100, "contact": 300}
@@ -153,6 +153,11 @@ def validate_mapping(mapping: dict | None) -> dict:
                 raise E.InvalidInput(E.invalid_field(key, "muss eine Liste von Spaltennamen sein.",
                                                      "must be a list of column names."))
             mapping[key] = v
+    for key in ("geo_column", "geo_level", "wide_dimension", "sheet"):
+        if key in mapping and mapping[key] is not None and not isinstance(mapping[key], (str, int)):
+            raise E.InvalidInput(E.invalid_field(key, "muss ein Text sein.", "must be a text."))
+    if isinstance(mapping.get("geo_level"), str):
+        mapping["geo_level"] = mapping["geo_level"].strip()
     if "header_row" in mapping and mapping["header_row"] not in (None, ""):
         try:
             mapping["header_row"] = int(mapping["header_row"])

@@ -5,7 +5,7 @@ from flask import request
 
 META_FIELDS = ("title", "description", "keywords", "reference_period", "source", "licence", "contact",
                "audience", "groups")
-MAPPING_TEXT = ("geo_column", "count_columns", "dimensions", "layout", "wide_dimension", "sheet", "header_row")
+MAPPING_TEXT = ("geo_column", "geo_level", "count_columns", "dimensions", "layout", "wide_dimension", "sheet", "header_row")
 
 
 def metadata_from_form(partial: bool = False) -> dict:

@@ -32,7 +32,8 @@ def _choices():
     c = ctx()
     hs, rs = reference.list_hierarchies(c), reference.list_rule_sets(c)
     return {"hierarchies": hs, "rule_sets": rs, "hierarchy_options": [(h.id, h.label) for h in hs],
-            "rule_set_options": [(r.id, r.label) for r in rs]}
+            "rule_set_options": [(r.id, r.label) for r in rs],
+            "level_options": list(dict.fromkeys(lv for h in hs for lv in (h.levels or [])))}
 
 
 @bp.route("/submissions/new", methods=["GET", "POST"])

@@ -238,8 +238,25 @@ def test_return_and_reject_need_a_comment(client, tokens, make_submission, fresh
     assert resp.get_json()["state"] == "returned"
 
 
+def test_declared_level_is_used_and_remembered_for_the_series(client, tokens, hierarchy, city, ctx, fresh):
+    from publisher.models import Series
+    from publisher.services import reference
+
+    reference.ensure_default_rule_set(ctx)
+    rows = "\n".join(f"{code};Asyl;{40 + i}" for i, code in enumerate(sorted(city.stadtteile)))
+    data = ("stadtteil;status;anzahl\n" + rows + "\n").encode()
+    mapping = {"geo_column": "stadtteil", "count_columns": ["anzahl"], "dimensions": ["status"], "layout": "long",
+               "geo_level": " stadtteil "}
+    resp = upload(client, tokens["submitter"], data, meta(), mapping=mapping, series="stadtteilreihe",
+                  hierarchy=str(hierarchy.id))
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    assert resp.get_json()["check"]["level"] == "stadtteil"
+    series = fresh().session.query(Series).filter_by(slug="stadtteilreihe").one()
+    assert series.mapping["geo_level"] == "stadtteil"
+
+
 @pytest.mark.parametrize("case", ["no_metadata", "bad_json", "metadata_list", "no_title", "bad_ext", "empty",
-                                  "no_file", "bad_mapping"])
+                                  "no_file", "bad_mapping", "level_too_coarse", "level_unknown"])
 def test_bad_uploads_get_422_with_details_and_nothing_is_stored(client, tokens, hierarchy, table_bytes, fresh,
                                                                 case):
     data, md, mp, name = table_bytes(seed=5), meta(), LONG_MAPPING, "t.csv"
@@ -254,6 +271,10 @@ def test_bad_uploads_get_422_with_details_and_nothing_is_stored(client, tokens, 
         data = b""
     elif case == "bad_mapping":
         mp = {"geo_column": "gibt_es_nicht", "layout": "long"}
+    elif case == "level_too_coarse":  # block codes declared as Stadtteile
+        mp = {**LONG_MAPPING, "geo_level": "stadtteil"}
+    elif case == "level_unknown":
+        mp = {**LONG_MAPPING, "geo_level": "ortsteil"}
     if case == "bad_json":
         resp = client.post(f"{API}/submissions", headers=tokens["submitter"], content_type="multipart/form-data",
                            data={"file": (io.BytesIO(data), name), "metadata": "{title: kaputt"})
@@ -268,6 +289,9 @@ def test_bad_uploads_get_422_with_details_and_nothing_is_stored(client, tokens, 
     err = assert_envelope(resp, 422)
     assert err["details"], err
     assert all({"code", "message_de", "message_en"} <= set(d) for d in err["details"])
+    if case.startswith("level_"):
+        code = {"level_too_coarse": "FG-TABLE-FINER-THAN-LEVEL", "level_unknown": "FG-TABLE-LEVEL-UNKNOWN"}[case]
+        assert [d["code"] for d in err["details"]] == [code], err
     s = fresh().session
     assert s.query(Submission).count() == 0
     assert s.query(StoredFile).filter(StoredFile.kind == "raw").count() == 0

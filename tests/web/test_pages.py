@@ -270,3 +270,14 @@ def test_admin_imports_a_hierarchy_and_creates_a_rule_set(browser, auth, users, 
     assert rs.overrides == {"min_count": 5}
     resp = browser.post("/admin/rule-sets", "/admin/rule-sets", {"name": "x", "min_count": "fünf"})
     assert resp.status_code == 422 and 'id="e-min_count"' in resp.get_data(as_text=True)
+
+
+def test_upload_form_offers_the_geography_level_with_the_hierarchies_levels(auth, client, users, hierarchy):
+    auth.login("sabine")
+    html = client.get("/submissions/new").get_data(as_text=True)
+    assert 'id="f-geo_level"' in html and 'list="geo-levels"' in html
+    datalist = html.split('<datalist id="geo-levels">', 1)[1].split("</datalist>", 1)[0]
+    assert [v for v in ("baublock", "stadtteil", "stadtbezirk") if f'value="{v}"' in datalist] == [
+        "baublock", "stadtteil", "stadtbezirk"]
+    en = client.get("/submissions/new?lang=en").get_data(as_text=True)
+    assert "Geography level" in en
