@@ -218,7 +218,11 @@ def _too_many(decision, *, api: bool):
 def _init_rate_limits(app) -> None:
     from publisher.ratelimit import RateLimits
 
-    limits = RateLimits(app.config.get("RATE_LIMIT_LOGIN"), app.config.get("RATE_LIMIT_API"))
+    import time
+
+    # RATE_LIMIT_CLOCK: tests freeze the window clock (a fixed window can roll over mid-test otherwise)
+    limits = RateLimits(app.config.get("RATE_LIMIT_LOGIN"), app.config.get("RATE_LIMIT_API"),
+                        clock=app.config.get("RATE_LIMIT_CLOCK") or time.monotonic)
     app.extensions["freigabe_ratelimit"] = limits
 
     @app.before_request

@@ -28,7 +28,9 @@ def db_url(sqlite_template, tmp_path):
 
 @pytest.fixture
 def app_config(app_config):
-    return {**app_config, "RATE_LIMIT_LOGIN": "3/60", "RATE_LIMIT_API": "4/60", "LOCKOUT_THRESHOLD": 10}
+    # frozen window clock: 16 slow requests under a loaded full run could otherwise straddle a window boundary
+    return {**app_config, "RATE_LIMIT_LOGIN": "3/60", "RATE_LIMIT_API": "4/60", "LOCKOUT_THRESHOLD": 10,
+            "RATE_LIMIT_CLOCK": lambda: 1000.0}
 
 
 def _csrf(client, url="/login") -> str:
