@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 import threading
 from collections.abc import Mapping, Sequence
@@ -73,6 +74,7 @@ OWN_EXTRAS = (
     "frequency",
     "language",
     "version_notes",
+    "changelog",
     "contributorID",
     "contact_name",
     "contact_email",
@@ -162,6 +164,8 @@ class CkanRelease:
             "frequency": dcat.get("accrualPeriodicity", ""),
             "language": dcat.get("language", ""),
             "version_notes": dcat.get("versionNotes", ""),
+            # the series' releases so far (version, date, period, notes), as JSON text
+            "changelog": json.dumps(d["changelog"], ensure_ascii=False) if d.get("changelog") else "",
             "contributorID": dcat.get("contributorID", ""),
             "contact_name": contact.get("title", ""),
             "contact_email": contact.get("email", ""),
@@ -177,7 +181,8 @@ class CkanRelease:
                 pkg.data_bytes,
                 "CSV",
                 "text/csv",
-                "Tabelle (UTF-8, Komma-getrennt); '.' = geheim gehalten, '-' = nichts vorhanden",
+                "Tabelle (UTF-8, Komma-getrennt); '.' = geheim gehalten, '-' = nichts vorhanden"
+                + ("; Spalte revision: 'r' = berichtigte Zahl" if "r" in d.get("symbols", {}) else ""),
             ),
             CkanResourceSpec(
                 "datapackage",

@@ -64,6 +64,13 @@ SYMBOLS = {
     },
     NOTHING: {"de": "nichts vorhanden (genau null)", "en": "nothing (exactly zero)"},
 }
+#: revision mark of a correction (German official statistics: "r" = berichtigte Zahl)
+REVISED = "r"
+REVISION_SYMBOL = {
+    "de": "berichtigte Zahl (gegenüber der korrigierten Version geändert oder neu)",
+    "en": "revised figure (changed or new compared with the corrected version)",
+}
+REVISION_COLUMN = "revision"
 STATUSES = ("ok", "zero", "primary", "secondary")
 RESERVED_COLUMNS = ("level", "area", "count", "status")
 
@@ -144,6 +151,17 @@ class PackageMetadata:
     topic: str | None = None  # download-area topic (free, slug)
     # DCAT-AP.de dcatde:contributorID, e.g. http://dcat-ap.de/def/contributors/... (GovData harvesting)
     contributor_id: str | None = None
+    # a correction: keys of the cells to mark "r" in the column ``revision`` - each key is
+    # (level, area, ((dimension, category), ...) sorted by dimension), all strings (see revision_key).
+    # None (not a correction): no revision column, the data file is exactly as for a first release.
+    revised: frozenset[tuple] | None = None
+    # the series' releases so far, oldest first: {version, date, period, notes}; empty: no changelog
+    changelog: tuple[Mapping[str, str], ...] = ()
+
+
+def revision_key(level: Any, area: Any, dims: Mapping[str, Any]) -> tuple:
+    """The key of a data-file cell as :attr:`PackageMetadata.revised` holds it."""
+    return str(level), str(area), tuple(sorted((str(k), str(v)) for k, v in dims.items()))
 
 
 @dataclass(frozen=True)
@@ -284,6 +302,15 @@ def build_package(
     """Build the package's bytes; with ``validate`` (default) raise :class:`PackageInvalid` if invalid."""
     problems = check_metadata(meta)
     dims = _dimensions(table, problems)
+    if meta.revised is not None and REVISION_COLUMN in dims:
+        problems.append(
+            CatalogError(
+                META_INVALID,
+                field="revised",
+                reason=f"Merkmal heißt wie die Spalte {REVISION_COLUMN} / "
+                f"dimension named like the column {REVISION_COLUMN}",
+            )
+        )
     code_cols = _check_codelist(codelist, problems)
     if problems:
         raise MetadataError(problems)
@@ -400,7 +427,8 @@ def _data_csv(
 ) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; also makes the writer quote CR in cells
-    w.writerow(["level", "area", *dims, "count"])
+    revised = meta.revised
+    w.writerow(["level", "area", *dims, "count", *([REVISION_COLUMN] if revised is not None else [])])
     statuses = table["status"].tolist() if "status" in table.columns else [None] * len(table)
     cols = {c: table[c].tolist() for c in ["level", "area", *dims, "count"]}
     for i in range(len(table)):
@@ -467,9 +495,11 @@ def _data_csv(
                 cell = meta.zero_symbol
             else:
                 cell = str(n)
-        w.writerow(
-            [_text(cols["level"][i]), _text(cols["area"][i]), *(_text(cols[d][i]) for d in dims), cell]
-        )
+        row = [_text(cols["level"][i]), _text(cols["area"][i]), *(_text(cols[d][i]) for d in dims), cell]
+        if revised is not None:
+            key = revision_key(row[0], row[1], dict(zip(dims, row[2 : 2 + len(dims)])))
+            row.append(REVISED if key in revised else "")
+        w.writerow(row)
     return buf.getvalue().encode("utf-8")
 
 
@@ -528,6 +558,20 @@ def _descriptor(
             "constraints": {"minimum": 0},
         }
     )
+    if meta.revised is not None:
+        data_fields.append(
+            {
+                "name": REVISION_COLUMN,
+                "type": "string",
+                "title": "Revisionskennzeichen",
+                "description": "'r' = "
+                + REVISION_SYMBOL["de"]
+                + "; leer = unverändert gegenüber der korrigierten Version. / 'r' = "
+                + REVISION_SYMBOL["en"]
+                + "; empty = unchanged.",
+                "constraints": {"enum": ["", REVISED]},
+            }
+        )
     code_fields = [
         {"name": "level", "type": "string", "title": "Gebietsebene", "constraints": {"required": True}},
         {"name": "code", "type": "string", "title": "Gebietsschlüssel", "constraints": {"required": True}},
@@ -561,7 +605,7 @@ def _descriptor(
         "keywords": list(meta.keywords),
         "sources": [{"title": s.title, **({"path": s.path} if s.path else {})} for s in meta.sources],
         "language": meta.language,
-        "symbols": SYMBOLS,
+        "symbols": SYMBOLS if meta.revised is None else {**SYMBOLS, REVISED: REVISION_SYMBOL},
         "publicStatement": {
             "de": meta.public_statement_de,
             **({"en": meta.public_statement_en} if meta.public_statement_en else {}),
@@ -617,6 +661,10 @@ def _descriptor(
             },
         ],
     }
+    if meta.changelog:
+        descriptor["changelog"] = [
+            {k: str(entry.get(k) or "") for k in ("version", "date", "period", "notes")} for entry in meta.changelog
+        ]
     if meta.topic:
         descriptor["topic"] = meta.topic
     return descriptor

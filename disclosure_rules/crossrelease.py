@@ -18,7 +18,16 @@ Checks
   value is pinned exactly (recomputable) or whose interval lies inside ``1 .. min_count-1`` is a finding.
   Boundary changes (old area minus new area isolating a small group) are caught by the same system, since
   both versions' areas are expressed in the shared finest cells.
-All findings of this module are blocking: approval and publication stop until the DPO has resolved them.
+* **Corrections** (``FG-XREL-CORRECTION-SMALL-CHANGE``): a correction (a new release of a period already
+  published in the series) *supersedes* the release it corrects - the caller leaves the corrected release
+  (and its own predecessors of that period) out of ``ledger``, so the union audit never treats two versions
+  of the same table as two tables of the same population and period (their different values would make the
+  linear system infeasible and hide real findings).  What the public still learns from the pair - the
+  difference between old and new value of a cell - is reported by :func:`correction_changes` when it is
+  ``1 .. min_count-1``: a *warning* for the DPO, not blocking (withholding a correction would keep wrong
+  numbers online; the DPO decides, see docs/rules.md).
+All other findings of this module are blocking: approval and publication stop until the DPO has resolved
+them.
 """
 from __future__ import annotations
 
@@ -31,6 +40,7 @@ from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
 from .cells.audit import protected
+from .cells.model import TOTAL
 from .findings import Finding, Severity, register
 
 XREL_TEMPORAL = register(
@@ -61,6 +71,15 @@ XREL_NESTED = register(
     "Area differencing: {area}{where_en} in {release} minus {other_area} in {other} gives {difference} "
     "(period {period}); the difference area ({blocks} finest areas, e.g. after a boundary change) singles out "
     "a group below the minimum count {min_count}. Releases involved: {releases}.")
+XREL_CORRECTION_SMALL = register(
+    "FG-XREL-CORRECTION-SMALL-CHANGE", Severity.WARNING,
+    "Korrektur von {corrected}: {changed} veröffentlichte Zellen ändern sich um 1 bis {max_change} "
+    "(weniger als die Mindestfallzahl {min_count}), z. B. {example}. Der Vergleich mit der berichtigten "
+    "Veröffentlichung zeigt, dass dort einzelne Personen hinzugekommen oder weggefallen sind. Hinweis, "
+    "sperrt die Freigabe nicht.",
+    "Correction of {corrected}: {changed} published cells change by 1 to {max_change} (less than the minimum "
+    "count {min_count}), e.g. {example}. Comparing with the corrected release shows that individuals were "
+    "added or removed there. Warning, does not block approval.")
 XREL_OK = register(
     "FG-XREL-OK", Severity.INFO,
     "Abgleich mit {count} früheren Veröffentlichungen: keine Aufdeckung über Veröffentlichungen hinweg.",
@@ -216,7 +235,8 @@ def _forms(releases: Sequence[Release]):
     for r in releases:
         for c in r.cells:
             for d, v in c.dims:
-                cats[d].add(v)
+                if v != TOTAL:
+                    cats[d].add(v)
     var_index: dict[tuple, int] = {}
 
     def var(code: str, full: tuple) -> int:
@@ -228,7 +248,9 @@ def _forms(releases: Sequence[Release]):
             finest = r.membership.get(c.area) or ((c.area,) if r.level == r.finest_level else ())
             if not finest:
                 continue
-            given = dict(c.dims)
+            # the margin over a dimension ("Insgesamt", as the cells scope writes it) is the sum over all its
+            # categories, not a category of its own: an attacker adds the parts up
+            given = {d: v for d, v in c.dims if v != TOTAL}
             combos: list[dict] = [{}]
             for d in all_dims:
                 values = [given[d]] if d in given else sorted(cats[d])
@@ -360,17 +382,48 @@ def area_differences(candidate: Release, ledger: Sequence[Release], params: Chec
     return findings
 
 
-def check(candidate: Release, ledger: Sequence[Release], params: CheckParams | None = None) -> CrossReleaseResult:
-    """All cross-release checks of ``candidate`` against the published ``ledger``."""
+def correction_changes(candidate: Release, corrected: Release, params: CheckParams) -> list[Finding]:
+    """Cells published in both the corrected release and its correction whose value changes by
+    ``1 .. min_count-1`` (at any level): one non-blocking finding with their number and an example."""
+    k = params.min_count
+    old = {(c.area, c.dims): c for c in corrected.cells if not c.suppressed}
+    small = []
+    for c in candidate.cells:
+        prev = old.get((c.area, c.dims))
+        if c.suppressed or prev is None:
+            continue
+        change = c.count - prev.count
+        if 1 <= abs(change) <= k - 1:
+            small.append((c, change))
+    if not small:
+        return []
+    first, change = small[0]
+    w_de, _ = _where(first.dims)
+    return [Finding(XREL_CORRECTION_SMALL, {
+        "corrected": corrected.label, "changed": len(small), "max_change": k - 1, "min_count": k,
+        "example": f"{first.area}{w_de} {change:+d}", "release_labels": sorted({candidate.label, corrected.label}),
+    })]
+
+
+def check(candidate: Release, ledger: Sequence[Release], params: CheckParams | None = None,
+          corrected: Release | None = None) -> CrossReleaseResult:
+    """All cross-release checks of ``candidate`` against the published ``ledger``.
+
+    ``corrected``: when the candidate is a correction, the release it corrects.  It must not be in
+    ``ledger`` (the correction supersedes it); it is only compared cell by cell (:func:`correction_changes`).
+    """
     params = params or CheckParams()
     ledger = [r for r in ledger if r.label != candidate.label]
     findings = (temporal(candidate, ledger, params) + area_differences(candidate, ledger, params)
                 + union_audit(candidate, ledger, params))
-    compared = tuple(sorted({r.label for r in ledger if r.population_key == candidate.population_key}))
+    if corrected is not None:
+        findings += correction_changes(candidate, corrected, params)
+    compared = tuple(sorted({r.label for r in ledger if r.population_key == candidate.population_key}
+                            | ({corrected.label} if corrected is not None else set())))
     if not findings:
         findings = [Finding(XREL_OK, {"count": len(compared)})]
     return CrossReleaseResult(tuple(findings), compared)
 
 
 __all__ = ["Cell", "Release", "CheckParams", "CrossReleaseResult", "make_cells", "temporal", "union_audit",
-           "check", "area_differences", "BLOCKING_CODES", "XREL_NESTED", "XREL_TEMPORAL", "XREL_RECOMPUTABLE", "XREL_NARROWED", "XREL_OK"]
+           "check", "area_differences", "correction_changes", "BLOCKING_CODES", "XREL_CORRECTION_SMALL", "XREL_NESTED", "XREL_TEMPORAL", "XREL_RECOMPUTABLE", "XREL_NARROWED", "XREL_OK"]

@@ -166,6 +166,16 @@ EN: dict[str, str] = {
     "Gruppen": "Groups",
     "Nur bei eingeschränkter Zielgruppe; durch Komma getrennt.": "Only for a restricted audience; separated by commas.",
     "Pflichtfeld": "required",
+    "Grund der Korrektur": "Reason for correction",
+    "Nur für die Korrektur eines schon veröffentlichten Bezugszeitraums (dann Pflicht); erscheint in den "
+    "Versionshinweisen.":
+        "Only for a correction of a reference period already published (then required); shown in the version notes.",
+    "Korrektur einer Veröffentlichung": "Correction of a release",
+    "Diese Einreichung korrigiert Version {version} (veröffentlicht am {date}, Bezugszeitraum {period}).":
+        "This submission corrects version {version} (published on {date}, reference period {period}).",
+    "fehlt – die Freigabe ist nicht möglich": "missing – approval is not possible",
+    "Berichtigte Zellen (Kennzeichen r)": "Revised cells (mark r)",
+    "geändert: {changed}, neu: {added}, entfallen: {removed}": "changed: {changed}, new: {added}, dropped: {removed}",
     # check result
     "Prüfergebnis": "Check result",
     "Ergebnis": "Outcome",

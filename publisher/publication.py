@@ -115,14 +115,33 @@ class ReleaseInfo:
     publisher_email: str | None
     geocoding_uri: str
     topic: str
+    version_notes: str = ""
+    changelog: tuple[dict, ...] = ()  # the series' releases so far and this one: {version, date, period, notes}
+    revised: frozenset[tuple] | None = None  # a correction: keys of the cells marked "r"; None: not a correction
+
+
+def strip_revision_column(data: bytes) -> bytes:
+    """A correction's data file without its last column ``revision``: must be the approved artifact."""
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    if not rows or rows[0][-1] != "revision":
+        return data
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")  # the catalog's writer
+    for row in rows:
+        w.writerow(row[:-1])
+    return buf.getvalue().encode("utf-8")
 
 
 def build_release_package(artifact: bytes, frame: pd.DataFrame, info: ReleaseInfo) -> DataPackage:
-    """The data package for an approved artifact; its data file must be the artifact, byte for byte."""
+    """The data package for an approved artifact; its data file must be the artifact, byte for byte.
+
+    A correction's data file carries one more column, ``revision`` (``r`` where the published value differs
+    from the corrected release): without that column it must be the artifact, byte for byte."""
     meta = package_metadata(info)
     codes = codelist_from_hierarchy_rows(info.hierarchy_rows)
     pkg = build_package(frame, codes, meta)  # raises PackageInvalid with the frictionless report
-    if pkg.files[pkg.data_path] != artifact:
+    data = pkg.files[pkg.data_path]
+    if (strip_revision_column(data) if info.revised is not None else data) != artifact:
         raise PublicationRefused(
             "FG-PUB-PACKAGE-DIFFERS",
             "Die Datendatei des Pakets weicht vom freigegebenen Artefakt ab; es wird nichts veröffentlicht.",
@@ -159,6 +178,9 @@ def package_metadata(info: ReleaseInfo) -> PackageMetadata:
         frequency=m.get("frequency") or "MONTHLY",
         license={"name": lic_name, "title": lic_title, "path": lic_url},
         topic=info.topic,
+        version_notes=info.version_notes,
+        changelog=tuple(info.changelog),
+        revised=info.revised,
     )
 
 

@@ -85,29 +85,33 @@ def _hierarchy_rows(c, h: Hierarchy) -> list[dict]:
     return rows
 
 
-def _version_label(c, sub: Submission) -> str:
-    """Semver per series: each approved submission of the series is a minor step (corrections: issue 8)."""
-    earlier = c.session.execute(select(Submission.id).where(
-        Submission.series_id == sub.series_id, Submission.id < sub.id,
-        Submission.state.in_([State.PUBLISHED.value, State.PUBLISHING.value, State.APPROVED.value]))).all()
-    return f"1.{len(earlier)}.0"
-
-
 def _release_info(c, sub: Submission, version: SubmissionVersion, approval: Decision) -> ReleaseInfo:
+    """Everything the package needs besides the artifact.  Version, version notes, changelog and the cells
+    to mark ``r`` come from the release ledger (:mod:`publisher.services.ledger`): new period = next minor,
+    correction = patch + 1 of the corrected release."""
+    from publisher.services import ledger
+
     settings = c.settings
+    label = ledger.release_version_for(c, sub, version)
+    revised = ledger.revised_keys(c, sub, version)  # None unless a correction
+    notes = ledger.version_notes(c, sub, version, revised)
     return ReleaseInfo(
         series_slug=sub.series.slug,
         series_title=sub.series.title,
         meta=dict(version.meta or {}),
         public_statement=dict(version.public_statement or {}),
         approved_at=approval.created_at,
-        version=_version_label(c, sub),
+        version=label,
         hierarchy_rows=_hierarchy_rows(c, version.hierarchy),
         publisher_name=settings.get("PUBLISHER_NAME") or "Statistikstelle",
         publisher_email=settings.get("PUBLISHER_EMAIL") or None,
         geocoding_uri=settings.get("GEOCODING_URI")
         or "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/00000000",
         topic=settings.get("DOWNLOAD_TOPIC") or "statistik",
+        version_notes=notes,
+        changelog=tuple(ledger.changelog(c, sub, version, release_version=label, date=approval.created_at.date(),
+                                         notes=notes)),
+        revised=revised,
     )
 
 

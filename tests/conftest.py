@@ -360,8 +360,11 @@ def table_bytes(city):
 
 
 def meta(**kw) -> dict:
+    # correction_reason: many tests publish the same period of "testreihe" more than once; each later one is a
+    # correction (issue 8) and needs a reason - for a first release of a period the field is simply unused
     m = {"title": "Geflüchtete nach Aufenthaltsstatus", "reference_period": "2026-07",
-         "description": "Testdaten", "keywords": ["Test"], "source": "Statistikstelle", "contact": "x@example.org"}
+         "description": "Testdaten", "keywords": ["Test"], "source": "Statistikstelle", "contact": "x@example.org",
+         "correction_reason": "Testdaten erneut geliefert"}
     m.update(kw)
     return m
 

@@ -37,7 +37,8 @@ SCHEMAS = {
     "Upload": {"type": "object", "required": ["file", "metadata"], "properties": {
         "file": {"type": "string", "format": "binary", "description": "CSV/TXT/XLSX"},
         "metadata": {"type": "string", "description": "JSON-Objekt: title*, reference_period*, description, "
-                     "keywords[], source, licence (dl-de/by-2-0), contact, audience (public|restricted), groups[]"},
+                     "keywords[], source, licence (dl-de/by-2-0), contact, audience (public|restricted), groups[], "
+                     "correction_reason (Pflicht bei einer Korrektur eines veröffentlichten Zeitraums)"},
         "mapping": {"type": "string", "description": "JSON-Objekt: geo_column, count_columns[], dimensions[], "
                     "layout (long|wide), wide_dimension, additive, sheet, header_row, geo_level"},
         "series": {"type": "string"}, "hierarchy": {"type": "string"}, "rule_set": {"type": "string"}}},

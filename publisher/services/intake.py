@@ -126,6 +126,11 @@ def validate_metadata(c, metadata: dict | None, *, partial: bool = False) -> dic
             groups = []
         out["audience"] = audience
         out["groups"] = sorted(set(groups)) if audience == "restricted" else []
+    if metadata.get("correction_reason"):  # issue 8: why a published period is released again
+        try:
+            out["correction_reason"] = _clean_text(metadata.get("correction_reason"), "correction_reason", 2000)
+        except E.InvalidInput as exc:
+            problems += exc.findings
     if metadata.get("population"):  # issue 8: series sharing a population are checked together
         try:
             out["population"] = _clean_text(metadata.get("population"), "population", 200)
@@ -331,6 +336,12 @@ def series_mapping(c, ref: Any) -> dict:
 def build_version(c, actor, submission: Submission, number: int, *, data: bytes, filename: str, meta: dict,
                   mapping: dict, hierarchy, rule_set, created: list[str]) -> SubmissionVersion:
     """Run the engine, store raw + artifact, add the version row (no commit)."""
+    from publisher.services import ledger
+
+    corrected = ledger.corrected_entry_for(c, submission.series_id, str(meta.get("reference_period") or ""),
+                                           submission.id)
+    if corrected is not None and not str(meta.get("correction_reason") or "").strip():
+        raise E.InvalidInput(ledger.reason_missing(corrected))  # a correction needs its reason; nothing stored
     result = run_check(c, data, filename, mapping, hierarchy, rule_set)
     raw_row = reference.store_file(c, bytes(data), "raw", _media_type(filename), created)
     art_sha = None
@@ -348,11 +359,16 @@ def build_version(c, actor, submission: Submission, number: int, *, data: bytes,
     c.session.add(v)
     c.session.flush()
     if v.artifact_sha256:  # issue 8: cross-release checks against the ledger, before the DPO sees it
-        from publisher.services import ledger
+        from disclosure_rules.crossrelease import XREL_CORRECTION_SMALL
 
         xrel = ledger.check_version(c, submission, v)
         v.report = {**(v.report or {}), "cross_release": audit.json_safe(xrel.to_dict())}
-        v.findings = list(v.findings or []) + [audit.json_safe(f.to_dict()) for f in xrel.blocking]
+        shown = list(xrel.blocking) + [f for f in xrel.findings if f.code == XREL_CORRECTION_SMALL]
+        v.findings = list(v.findings or []) + [audit.json_safe(f.to_dict()) for f in shown]
+        c.session.flush()
+    if corrected is not None:  # issue 8: the DPO sees which release this corrects, why, and what changes
+        info = ledger.correction_info(c, submission, v)
+        v.report = {**(v.report or {}), "correction": audit.json_safe(info)}
         c.session.flush()
     return v
 

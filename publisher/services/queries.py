@@ -117,10 +117,18 @@ def review_data(c, actor, submission_id) -> dict[str, Any]:
         "decisions": list(sub.decisions),
         "previous_release": prev,
         "diff_to_previous": diff,
+        "correction": _correction(c, sub, v),
         "actions": available_actions(c, actor, sub),
         "jobs": list(c.session.execute(select(PublicationJob).where(PublicationJob.submission_id == sub.id)
                                        .order_by(PublicationJob.id)).scalars()),
     }
+
+
+def _correction(c, sub, v) -> dict[str, Any] | None:
+    """Issue 8: which published release this submission corrects, the reason, how many cells change."""
+    from publisher.services import ledger
+
+    return ledger.correction_info(c, sub, v) if v is not None else None
 
 
 def _version(c, version_id) -> SubmissionVersion:

@@ -131,6 +131,7 @@ def approve(c, actor, submission_id, artifact_sha256: str | None, comment: str =
             raise E.WrongState(E.ARTIFACT_CORRUPT, sha256=v.artifact_sha256)
         from publisher.services import ledger, series  # issue 8: cross-release checks, embargo
 
+        ledger.require_correction_reason(c, sub, v)  # a correction needs its reason (409)
         ledger.require_clean(c, sub, v)  # a blocking cross-release finding stops approval (409)
         embargo = series.embargo_time(c, embargo_until)
         # earlier approvals of another artifact do not count

@@ -221,6 +221,8 @@ def _reasons(c, sub: Submission, standing: StandingApproval) -> tuple[list[str],
         reasons.append("four_eyes")
     if structure_of(c, sub, v) != standing.structure:
         reasons.append("structure_changed")
+    if ledger.corrected_entry(c, sub, v) is not None:  # a correction is not a later period: the DPO decides
+        reasons.append("correction")
     warnings = [f for f in (v.findings or []) if f.get("severity") in ("warning", "error")]
     if warnings:
         reasons.append("engine_findings")

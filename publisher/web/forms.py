@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import request
 
 META_FIELDS = ("title", "description", "keywords", "reference_period", "source", "licence", "contact",
-               "audience", "groups")
+               "audience", "groups", "correction_reason")
 MAPPING_TEXT = ("geo_column", "geo_level", "count_columns", "dimensions", "layout", "wide_dimension", "sheet", "header_row")
 
 

@@ -124,7 +124,8 @@ def report_lines(report: Any) -> list[tuple[str, str]]:
         elif isinstance(value, list) and value and all(isinstance(x, str) for x in value):
             lines += [("", x) for x in value]
     skip = set(_LEVEL_KEYS) | {"text", "text_de", "text_en", "summary", "summary_de", "summary_en", "explanation",
-                               "findings", "public_statement"}
+                               "findings", "public_statement",
+                               "correction"}  # shown in its own section (issue 8: corrections)
     for key, value in report.items():
         if key in skip:
             continue

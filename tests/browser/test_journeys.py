@@ -305,7 +305,8 @@ def test_public_finds_the_release_and_downloads_csv_and_datapackage(
 def test_group_reader_downloads_latest_and_non_member_is_refused(
         make_page, live_server, make_submission, a11y, tmp_path):
     make_submission("approved", audience="restricted", groups=["sozialplanung"])
-    newer = make_submission("approved", audience="restricted", groups=["sozialplanung"])
+    # the next period (a second upload of the same period would be a correction with an `r` column)
+    newer = make_submission("approved", audience="restricted", groups=["sozialplanung"], reference_period="2026-08")
     assert live_server.publish() >= 2
 
     reader = make_page()

@@ -258,3 +258,33 @@ def test_worker_flow_from_stored_artifact(ckan_instance, make, tmp_path):
     )
     assert hashes["daten.csv"] == result.resources[0].sha256
     assert area.get(area.resolve("migration", stored.name, "latest", "daten.csv")) == pkg.data_bytes
+
+
+def test_a_correction_carries_version_notes_changelog_and_r_marks_to_ckan(ckan_instance, make):
+    import json
+
+    from catalog.datapackage import revision_key
+
+    s = ckan_instance.settings
+    target = CkanTarget(s)
+    _, first = release_for(make, "test-korrektur", version_notes="Neuer Berichtszeitraum 2025")
+    target.publish(first)
+    table = make.table()
+    row = table.iloc[0]
+    log = ({"version": "1.0.0", "date": "2026-03-01", "period": "2025", "notes": "Neuer Berichtszeitraum 2025"},
+           {"version": "1.0.1", "date": "2026-03-09", "period": "2025",
+            "notes": "Korrektur von Version 1.0.0: Nachmeldung (1 Zelle berichtigt, gekennzeichnet mit r)"})
+    pkg = build_package(table, make.codelist(), make.meta(
+        name="test-korrektur", version="1.0.1", version_notes=log[1]["notes"], changelog=log,
+        revised=frozenset({revision_key(row["level"], row["area"], {"aufenthaltsstatus": row["aufenthaltsstatus"]})})))
+    result = target.publish(CkanRelease.from_package(pkg))
+    assert result.changed
+    ds = anon_action(s, "package_show", id="test-korrektur").json()["result"]
+    assert ds["version"] == "1.0.1"
+    extras = {e["key"]: e["value"] for e in ds["extras"]}
+    assert extras["version_notes"] == log[1]["notes"]
+    assert [e["version"] for e in json.loads(extras["changelog"])] == ["1.0.0", "1.0.1"]
+    data = {r["freigabe_key"]: r for r in ds["resources"]}["daten"]
+    assert "'r' = berichtigte Zahl" in data["description"]
+    body = requests.get(data["url"], timeout=30).content
+    assert body == pkg.data_bytes and body.split(b"\r\n")[1].endswith(b",r")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -219,3 +220,52 @@ def test_every_error_code_has_both_messages_with_same_placeholders():
     for code, msg in CATALOGUE.items():
         assert msg.de and msg.en, code
         assert placeholders(msg.de) == placeholders(msg.en), code
+
+
+def test_correction_marks_revised_cells_r_and_carries_changelog_while_first_releases_keep_their_bytes(make):
+    from catalog.datapackage import revision_key
+
+    table, codes = make.table(seed=7), make.codelist()
+    plain = build_package(table, codes, make.meta())
+    # None = not a correction: exactly today's data file, schema and symbols (no revision column)
+    assert build_package(table, codes, make.meta(revised=None)).data_bytes == plain.data_bytes
+    assert b"revision" not in plain.data_bytes and "changelog" not in plain.descriptor
+    assert set(plain.descriptor["symbols"]) == {".", "-"}
+
+    first, second = table.iloc[0], table.iloc[4]
+    revised = frozenset({revision_key(r["level"], r["area"], {"aufenthaltsstatus": r["aufenthaltsstatus"]})
+                         for r in (first, second)})
+    log = ({"version": "1.0.0", "date": "2026-03-01", "period": "2025", "notes": "Neuer Berichtszeitraum 2025"},
+           {"version": "1.0.1", "date": "2026-03-09", "period": "2025", "notes": "Korrektur von Version 1.0.0: x"})
+    pkg = build_package(table, codes, make.meta(version="1.0.1", revised=revised, changelog=log,
+                                                version_notes="Korrektur von Version 1.0.0: x"))
+    assert pkg.report.valid, pkg.report
+    rows = list(csv.reader(io.StringIO(pkg.data_bytes.decode())))
+    assert rows[0] == ["level", "area", "aufenthaltsstatus", "count", "revision"]
+    assert [i for i, r in enumerate(rows[1:]) if r[-1] == "r"] == [0, 4]
+    assert all(r[-1] in ("", "r") for r in rows[1:])
+    # without the revision column the data file is the first release's file of the same table
+    assert b"\r\n".join(line.rsplit(b",", 1)[0] for line in pkg.data_bytes.split(b"\r\n") if line) + b"\r\n" \
+        == plain.data_bytes
+    d = pkg.descriptor
+    assert d["dcat"]["versionNotes"] == "Korrektur von Version 1.0.0: x"
+    assert d["changelog"] == [dict(e) for e in log]
+    assert d["symbols"]["r"]["de"].startswith("berichtigte Zahl")
+    field = d["resources"][0]["schema"]["fields"][-1]
+    assert field["name"] == "revision" and field["title"] == "Revisionskennzeichen"
+    assert d["resources"][0]["schema"]["primaryKey"] == ["level", "area", "aufenthaltsstatus"]
+    # a mark other than r does not validate
+    bad = dict(pkg.files)
+    bad[pkg.data_path] = pkg.data_bytes.replace(b",r\r\n", b",x\r\n", 1)
+    descriptor = json.loads(bad["datapackage.json"])
+    descriptor["resources"][0]["hash"] = "sha256:" + sha256(bad[pkg.data_path])
+    bad["datapackage.json"] = json.dumps(descriptor).encode()
+    report = validate_package(bad)
+    assert not report.valid and any(e.type == "constraint-error" for e in report.errors), report
+
+
+def test_a_dimension_named_revision_is_refused_for_a_correction(make):
+    table = make.table().rename(columns={"aufenthaltsstatus": "revision"})
+    build_package(table, make.codelist(), make.meta())  # fine for a first release
+    with pytest.raises(MetadataError):
+        build_package(table, make.codelist(), make.meta(revised=frozenset()))

@@ -49,7 +49,7 @@ RESTRICTED = {"audience": "restricted", "groups": ["sozialplanung"]}
 def test_group_reader_downloads_latest_and_a_version_and_each_download_is_recorded(
         app, client, auth, make_submission, fresh, users):
     sub1 = _publish(app, make_submission, **RESTRICTED)
-    sub2 = _publish(app, make_submission, **RESTRICTED)
+    sub2 = _publish(app, make_submission, reference_period="2026-08", **RESTRICTED)  # a new period, no correction
     r1, r2 = _job(fresh, sub1.id), _job(fresh, sub2.id)
     assert r1["version"] != r2["version"]
     auth.login("rita")

@@ -21,7 +21,7 @@ MAPPING = {"geo_column": "baublock", "count_columns": ["anzahl"], "dimensions": 
            "layout": "long"}
 META = {"title": "Geflüchtete nach Aufenthaltsstatus", "reference_period": "2026-07", "description": "Test",
         "keywords": ["Test"], "source": "Statistikstelle", "contact": "x@example.org", "licence": "dl-de/by-2-0",
-        "audience": "public"}
+        "audience": "public", "correction_reason": "Testdaten erneut geliefert"}  # later uploads of 2026-07 correct
 
 # finding codes (strings, so this module imports nothing of the app)
 READ_ANY = {"FG-READ-EMPTY", "FG-READ-BINARY", "FG-READ-XLSX-BROKEN", "FG-READ-NO-HEADER", "FG-READ-NO-DATA",

@@ -177,3 +177,50 @@ def test_suppressing_a_cell_that_is_already_public_is_no_new_disclosure():
     first = rel("v1", "2026-10", "baublock", {b: 10 for b in BLOCKS})
     correction = rel("v1.0.1", "2026-10", "baublock", {**{b: 10 for b in BLOCKS}, "B3": None})
     assert check(correction, [first]).ok
+
+
+def test_margin_insgesamt_is_the_sum_of_its_categories_across_releases():
+    # table A (cells scope, with margins): block B1 has Asyl 2 and Duldung 1, both suppressed, total 3 published
+    a_vals = {("B1", "Asyl"): None, ("B1", "Duldung"): None, ("B1", "Insgesamt"): 3,
+              ("B2", "Asyl"): 7, ("B2", "Duldung"): 5, ("B2", "Insgesamt"): 12}
+    a = rel("status 1.0.0 (public)", "2026-10", "baublock", a_vals, dims="aufenthaltsstatus", series="a")
+    # table B (another series, same population, restricted): publishes Duldung for B1
+    b = rel("duldung 1.0.0 (restricted)", "2026-10", "baublock",
+            {("B1", "Duldung"): 1, ("B2", "Duldung"): 5}, dims="aufenthaltsstatus", series="b",
+            audience="restricted")
+    a, b = (Release(**{**r.__dict__, "population": "gefluechtete"}) for r in (a, b))
+    res = check(b, [a])
+    found = sorted((f.code, f.params["area"], f.params["where_en"]) for f in res.blocking)
+    # Asyl B1 = Insgesamt 3 - Duldung 1 = 2: recomputable; Duldung B1 itself is published by B
+    assert found == [(XREL_RECOMPUTABLE, "B1", " (aufenthaltsstatus=Asyl)")], found
+    # without table B, the margin alone pins nothing across releases
+    other = rel("anderes 1.0.0", "2026-10", "baublock", {("B2", "Asyl"): 7}, dims="aufenthaltsstatus", series="c")
+    other = Release(**{**other.__dict__, "population": "gefluechtete"})
+    assert check(other, [a]).ok
+
+
+def test_a_correction_supersedes_the_release_it_corrects_in_the_union_audit():
+    """Two versions of one table are not two tables of one population and period: fed together, the LP is
+    infeasible and a real finding is lost.  The correction stands for the corrected release; what the pair
+    still tells (a cell changing by 1 .. min_count-1) is a warning."""
+    from disclosure_rules.crossrelease import XREL_CORRECTION_SMALL
+
+    def pop(r):
+        return Release(**{**r.__dict__, "population": "gefluechtete"})
+
+    blocks = pop(rel("bloecke 1.0.0 (restricted)", "2026-10", "baublock",
+                     {"B1": 5, "B2": None, "B3": 4, "B4": 10, "B5": 10, "B6": 10}, series="bl", audience="restricted"))
+    old = pop(rel("st 1.0.0", "2026-10", "stadtteil", {"T1": 14, "T2": 31}, series="st"))
+    fix = pop(rel("st 1.0.1", "2026-10", "stadtteil", {"T1": 10, "T2": 30}, series="st"))
+    # fed as two tables of the same period, T1 = 14 and T1 = 10 contradict: the LP gives up, B2 = 1 is missed
+    assert XREL_RECOMPUTABLE not in codes(check(fix, [blocks, old]))
+    res = check(fix, [blocks], corrected=old)
+    (f,) = res.blocking
+    assert f.code == XREL_RECOMPUTABLE and f.params["area"] == "B2"
+    (w,) = [g for g in res.findings if g.code == XREL_CORRECTION_SMALL]
+    assert w.params["changed"] == 1 and w.params["example"] == "T2 -1" and w not in res.blocking
+    assert "st 1.0.0" in res.compared
+    # a correction alone: only the warning, approval is not blocked
+    alone = check(fix, [], corrected=old)
+    assert alone.ok and codes(alone) == [XREL_CORRECTION_SMALL]
+    assert CATALOGUE[XREL_CORRECTION_SMALL].de and CATALOGUE[XREL_CORRECTION_SMALL].en

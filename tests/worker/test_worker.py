@@ -202,7 +202,7 @@ def ckan_submission(ckan_app, users, backend):
     from publisher.services import intake, reference, review
     from publisher.demo import counts_long, german_csv, small_city
 
-    def make(state="approved", audience="public", groups=(), series="ckan-testreihe", seed=7):
+    def make(state="approved", audience="public", groups=(), series="ckan-testreihe", seed=7, **extra_meta):
         series = f"{series}-{backend}"
         with open_ctx(ckan_app) as c:
             city = small_city()
@@ -212,7 +212,8 @@ def ckan_submission(ckan_app, users, backend):
             data = german_csv(["baublock", "monat", "aufenthaltsstatus", "anzahl"], rows)
             meta = {"title": "Geflüchtete nach Aufenthaltsstatus", "reference_period": "2026-07",
                     "description": "Testdaten", "keywords": ["Test"], "source": "Statistikstelle",
-                    "contact": "Statistik <statistik@example.org>", "audience": audience, "groups": list(groups)}
+                    "contact": "Statistik <statistik@example.org>", "audience": audience, "groups": list(groups),
+                    **extra_meta}
             mapping = {"geo_column": "baublock", "count_columns": ["anzahl"],
                        "dimensions": ["monat", "aufenthaltsstatus"], "layout": "long"}
             sub = intake.create_draft(c, users["submitter"], data=data, filename="t.csv", metadata=meta,
@@ -255,6 +256,35 @@ def test_end_to_end_to_real_ckan_anonymous_download_equals_approved_bytes(ckan_a
                          timeout=30).json()["result"]
     assert sorted(r["id"] for r in again["resources"]) == ids_before
     assert again["metadata_modified"] == pkg["metadata_modified"]
+
+
+@pytest.mark.ckan
+def test_a_correction_reaches_ckan_as_a_patch_version_with_notes_changelog_and_r_marks(
+        ckan_app, ckan_submission, fresh, ckan_instance):
+    import requests
+
+    from publisher.publication import strip_revision_column
+
+    first_id, first_sha = ckan_submission(series="korrektur-reihe", seed=7)
+    assert worker.run(ckan_app, once=True) == 2
+    fix_id, fix_sha = ckan_submission(series="korrektur-reihe", seed=8, correction_reason="Nachmeldung Juli")
+    assert worker.run(ckan_app, once=True) == 2
+    assert _state(fresh, fix_id) == State.PUBLISHED.value
+    ckan_job = next(j for j in _jobs(fresh, fix_id) if j.target == "ckan")
+    assert ckan_job.result["version"] == "1.0.1"
+    pkg = requests.get(f"{ckan_instance.settings.url}/api/3/action/package_show",
+                       params={"id": ckan_job.result["ckan"]["dataset_name"]}, timeout=30).json()["result"]
+    assert pkg["version"] == "1.0.1"
+    extras = {e["key"]: e["value"] for e in pkg.get("extras", [])}
+    assert extras["version_notes"].startswith("Korrektur von Version 1.0.0: Nachmeldung Juli (")
+    log = json.loads(extras["changelog"])
+    assert [(e["version"], e["period"]) for e in log] == [("1.0.0", "2026-07"), ("1.0.1", "2026-07")]
+    assert log[0]["notes"] == "Neuer Berichtszeitraum 2026-07" and log[1]["notes"] == extras["version_notes"]
+    data_res = next(r for r in pkg["resources"] if r["format"].upper() == "CSV")
+    body = requests.get(data_res["url"], timeout=30).content
+    assert body.split(b"\r\n", 1)[0].endswith(b",count,revision") and b",r\r\n" in body
+    # without the revision column: exactly the approved bytes
+    assert hashlib.sha256(strip_revision_column(body)).hexdigest() == fix_sha != first_sha
 
 
 @pytest.mark.ckan
