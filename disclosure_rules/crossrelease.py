@@ -80,6 +80,15 @@ XREL_CORRECTION_SMALL = register(
     "Correction of {corrected}: {changed} published cells change by 1 to {max_change} (less than the minimum "
     "count {min_count}), e.g. {example}. Comparing with the corrected release shows that individuals were "
     "added or removed there. Warning, does not block approval.")
+XREL_CATEGORIES = register(
+    "FG-XREL-CATEGORIES-DIFFER", Severity.WARNING,
+    "Das Merkmal {dimension} ist in den Tabellen desselben Zeitraums ({period}) unterschiedlich gegliedert: "
+    "{release} hat {categories}, {other} hat {other_categories}. Fasst eine Kategorie andere zusammen, kann die "
+    "Prüfung Rückrechnungen über diese Zusammenfassung nicht erkennen: bitte von Hand prüfen. "
+    "Beteiligte Veröffentlichungen: {releases}.",
+    "Dimension {dimension} is broken down differently in the tables of the same period ({period}): {release} "
+    "has {categories}, {other} has {other_categories}. Where one category groups others, the check cannot see "
+    "recomputations through that grouping: please check by hand. Releases involved: {releases}.")
 XREL_OK = register(
     "FG-XREL-OK", Severity.INFO,
     "Abgleich mit {count} früheren Veröffentlichungen: keine Aufdeckung über Veröffentlichungen hinweg.",
@@ -405,6 +414,35 @@ def correction_changes(candidate: Release, corrected: Release, params: CheckPara
     })]
 
 
+def category_differences(candidate: Release, ledger: Sequence[Release]) -> list[Finding]:
+    """One warning per dimension whose categories differ between the candidate and a release of the same
+    population and period (margins ``Insgesamt`` aside): the union audit models every category as disjoint,
+    so a category that groups others (``Duldung oder Sonstige``) is not linked to its parts."""
+    def cats(r: Release) -> dict[str, frozenset[str]]:
+        out: dict[str, set[str]] = {}
+        for c in r.cells:
+            for d, v in c.dims:
+                if v != TOTAL:
+                    out.setdefault(d, set()).add(v)
+        return {d: frozenset(v) for d, v in out.items()}
+
+    mine = cats(candidate)
+    findings, seen = [], set()
+    for other in ledger:
+        if other.population_key != candidate.population_key or other.period != candidate.period:
+            continue
+        theirs = cats(other)
+        for d in sorted(set(mine) & set(theirs)):
+            if d in seen or mine[d] == theirs[d] or mine[d] <= theirs[d] or theirs[d] <= mine[d]:
+                continue  # same breakdown, or one table shows only some of the other's categories
+            seen.add(d)
+            findings.append(Finding(XREL_CATEGORIES, {
+                "dimension": d, "period": candidate.period, "release": candidate.label, "other": other.label,
+                "categories": ", ".join(sorted(mine[d])), "other_categories": ", ".join(sorted(theirs[d])),
+                "releases": _labels([candidate, other]), "release_labels": sorted({candidate.label, other.label})}))
+    return findings
+
+
 def check(candidate: Release, ledger: Sequence[Release], params: CheckParams | None = None,
           corrected: Release | None = None) -> CrossReleaseResult:
     """All cross-release checks of ``candidate`` against the published ``ledger``.
@@ -415,7 +453,7 @@ def check(candidate: Release, ledger: Sequence[Release], params: CheckParams | N
     params = params or CheckParams()
     ledger = [r for r in ledger if r.label != candidate.label]
     findings = (temporal(candidate, ledger, params) + area_differences(candidate, ledger, params)
-                + union_audit(candidate, ledger, params))
+                + union_audit(candidate, ledger, params) + category_differences(candidate, ledger))
     if corrected is not None:
         findings += correction_changes(candidate, corrected, params)
     compared = tuple(sorted({r.label for r in ledger if r.population_key == candidate.population_key}
@@ -426,4 +464,4 @@ def check(candidate: Release, ledger: Sequence[Release], params: CheckParams | N
 
 
 __all__ = ["Cell", "Release", "CheckParams", "CrossReleaseResult", "make_cells", "temporal", "union_audit",
-           "check", "area_differences", "correction_changes", "BLOCKING_CODES", "XREL_CORRECTION_SMALL", "XREL_NESTED", "XREL_TEMPORAL", "XREL_RECOMPUTABLE", "XREL_NARROWED", "XREL_OK"]
+           "check", "area_differences", "correction_changes", "category_differences", "XREL_CATEGORIES", "BLOCKING_CODES", "XREL_CORRECTION_SMALL", "XREL_NESTED", "XREL_TEMPORAL", "XREL_RECOMPUTABLE", "XREL_NARROWED", "XREL_OK"]

@@ -228,9 +228,11 @@ def _reasons(c, sub: Submission, standing: StandingApproval) -> tuple[list[str],
         reasons.append("engine_findings")
         found.extend(warnings)
     result = ledger.check_version(c, sub, v)
-    if result is not None and result.blocking:
+    # any cross-release finding, warnings included (e.g. categories broken down differently), needs a human
+    xrel = [f for f in (result.findings if result is not None else ()) if f.severity.value != "info"]
+    if xrel:
         reasons.append("cross_release_findings")
-        found.extend(f.to_dict() for f in result.blocking)
+        found.extend(f.to_dict() for f in xrel)
     return reasons, found
 
 

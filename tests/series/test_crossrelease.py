@@ -224,3 +224,29 @@ def test_a_correction_supersedes_the_release_it_corrects_in_the_union_audit():
     alone = check(fix, [], corrected=old)
     assert alone.ok and codes(alone) == [XREL_CORRECTION_SMALL]
     assert CATALOGUE[XREL_CORRECTION_SMALL].de and CATALOGUE[XREL_CORRECTION_SMALL].en
+
+
+def test_differently_grouped_categories_are_flagged_for_the_dpo_and_subsets_are_not():
+    from disclosure_rules.crossrelease import XREL_CATEGORIES
+
+    def pop(r):
+        return Release(**{**r.__dict__, "population": "gefluechtete"})
+
+    a = pop(rel("status 1.0.0", "2026-10", "stadtteil",
+                {("T1", "Asyl"): 20, ("T1", "Duldung"): 7, ("T1", "Sonstige"): 5, ("T2", "Asyl"): 30,
+                 ("T2", "Duldung"): 8, ("T2", "Sonstige"): 6}, dims="aufenthaltsstatus", series="a"))
+    grouped = pop(rel("grob 1.0.0", "2026-10", "stadtteil",
+                      {("T1", "Asyl"): 20, ("T1", "Duldung oder Sonstige"): 12, ("T2", "Asyl"): 30,
+                       ("T2", "Duldung oder Sonstige"): 14}, dims="aufenthaltsstatus", series="b"))
+    res = check(grouped, [a])
+    (f,) = [f for f in res.findings if f.code == XREL_CATEGORIES]
+    assert f.params["dimension"] == "aufenthaltsstatus" and f.params["release_labels"] == ["grob 1.0.0", "status 1.0.0"]
+    assert "Duldung oder Sonstige" in f.params["categories"] and "Sonstige" in f.params["other_categories"]
+    assert res.ok  # a warning for the DPO, not a block
+    # a table showing only some of the categories is no different breakdown; other periods are not compared
+    only_asyl = pop(rel("asyl 1.0.0", "2026-10", "stadtteil", {("T1", "Asyl"): 20, ("T2", "Asyl"): 30},
+                        dims="aufenthaltsstatus", series="c"))
+    assert not [f for f in check(only_asyl, [a]).findings if f.code == XREL_CATEGORIES]
+    later = pop(rel("grob 1.1.0", "2026-11", "stadtteil", {("T1", "Duldung oder Sonstige"): 12},
+                    dims="aufenthaltsstatus", series="b"))
+    assert not [f for f in check(later, [a]).findings if f.code == XREL_CATEGORIES]
