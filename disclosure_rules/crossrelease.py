@@ -237,15 +237,23 @@ def temporal(candidate: Release, ledger: Sequence[Release], params: CheckParams)
 
 # --- union audit -------------------------------------------------------------------------------------------
 
+def _categories(r: Release) -> dict[str, frozenset[str]]:
+    """dimension -> the categories a release breaks it down into (margins ``Insgesamt`` aside)."""
+    out: dict[str, set[str]] = {}
+    for c in r.cells:
+        for d, v in c.dims:
+            if v != TOTAL:
+                out.setdefault(d, set()).add(v)
+    return {d: frozenset(v) for d, v in out.items()}
+
+
 def _forms(releases: Sequence[Release]):
     """Every cell of every release as a linear form over finest-level variables."""
     all_dims = sorted({d for r in releases for c in r.cells for d, _ in c.dims})
     cats: dict[str, set[str]] = {d: set() for d in all_dims}
     for r in releases:
-        for c in r.cells:
-            for d, v in c.dims:
-                if v != TOTAL:
-                    cats[d].add(v)
+        for d, vs in _categories(r).items():
+            cats[d] |= vs
     var_index: dict[tuple, int] = {}
 
     def var(code: str, full: tuple) -> int:
@@ -418,20 +426,12 @@ def category_differences(candidate: Release, ledger: Sequence[Release]) -> list[
     """One warning per dimension whose categories differ between the candidate and a release of the same
     population and period (margins ``Insgesamt`` aside): the union audit models every category as disjoint,
     so a category that groups others (``Duldung oder Sonstige``) is not linked to its parts."""
-    def cats(r: Release) -> dict[str, frozenset[str]]:
-        out: dict[str, set[str]] = {}
-        for c in r.cells:
-            for d, v in c.dims:
-                if v != TOTAL:
-                    out.setdefault(d, set()).add(v)
-        return {d: frozenset(v) for d, v in out.items()}
-
-    mine = cats(candidate)
+    mine = _categories(candidate)
     findings, seen = [], set()
     for other in ledger:
         if other.population_key != candidate.population_key or other.period != candidate.period:
             continue
-        theirs = cats(other)
+        theirs = _categories(other)
         for d in sorted(set(mine) & set(theirs)):
             if d in seen or mine[d] == theirs[d] or mine[d] <= theirs[d] or theirs[d] <= mine[d]:
                 continue  # same breakdown, or one table shows only some of the other's categories

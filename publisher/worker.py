@@ -85,7 +85,7 @@ def _hierarchy_rows(c, h: Hierarchy) -> list[dict]:
     return rows
 
 
-def _release_info(c, sub: Submission, version: SubmissionVersion, approval: Decision) -> ReleaseInfo:
+def _release_info(c, sub: Submission, version: SubmissionVersion, approval: Decision, frame=None) -> ReleaseInfo:
     """Everything the package needs besides the artifact.  Version, version notes, changelog and the cells
     to mark ``r`` come from the release ledger (:mod:`publisher.services.ledger`): new period = next minor,
     correction = patch + 1 of the corrected release."""
@@ -93,7 +93,7 @@ def _release_info(c, sub: Submission, version: SubmissionVersion, approval: Deci
 
     settings = c.settings
     label = ledger.release_version_for(c, sub, version)
-    revised = ledger.revised_keys(c, sub, version)  # None unless a correction
+    revised = ledger.revised_keys(c, sub, version, frame)  # None unless a correction
     notes = ledger.version_notes(c, sub, version, revised)
     return ReleaseInfo(
         series_slug=sub.series.slug,
@@ -162,7 +162,7 @@ def perform(c, job: PublicationJob) -> dict[str, Any]:
     from publisher.services import ledger
 
     ledger.gate_before_publication(c, sub, version)  # cross-release checks against the ledger, once more
-    info = _release_info(c, sub, version, approval)
+    info = _release_info(c, sub, version, approval, frame)  # the artifact is parsed once, above
     pkg = build_release_package(artifact, frame, info)
     if job.target == "download":
         store = LocalStorage(c.settings["DOWNLOAD_DIR"])

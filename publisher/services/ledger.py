@@ -251,24 +251,32 @@ def cell_key(level: Any, area: Any, dims: dict) -> tuple:
     return str(level), str(area), tuple(sorted((str(k), str(v)) for k, v in (dims or {}).items()))
 
 
+def _keyed(cells: list[dict]) -> dict[tuple, tuple]:
+    return {cell_key(r.get("level", ""), r["area"], r.get("dims")): (r.get("count"), r.get("symbol") or "")
+            for r in cells}
+
+
 def _cell_diff(old_cells: list[dict], new_cells: list[dict]) -> dict[str, Any]:
-    old = {cell_key(r.get("level", ""), r["area"], r.get("dims")): (r.get("count"), r.get("symbol") or "")
-           for r in old_cells}
-    new = {cell_key(r.get("level", ""), r["area"], r.get("dims")): (r.get("count"), r.get("symbol") or "")
-           for r in new_cells}
+    old, new = _keyed(old_cells), _keyed(new_cells)
     changed = {k for k, v in new.items() if k in old and old[k] != v}
     added = {k for k in new if k not in old}
     return {"changed": changed, "added": added, "removed": {k for k in old if k not in new}}
 
 
-def revised_keys(c, sub: Submission, version: SubmissionVersion) -> frozenset[tuple] | None:
+def _diff_with(c, corr: LedgerEntry, version: SubmissionVersion, frame=None) -> dict[str, Any]:
+    """Cell diff of the version's artifact (``frame``: already parsed by the caller) against ``corr``."""
+    _, rows = _cells_rows(frame if frame is not None else _artifact_frame(c, version))
+    return _cell_diff(list(corr.cells or []), rows)
+
+
+def revised_keys(c, sub: Submission, version: SubmissionVersion, frame=None) -> frozenset[tuple] | None:
     """Cells of a correction to mark ``r``: value or symbol differs from the corrected release, or the cell
-    is new.  None when the version is not a correction."""
+    is new.  None when the version is not a correction.  ``frame``: the parsed artifact, when the caller
+    has it (the worker), so it is not read from storage again."""
     corr = corrected_entry(c, sub, version)
     if corr is None or not version.artifact_sha256:
         return None
-    _, rows = _cells_rows(_artifact_frame(c, version))
-    d = _cell_diff(list(corr.cells or []), rows)
+    d = _diff_with(c, corr, version, frame)
     return frozenset(d["changed"] | d["added"])
 
 
@@ -285,10 +293,9 @@ def correction_info(c, sub: Submission, version: SubmissionVersion) -> dict[str,
     }
     if version.artifact_sha256:
         try:
-            _, rows = _cells_rows(_artifact_frame(c, version))
+            d = _diff_with(c, corr, version)
         except Exception:  # pragma: no cover - unreadable artifact: show the release without counts
             return info
-        d = _cell_diff(list(corr.cells or []), rows)
         info.update(changed=len(d["changed"]), added=len(d["added"]), removed=len(d["removed"]),
                     revised=len(d["changed"]) + len(d["added"]))
     return info
