@@ -24,12 +24,10 @@ which cells are small.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
 import re
-import tempfile
 import uuid
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -43,10 +41,23 @@ import pandas as pd
 from .errors import (
     META_INVALID,
     TABLE_COLUMN_MISSING,
-    TABLE_VALUE_INVALID,
     CatalogError,
     MetadataError,
     PackageInvalid,
+)
+from .validation import ValidationProblem, ValidationReport, validate_package  # noqa: F401
+from .releasetable import (  # the file format's one owner; re-exported for callers of this module
+    NOTHING,
+    RESERVED_COLUMNS,
+    REVISED,
+    REVISION_COLUMN,
+    REVISION_SYMBOL,
+    SECRET,
+    STATUSES,
+    SYMBOLS,
+    revision_key,
+    write_codelist,
+    write_table,
 )
 
 NAME_RE = re.compile(r"^[a-z0-9_-]{2,100}$")
@@ -55,24 +66,6 @@ DATE_IN_NAME_RE = re.compile(r"(19|20)\d\d")
 #: namespace for the deterministic package ids (uuid5 of name and version)
 ID_NAMESPACE = uuid.UUID("5b0c7a52-9a1e-4f57-8a43-6f1d2d7f0b11")
 
-SECRET = "."
-NOTHING = "-"
-SYMBOLS = {
-    SECRET: {
-        "de": "Zahlenwert unbekannt oder geheim zu halten (aus Datenschutzgründen unterdrückt)",
-        "en": "value unknown or kept secret (suppressed for data protection)",
-    },
-    NOTHING: {"de": "nichts vorhanden (genau null)", "en": "nothing (exactly zero)"},
-}
-#: revision mark of a correction (German official statistics: "r" = berichtigte Zahl)
-REVISED = "r"
-REVISION_SYMBOL = {
-    "de": "berichtigte Zahl (gegenüber der korrigierten Version geändert oder neu)",
-    "en": "revised figure (changed or new compared with the corrected version)",
-}
-REVISION_COLUMN = "revision"
-STATUSES = ("ok", "zero", "primary", "secondary")
-RESERVED_COLUMNS = ("level", "area", "count", "status")
 
 DL_DE_BY = {
     "name": "DL-DE-BY-2.0",
@@ -158,48 +151,6 @@ class PackageMetadata:
     # the series' releases so far, oldest first: {version, date, period, notes}; empty: no changelog
     changelog: tuple[Mapping[str, str], ...] = ()
 
-
-def revision_key(level: Any, area: Any, dims: Mapping[str, Any]) -> tuple:
-    """The key of a data-file cell as :attr:`PackageMetadata.revised` holds it."""
-    return str(level), str(area), tuple(sorted((str(k), str(v)) for k, v in dims.items()))
-
-
-@dataclass(frozen=True)
-class ValidationProblem:
-    """One problem found by frictionless (typed, JSON-able)."""
-
-    type: str
-    message: str
-    resource: str | None = None
-    row: int | None = None
-    field: str | None = None
-    cell: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "type": self.type,
-            "message": self.message,
-            "resource": self.resource,
-            "row": self.row,
-            "field": self.field,
-            "cell": self.cell,
-        }
-
-
-@dataclass(frozen=True)
-class ValidationReport:
-    name: str
-    valid: bool
-    errors: tuple[ValidationProblem, ...]
-    stats: Mapping[str, Any]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "valid": self.valid,
-            "errors": [e.to_dict() for e in self.errors],
-            "stats": dict(self.stats),
-        }
 
 
 @dataclass(frozen=True)
@@ -314,13 +265,13 @@ def build_package(
     code_cols = _check_codelist(codelist, problems)
     if problems:
         raise MetadataError(problems)
-    data_csv = _data_csv(table, dims, meta, problems)
-    code_csv = _codelist_csv(codelist, code_cols)
-    if problems:
-        raise MetadataError(problems)
+    data_csv = write_table(table, zero_symbol=meta.zero_symbol, revised=meta.revised)  # MetadataError
+    code_csv = write_codelist(codelist, code_cols)
+    # flat layout: the descriptor's relative paths resolve wherever the files lie side by side (zip,
+    # download-area version folder)
     files = {
-        f"data/{meta.name}.csv": data_csv,
-        f"data/{meta.name}-gebiete.csv": code_csv,
+        f"{meta.name}.csv": data_csv,
+        f"{meta.name}-gebiete.csv": code_csv,
     }
     descriptor = _descriptor(meta, dims, code_cols, files)
     desc_bytes = (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -414,103 +365,6 @@ def _check_codelist(codelist: pd.DataFrame, problems: list[CatalogError]) -> lis
         if col not in codelist.columns:
             problems.append(CatalogError(TABLE_COLUMN_MISSING, table="codelist", column=col))
     return ["level", "code"] + [c for c in ("name", "parent") if c in codelist.columns]
-
-
-def _text(value: Any) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    return str(value)
-
-
-def _data_csv(
-    table: pd.DataFrame, dims: list[str], meta: PackageMetadata, problems: list[CatalogError]
-) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; also makes the writer quote CR in cells
-    revised = meta.revised
-    w.writerow(["level", "area", *dims, "count", *([REVISION_COLUMN] if revised is not None else [])])
-    statuses = table["status"].tolist() if "status" in table.columns else [None] * len(table)
-    cols = {c: table[c].tolist() for c in ["level", "area", *dims, "count"]}
-    for i in range(len(table)):
-        row_no = i + 2  # header is line 1
-        raw = cols["count"][i]
-        status = _text(statuses[i]) or None
-        if status is not None and status not in STATUSES:
-            problems.append(
-                CatalogError(
-                    TABLE_VALUE_INVALID,
-                    table="data",
-                    row=row_no,
-                    column="status",
-                    value=status,
-                    reason="ok/zero/primary/secondary",
-                )
-            )
-            continue
-        if raw is None or pd.isna(raw):
-            if status in ("ok", "zero"):
-                problems.append(
-                    CatalogError(
-                        TABLE_VALUE_INVALID,
-                        table="data",
-                        row=row_no,
-                        column="count",
-                        value="NA",
-                        reason=f"status {status} braucht eine Zahl / needs a number",
-                    )
-                )
-                continue
-            cell = SECRET
-        else:
-            try:
-                n = int(raw)
-            except (TypeError, ValueError):
-                problems.append(
-                    CatalogError(
-                        TABLE_VALUE_INVALID,
-                        table="data",
-                        row=row_no,
-                        column="count",
-                        value=str(raw),
-                        reason="keine ganze Zahl / not an integer",
-                    )
-                )
-                continue
-            if n != raw or n < 0:
-                problems.append(
-                    CatalogError(
-                        TABLE_VALUE_INVALID,
-                        table="data",
-                        row=row_no,
-                        column="count",
-                        value=str(raw),
-                        reason="keine ganze Zahl ≥ 0 / not an integer ≥ 0",
-                    )
-                )
-                continue
-            if status in ("primary", "secondary"):
-                # never publish a value the rules suppressed, whatever the frame says
-                cell = SECRET
-            elif n == 0:
-                cell = meta.zero_symbol
-            else:
-                cell = str(n)
-        row = [_text(cols["level"][i]), _text(cols["area"][i]), *(_text(cols[d][i]) for d in dims), cell]
-        if revised is not None:
-            key = revision_key(row[0], row[1], dict(zip(dims, row[2 : 2 + len(dims)])))
-            row.append(REVISED if key in revised else "")
-        w.writerow(row)
-    return buf.getvalue().encode("utf-8")
-
-
-def _codelist_csv(codelist: pd.DataFrame, cols: list[str]) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; also makes the writer quote CR in cells
-    w.writerow(cols)
-    values = {c: codelist[c].tolist() for c in cols}
-    for i in range(len(codelist)):
-        w.writerow([_text(values[c][i]) for c in cols])
-    return buf.getvalue().encode("utf-8")
 
 
 def package_id(meta: PackageMetadata) -> str:
@@ -668,50 +522,6 @@ def _descriptor(
     if meta.topic:
         descriptor["topic"] = meta.topic
     return descriptor
-
-
-# --------------------------------------------------------------------------------------------------------
-def validate_package(pkg: DataPackage | Mapping[str, bytes], name: str | None = None) -> ValidationReport:
-    """Validate exactly these bytes with frictionless (schema, types, keys, foreign keys, hashes)."""
-    import frictionless
-
-    files = pkg.files if isinstance(pkg, DataPackage) else pkg
-    name = name or (pkg.name if isinstance(pkg, DataPackage) else "?")
-    errors: list[ValidationProblem] = []
-    with tempfile.TemporaryDirectory(prefix="freigabe-dp-") as tmp:
-        for path, data in files.items():
-            target = Path(tmp) / path
-            if not target.resolve().is_relative_to(Path(tmp).resolve()):
-                errors.append(ValidationProblem("path-error", f"unsafe path {path!r}"))
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        if errors:
-            return ValidationReport(name, False, tuple(errors), {})
-        try:
-            package = frictionless.Package(str(Path(tmp) / "datapackage.json"), basepath=tmp)
-            report = package.validate()
-        except frictionless.FrictionlessException as exc:
-            err = exc.error
-            return ValidationReport(name, False, (ValidationProblem(err.type, err.message),), {})
-        except (ValueError, TypeError, KeyError, OSError) as exc:  # malformed descriptor and the like
-            return ValidationReport(name, False, (ValidationProblem("package-error", str(exc)),), {})
-        for err in report.errors:
-            errors.append(ValidationProblem(err.type, err.message))
-        for task in report.tasks:
-            for err in task.errors:
-                errors.append(
-                    ValidationProblem(
-                        err.type,
-                        err.message,
-                        resource=task.name,
-                        row=getattr(err, "row_number", None),
-                        field=getattr(err, "field_name", None),
-                        cell=getattr(err, "cell", None),
-                    )
-                )
-        stats = {"tasks": len(report.tasks), "rows": sum(int(t.stats.get("rows") or 0) for t in report.tasks)}
-    return ValidationReport(name, report.valid and not errors, tuple(errors), stats)
 
 
 def package_zip(files: Mapping[str, bytes], folder: str | None = None) -> bytes:

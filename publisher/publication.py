@@ -9,9 +9,7 @@ again on the numbers in it before anything leaves Freigabe.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -19,11 +17,10 @@ from typing import Any
 import pandas as pd
 
 from catalog import Contact, DataPackage, PackageMetadata, Source, build_package
+from catalog import releasetable
 from catalog.datapackage import codelist_from_hierarchy_rows
 from publisher.storage import sha256_bytes
 
-SUPPRESSED = "."
-NOTHING = "-"
 
 LICENCES = {
     # Freigabe's licence keys -> (package licence name, title, url)
@@ -49,32 +46,23 @@ class PublicationRefused(Exception):
 
 
 def render_artifact(releasable: pd.DataFrame, zero_symbol: str = "0") -> bytes:
-    """The releasable table as the catalog writes it into a data package (the bytes an approval binds)."""
-    meta = _placeholder_meta(zero_symbol)
-    pkg = build_package(releasable, _codelist_for(releasable), meta, validate=False)
-    return pkg.files[pkg.data_path]
+    """The releasable table in the release-table format (the bytes an approval binds); the same writer
+    as ``freigabe check`` and the data packages (:mod:`catalog.releasetable`)."""
+    return releasetable.write_table(releasable, zero_symbol=zero_symbol)
 
 
 def parse_artifact(data: bytes) -> pd.DataFrame:
-    """Read an artifact CSV back into the releasable frame layout (count NA where suppressed)."""
-    text = data.decode("utf-8")
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows or rows[0][:2] != ["level", "area"] or rows[0][-1] != "count":
-        raise PublicationRefused("FG-PUB-ARTIFACT-FORMAT", "Das freigegebene Artefakt hat nicht das erwartete Format.",
-                                 "The approved artifact does not have the expected format.")
-    header, body = rows[0], rows[1:]
-    frame = pd.DataFrame(body, columns=header, dtype=object)
-    counts = frame["count"].astype(str)
-    status = pd.Series("ok", index=frame.index, dtype=object)
-    status[counts == SUPPRESSED] = "primary"  # the public file does not say which kind; both are secret
-    status[counts == NOTHING] = "zero"
-    numeric = pd.to_numeric(counts.where(~counts.isin([SUPPRESSED, NOTHING])), errors="coerce")
-    if numeric.isna().sum() != (counts == SUPPRESSED).sum():
-        raise PublicationRefused("FG-PUB-ARTIFACT-FORMAT", "Das freigegebene Artefakt enthält ungültige Werte.",
-                                 "The approved artifact holds invalid values.")
-    frame["count"] = numeric.where(counts != NOTHING, 0).astype("Int64")
-    frame["status"] = status.where(~((status == "ok") & (frame["count"] == 0)), "zero")
-    return frame
+    """Read an artifact back into the releasable frame layout (count NA where suppressed)."""
+    try:
+        return releasetable.read_table(data)
+    except (releasetable.TableFormatError, UnicodeDecodeError) as exc:
+        what = "header" if str(exc) == "header" else "value"
+        raise PublicationRefused(
+            "FG-PUB-ARTIFACT-FORMAT",
+            "Das freigegebene Artefakt hat nicht das erwartete Format." if what == "header"
+            else "Das freigegebene Artefakt enthält ungültige Werte.",
+            "The approved artifact does not have the expected format." if what == "header"
+            else "The approved artifact holds invalid values.") from None
 
 
 def recheck(artifact: bytes, approved_sha256: str, min_count: int, zeros_are_disclosive: bool) -> pd.DataFrame:
@@ -120,16 +108,7 @@ class ReleaseInfo:
     revised: frozenset[tuple] | None = None  # a correction: keys of the cells marked "r"; None: not a correction
 
 
-def strip_revision_column(data: bytes) -> bytes:
-    """A correction's data file without its last column ``revision``: must be the approved artifact."""
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
-    if not rows or rows[0][-1] != "revision":
-        return data
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")  # the catalog's writer
-    for row in rows:
-        w.writerow(row[:-1])
-    return buf.getvalue().encode("utf-8")
+strip_revision_column = releasetable.strip_revision_column
 
 
 def build_release_package(artifact: bytes, frame: pd.DataFrame, info: ReleaseInfo) -> DataPackage:
@@ -226,18 +205,3 @@ def parse_period(text: str, default: dt.date) -> tuple[dt.date, dt.date]:
 def _email(text: str) -> str | None:
     m = re.search(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", text or "")
     return m.group(0) if m else None
-
-
-def _placeholder_meta(zero_symbol: str) -> PackageMetadata:
-    return PackageMetadata(
-        name="artefakt", title="Artefakt", description="Artefakt", public_statement_de="Artefakt", version="0.0.0",
-        created="2000-01-01T00:00:00Z", publisher=Contact("Freigabe"), contact=Contact("Freigabe", "x@example.org"),
-        temporal_start="2000-01-01", temporal_end="2000-01-01",
-        geocoding_uri="http://dcat-ap.de/def/politicalGeocoding/municipalityKey/00000000",
-        zero_symbol=zero_symbol)
-
-
-def _codelist_for(releasable: pd.DataFrame) -> pd.DataFrame:
-    pairs = releasable[["level", "area"]].drop_duplicates()
-    return codelist_from_hierarchy_rows(
-        {"level": str(lv), "code": str(a)} for lv, a in zip(pairs["level"], pairs["area"]))

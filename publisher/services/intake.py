@@ -212,6 +212,18 @@ def releasable_bytes(assessment, prepared=None) -> bytes | None:
     return render_artifact(assessment.releasable)
 
 
+def _refuse_symbol_categories(prepared, filename: str) -> None:
+    """A category labelled '.' or '-' would be read as null in the published package: refuse it now."""
+    from catalog.releasetable import symbol_categories
+
+    hits = symbol_categories(prepared.data, [str(d) for d in prepared.dimensions])
+    if hits:
+        rows = getattr(prepared, "source_rows", None)
+        raise InputError([Finding(E.CATEGORY_SYMBOL, {"value": value}, file=filename, column=col,
+                                  row=int(rows[i]) if rows is not None and i < len(rows) else None)
+                          for col, i, value in hits[:20]])
+
+
 def run_check(c, data: bytes, filename: str, mapping: dict, hierarchy, rule_set) -> CheckResult:
     """Run read → prepare → assess in memory.  Raises InvalidInput with the engine's findings."""
     from disclosure_rules import assess, prepare_table, read_table_file
@@ -229,6 +241,7 @@ def run_check(c, data: bytes, filename: str, mapping: dict, hierarchy, rule_set)
         errors = [f for f in getattr(prepared, "findings", []) if f.severity == Severity.ERROR]
         if errors:
             raise InputError(errors)
+        _refuse_symbol_categories(prepared, filename)
         assessment = assess(prepared, eh, rules)
     except InputError as exc:
         raise E.InvalidInput(exc.findings) from None
