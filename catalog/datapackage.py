@@ -80,7 +80,14 @@ DL_DE_ZERO = {
 THEME_BASE = "http://publications.europa.eu/resource/authority/data-theme/"
 FREQUENCY_BASE = "http://publications.europa.eu/resource/authority/frequency/"
 LANGUAGE_BASE = "http://publications.europa.eu/resource/authority/language/"
-GEOCODING_LEVEL_BASE = "http://dcat-ap.de/def/politicalGeocodingLevel/"
+ACCESS_RIGHT_BASE = "http://publications.europa.eu/resource/authority/access-right/"
+#: the current vocabulary (http://dcat-ap.de/def/politicalGeocoding/Level), not the outdated .../politicalGeocodingLevel/
+GEOCODING_LEVEL_BASE = "http://dcat-ap.de/def/politicalGeocoding/Level/"
+#: the EU data-theme vocabulary's codes (a DCAT theme; on CKAN each becomes a group named in lower case)
+THEMES = ("AGRI", "ECON", "EDUC", "ENER", "ENVI", "GOVE", "HEAL", "INTR", "JUST", "OP_DATPRO", "REGI", "SOCI",
+          "TECH", "TRAN")
+ACCESS_RIGHTS = ("PUBLIC", "RESTRICTED", "NON_PUBLIC")
+DATA_PACKAGE_SPEC = "https://specs.frictionlessdata.io/data-package/"
 FREQUENCIES = (
     "ANNUAL",
     "ANNUAL_2",
@@ -131,7 +138,7 @@ class PackageMetadata:
     geocoding_text: str = ""
     keywords: tuple[str, ...] = ()
     sources: tuple[Source, ...] = ()
-    theme: str = "SOCI"
+    themes: tuple[str, ...] = ("SOCI",)  # EU data-theme codes, from the series metadata
     frequency: str = "ANNUAL"
     language: str = "de"
     license: Mapping[str, str] = field(default_factory=lambda: dict(DL_DE_BY))
@@ -144,6 +151,10 @@ class PackageMetadata:
     topic: str | None = None  # download-area topic (free, slug)
     # DCAT-AP.de dcatde:contributorID, e.g. http://dcat-ap.de/def/contributors/... (GovData harvesting)
     contributor_id: str | None = None
+    licence_uri: str | None = None  # DCAT-AP.de licence URI (http://dcat-ap.de/def/licenses/...)
+    access_rights: str = "PUBLIC"  # EU access-right code: PUBLIC, or RESTRICTED for the download area's groups
+    landing_page: str | None = None  # the series' page (dcat:landingPage)
+    period: str = ""  # the reference period as the submission names it (e.g. 2026-07)
     # a correction: keys of the cells to mark "r" in the column ``revision`` - each key is
     # (level, area, ((dimension, category), ...) sorted by dimension), all strings (see revision_key).
     # None (not a correction): no revision column, the data file is exactly as for a first release.
@@ -325,8 +336,12 @@ def check_metadata(meta: PackageMetadata) -> list[CatalogError]:
         bad("frequency", f"erlaubt / allowed: {', '.join(FREQUENCIES)}")
     if meta.language not in LANGUAGES:
         bad("language", f"erlaubt / allowed: {', '.join(LANGUAGES)}")
-    if not re.match(r"^[A-Z]{4}$", meta.theme or ""):
-        bad("theme", "Code des EU-Vokabulars data-theme, z. B. SOCI / EU data-theme code, e.g. SOCI")
+    if not meta.themes or any(t not in THEMES for t in meta.themes):
+        bad("themes", f"Codes des EU-Vokabulars data-theme / EU data-theme codes: {', '.join(THEMES)}")
+    if meta.access_rights not in ACCESS_RIGHTS:
+        bad("access_rights", f"erlaubt / allowed: {', '.join(ACCESS_RIGHTS)}")
+    if meta.landing_page and not str(meta.landing_page).startswith(("http://", "https://")):
+        bad("landing_page", "keine URL / not a URL")
     if meta.zero_symbol not in ("0", NOTHING):
         bad("zero_symbol", "'0' oder '-' / '0' or '-'")
     lic = dict(meta.license or {})
@@ -469,11 +484,16 @@ def _descriptor(
             "politicalGeocodingURI": meta.geocoding_uri,
             "politicalGeocodingLevelURI": GEOCODING_LEVEL_BASE + meta.geocoding_level,
             "geocodingText": meta.geocoding_text,
-            "theme": THEME_BASE + meta.theme,
+            "theme": [THEME_BASE + t for t in meta.themes],
             "accrualPeriodicity": FREQUENCY_BASE + meta.frequency,
             "language": LANGUAGE_BASE + LANGUAGES[meta.language],
             "versionNotes": meta.version_notes,
             **({"contributorID": meta.contributor_id} if meta.contributor_id else {}),
+            **({"license": meta.licence_uri} if meta.licence_uri else {}),
+            "accessRights": ACCESS_RIGHT_BASE + meta.access_rights,
+            "conformsTo": DATA_PACKAGE_SPEC,
+            **({"landingPage": meta.landing_page} if meta.landing_page else {}),
+            **({"period": meta.period} if meta.period else {}),
             "contactPoint": {"name": meta.contact.name, "email": meta.contact.email},
         },
         "resources": [

@@ -17,18 +17,10 @@ from typing import Any
 import pandas as pd
 
 from catalog import Contact, DataPackage, PackageMetadata, Source, build_package
-from catalog import releasetable
+from catalog import licences, releasetable
+from catalog.errors import MetadataError
 from catalog.datapackage import codelist_from_hierarchy_rows
 from publisher.storage import sha256_bytes
-
-
-LICENCES = {
-    # Freigabe's licence keys -> (package licence name, title, url)
-    "dl-de/by-2-0": ("DL-DE-BY-2.0", "Datenlizenz Deutschland – Namensnennung – Version 2.0",
-                     "https://www.govdata.de/dl-de/by-2-0"),
-    "dl-de/zero-2-0": ("DL-DE-ZERO-2.0", "Datenlizenz Deutschland – Zero – Version 2.0",
-                       "https://www.govdata.de/dl-de/zero-2-0"),
-}
 
 
 class PublicationRefused(Exception):
@@ -106,6 +98,9 @@ class ReleaseInfo:
     version_notes: str = ""
     changelog: tuple[dict, ...] = ()  # the series' releases so far and this one: {version, date, period, notes}
     revised: frozenset[tuple] | None = None  # a correction: keys of the cells marked "r"; None: not a correction
+    contributor_id: str | None = None  # DCAT-AP.de contributorID (setting FREIGABE_CONTRIBUTOR_ID)
+    default_themes: tuple[str, ...] = ("SOCI",)  # setting FREIGABE_DEFAULT_THEMES, when the series names none
+    landing_page: str | None = None  # the release's public page (setting FREIGABE_PUBLIC_URL)
 
 
 strip_revision_column = releasetable.strip_revision_column
@@ -132,7 +127,11 @@ def build_release_package(artifact: bytes, frame: pd.DataFrame, info: ReleaseInf
 def package_metadata(info: ReleaseInfo) -> PackageMetadata:
     m = info.meta
     start, end = parse_period(m.get("reference_period", ""), info.approved_at.date())
-    lic_name, lic_title, lic_url = LICENCES.get(m.get("licence") or "dl-de/by-2-0", LICENCES["dl-de/by-2-0"])
+    audience = m.get("audience") or "public"
+    try:  # an unknown licence was refused at upload; never replaced silently here
+        lic = licences.for_audience(m.get("licence"), audience)
+    except MetadataError as exc:
+        raise PublicationRefused("FG-PUB-LICENCE-UNKNOWN", exc.message("de"), exc.message("en")) from None
     contact_email = _email(m.get("contact", "")) or info.publisher_email
     statement = info.public_statement or {}
     description = (m.get("description") or m.get("title") or "").strip()
@@ -154,8 +153,14 @@ def package_metadata(info: ReleaseInfo) -> PackageMetadata:
         geocoding_text=info.meta.get("geocoding_text") or "",
         keywords=tuple(m.get("keywords") or ()),
         sources=(Source(m["source"]),) if m.get("source") else (),
-        frequency=m.get("frequency") or "MONTHLY",
-        license={"name": lic_name, "title": lic_title, "path": lic_url},
+        frequency=m.get("frequency") or frequency_of(m.get("reference_period", "")),
+        themes=tuple(m.get("themes") or info.default_themes),
+        license=lic.frictionless(),
+        licence_uri=lic.uri,
+        access_rights="RESTRICTED" if audience == "restricted" else "PUBLIC",
+        contributor_id=info.contributor_id or None,
+        landing_page=info.landing_page,
+        period=str(m.get("reference_period") or ""),
         topic=info.topic,
         version_notes=info.version_notes,
         changelog=tuple(info.changelog),
@@ -200,6 +205,19 @@ def parse_period(text: str, default: dt.date) -> tuple[dt.date, dt.date]:
     if dates:
         return min(dates), max(dates)
     return default, default
+
+
+def frequency_of(period: str) -> str:
+    """The EU frequency code a reference period implies when the series names none: a month → MONTHLY,
+    a year → ANNUAL, a quarter → QUARTERLY, anything else → IRREG."""
+    period = period or ""
+    if _MONTH_RE.match(period):
+        return "MONTHLY"
+    if _YEAR_RE.match(period):
+        return "ANNUAL"
+    if re.match(r"^\s*\d{4}-?Q[1-4]\s*$", period, re.I):
+        return "QUARTERLY"
+    return "IRREG"
 
 
 def _email(text: str) -> str | None:

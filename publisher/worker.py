@@ -1,5 +1,9 @@
 """The publication worker: consumes ``publication_jobs`` (outbox), exactly once per job and target.
 
+Every job names a target by key; the worker asks the registry (:mod:`publisher.targets`) for it and calls
+its ``publish(release)`` or ``withdraw(version)`` (:class:`catalog.targets.Target`).  The worker names no
+target itself.
+
 ``freigabe worker`` runs it as a separate process (production: several, on PostgreSQL); ``make demo`` and the
 embedded default run one in a thread of the web process (``FREIGABE_WORKER_IN_PROCESS``).
 
@@ -26,12 +30,14 @@ from typing import Any
 import click
 from sqlalchemy import select
 
-from catalog import LocalStorage, PackageInvalid, to_excel_csv
+from catalog import PackageInvalid
 from catalog.errors import CatalogError
+from catalog.targets import Release, ReleaseRef
 from publisher.models import Decision, Hierarchy, PublicationJob, RuleSet, Submission, SubmissionVersion
 from publisher.publication import PublicationRefused, ReleaseInfo, build_release_package, recheck
 from publisher.services import open_ctx
 from publisher.services import publication as jobs
+from publisher.targets import registry
 from publisher.workflow import State
 
 log = logging.getLogger("freigabe.worker")
@@ -108,23 +114,16 @@ def _release_info(c, sub: Submission, version: SubmissionVersion, approval: Deci
         geocoding_uri=settings.get("GEOCODING_URI")
         or "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/00000000",
         topic=settings.get("DOWNLOAD_TOPIC") or "statistik",
+        contributor_id=settings.get("CONTRIBUTOR_ID") or None,
+        default_themes=tuple(t.strip().upper() for t in str(settings.get("DEFAULT_THEMES") or "SOCI").split(",")
+                             if t.strip()),
+        landing_page=(f"{settings['PUBLIC_URL'].rstrip('/')}/releases/{sub.id}" if settings.get("PUBLIC_URL")
+                      else None),
         version_notes=notes,
         changelog=tuple(ledger.changelog(c, sub, version, release_version=label, date=approval.created_at.date(),
                                          notes=notes)),
         revised=revised,
     )
-
-
-def _ckan_target(settings: dict):
-    from catalog.ckan import CkanSettings, CkanTarget
-
-    cfg = CkanSettings.from_mapping({
-        "FREIGABE_CKAN_URL": settings.get("CKAN_URL") or "",
-        "FREIGABE_CKAN_TOKEN": settings.get("CKAN_TOKEN") or "",
-        "FREIGABE_CKAN_ORG": settings.get("CKAN_ORG") or "",
-        "FREIGABE_CKAN_TIMEOUT": str(settings.get("CKAN_TIMEOUT") or ""),
-    })
-    return CkanTarget(cfg) if cfg else None
 
 
 # --- running one job --------------------------------------------------------------------------------------
@@ -134,11 +133,14 @@ def perform(c, job: PublicationJob) -> dict[str, Any]:
     sub = c.session.get(Submission, job.submission_id)
     version = c.session.get(SubmissionVersion, job.version_id)
     meta = version.meta or {}
+    targets = registry(c.settings)
+    target = targets.get(job.target)  # TargetUnknown (not retried) when it is no longer configured
     if job.purpose == "withdraw":
-        return _withdraw(c, job, sub, version)
+        return _withdraw(c, job, sub, target)
     if sub.state not in (State.APPROVED.value, State.PUBLISHING.value):
         return {"skipped": f"state {sub.state}"}
-    if job.target == "ckan" and meta.get("audience") == "restricted":
+    audience = meta.get("audience") or "public"
+    if job.target not in targets.for_audience(audience):
         raise PublicationRefused("FG-PUB-RESTRICTED-TO-CKAN",
                                  "Eine eingeschränkte Veröffentlichung darf nie ins Portal.",
                                  "A restricted release must never reach the portal.")
@@ -164,40 +166,25 @@ def perform(c, job: PublicationJob) -> dict[str, Any]:
     ledger.gate_before_publication(c, sub, version)  # cross-release checks against the ledger, once more
     info = _release_info(c, sub, version, approval, frame)  # the artifact is parsed once, above
     pkg = build_release_package(artifact, frame, info)
-    if job.target == "download":
-        store = LocalStorage(c.settings["DOWNLOAD_DIR"])
-        files = {
-            "datapackage.json": pkg.descriptor_bytes,
-            f"{pkg.name}.csv": pkg.data_bytes,
-            f"{pkg.name}-excel.csv": to_excel_csv(pkg.data_bytes),
-            f"{pkg.name}-{pkg.version}.zip": pkg.to_zip(),
-        }
-        hashes = store.put_release(info.topic, pkg.name, pkg.version, files)
-        return {"topic": info.topic, "series": pkg.name, "version": pkg.version, "files": hashes,
-                "digest": pkg.digest(), "audience": meta.get("audience", "public"),
-                "groups": meta.get("groups", [])}
-    if job.target == "ckan":
-        from catalog.ckan import CkanRelease
-
-        target = _ckan_target(c.settings)
-        if target is None:
-            raise PublicationRefused("FG-PUB-CKAN-OFF", "CKAN ist nicht eingerichtet.", "CKAN is not configured.")
-        result = target.publish(CkanRelease.from_package(pkg))  # downloads back and compares sha256
-        return {"ckan": result.to_dict(), "digest": pkg.digest(), "version": pkg.version}
-    raise PublicationRefused("FG-PUB-TARGET", f"Unbekanntes Ziel {job.target}.", f"Unknown target {job.target}.")
+    result = target.publish(Release(pkg, audience, tuple(meta.get("groups") or ()), info.topic))
+    return {**result, "version": pkg.version, "digest": pkg.digest()}
 
 
-def _withdraw(c, job, sub, version) -> dict[str, Any]:
-    notice = "Diese Veröffentlichung wurde zurückgezogen."
-    if job.target == "ckan":
-        from publisher.publication import package_name
+def _withdraw(c, job, sub, target) -> dict[str, Any]:
+    """Withdraw exactly the version this job's release was published as, on this target."""
+    from publisher.publication import package_name
 
-        target = _ckan_target(c.settings)
-        if target is None:
-            return {"skipped": "ckan off"}
-        changed = target.withdraw(package_name(sub.series.slug), notice)
-        return {"withdrawn": True, "changed": bool(changed)}
-    return {"withdrawn": True}  # download area: access is checked against the submission state
+    published = c.session.execute(select(PublicationJob).where(
+        PublicationJob.version_id == job.version_id, PublicationJob.target == job.target,
+        PublicationJob.purpose == "publish", PublicationJob.state == "done")).scalars().first()
+    result = dict((published.result or {}) if published is not None else {})
+    if not result.get("version"):
+        return {"skipped": "never published to this target"}
+    comment = (job.result or {}).get("comment") if isinstance(job.result, dict) else None
+    ref = ReleaseRef(name=result.get("series") or result.get("dataset_name") or package_name(sub.series.slug),
+                     version=str(result["version"]), topic=result.get("topic") or "statistik",
+                     notice=comment or "Diese Veröffentlichung wurde zurückgezogen.", result=result)
+    return target.withdraw(ref)
 
 
 def process_one(app, wid: str | None = None) -> bool:

@@ -19,14 +19,11 @@ from publisher.services import intake
 from publisher.storage import StorageError, sha256_bytes
 from publisher.workflow import Transition, check_user_can, resolve_action
 
-PUBLICATION_TARGETS = ("download", "ckan")
-
-
 def _targets(c, version) -> list[str]:
-    """Publication targets of an approved version: restricted → download area only."""
-    if (version.meta or {}).get("audience") == "restricted":
-        return ["download"]
-    return list(PUBLICATION_TARGETS) if c.settings.get("CKAN_URL") else ["download"]
+    """Publication targets of an approved version, as the registry has them (restricted: no public portal)."""
+    from publisher.targets import registry
+
+    return registry(c.settings).for_audience((version.meta or {}).get("audience") or "public")
 
 
 def _load(c, submission_id: Any) -> Submission:

@@ -10,9 +10,6 @@ reachable from here.
 """
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, render_template
 
 from publisher.web.blueprint import ctx
@@ -103,12 +100,24 @@ def file(topic: str, series: str, version: str, filename: str):
     return resp
 
 
+def _locations(c, rel) -> list[tuple[str, str, str]]:
+    """(label, link text, URL) of every other place the version lives, in the page's language."""
+    from publisher.i18n import current_lang
+    from publisher.services import downloads
+
+    en = current_lang() == "en"
+    return [(label.get("en" if en else "de", key), label.get("link_en" if en else "link_de", url), url)
+            for key, label, url in downloads.locations(c, rel)]
+
+
 def _preview(c, rel) -> tuple[list[str], list[list[str]], int]:
     """Header and the first rows of the PUBLISHED table (the released CSV in the download area)."""
     from catalog import LocalStorage
+    from catalog.releasetable import read_rows
     from catalog.storage import version_key
+    from catalog.targets import file_names
 
-    name = f"{rel.series}.csv"
+    name = file_names(rel.series, rel.version)["daten"]
     if name not in rel.files:
         return [], [], 0
     import hashlib
@@ -116,7 +125,7 @@ def _preview(c, rel) -> tuple[list[str], list[list[str]], int]:
     text = LocalStorage(c.settings["DOWNLOAD_DIR"]).get(version_key(rel.topic, rel.series, rel.version, name))
     if hashlib.sha256(text).hexdigest() != rel.files[name]:  # only the published bytes are previewed
         return [], [], 0
-    rows = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
+    rows = read_rows(text)
     if not rows:
         return [], [], 0
     return rows[0], rows[1:PREVIEW_ROWS + 1], len(rows) - 1
@@ -138,4 +147,4 @@ def release(submission_id: int):
     graphics = {} if rel.withdrawn else {"map_svg": release_map(c, rel, version),
                                          "chart_svg": release_chart(c, current_user(), rel)}
     return render_template("release.html", rel=rel, sub=sub, version=version, meta=(version.meta or {}),
-                           portal_url=downloads.portal_url(c, rel), header=header, rows=rows, total=total, preview_rows=PREVIEW_ROWS, **graphics)
+                           locations=_locations(c, rel), header=header, rows=rows, total=total, preview_rows=PREVIEW_ROWS, **graphics)

@@ -80,7 +80,9 @@ def make_meta(**overrides) -> PackageMetadata:
         keywords=("Migration", "Schutzsuchende"),
         sources=(Source("Ausländerzentralregister, Auszug der Ausländerbehörde"),),
         version_notes="Erstveröffentlichung",
-        contributor_id="http://dcat-ap.de/def/contributors/musterstadt",
+        # an IRI from GovData's contributor list (convention K12/13 checks it against that list)
+        contributor_id="http://dcat-ap.de/def/contributors/stadtNuernberg",
+        licence_uri="http://dcat-ap.de/def/licenses/dl-by-de/2.0",
         dimension_titles={"aufenthaltsstatus": "Aufenthaltsstatus"},
     )
     base.update(overrides)
