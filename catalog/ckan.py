@@ -166,9 +166,17 @@ class CkanClient:
         return self._call("package_create", data)
 
     def revise(self, pkg: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
-        """``package_revise`` matched on id and metadata_modified; returns the new dataset."""
-        out = self._call("package_revise", {
-            "match": {"id": pkg["id"], "metadata_modified": pkg["metadata_modified"]}, "update": update})
+        """``package_revise`` matched on id and metadata_modified; returns the new dataset.
+
+        List values (extras, tags, groups, scheming's repeating fields) replace the current list: they are
+        filtered out first, because ``package_revise`` merges lists element by element (a shorter or
+        reordered extras list would otherwise leave stale or duplicate keys)."""
+        data: dict[str, Any] = {"match": {"id": pkg["id"], "metadata_modified": pkg["metadata_modified"]},
+                                "update": update}
+        lists = sorted(k for k, v in update.items() if isinstance(v, list))
+        if lists:
+            data["filter"] = [f"-{k}" for k in lists]
+        out = self._call("package_revise", data)
         return out["package"]
 
     def upload(self, package_id: str, fields: dict[str, Any], filename: str, data: bytes,
@@ -179,6 +187,9 @@ class CkanClient:
         if resource_id:
             return self._call("resource_patch", {"id": resource_id, **fields}, files={"upload": f})
         return self._call("resource_create", {"package_id": package_id, "url": "", **fields}, files={"upload": f})
+
+    def patch_resource(self, resource_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        return self._call("resource_patch", {"id": resource_id, **fields})
 
     def delete_resource(self, resource_id: str) -> None:
         try:

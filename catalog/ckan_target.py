@@ -238,15 +238,23 @@ class CkanTarget:
         for extra in mine[1:]:  # duplicates left by an interrupted run
             self.client.delete_resource(extra["id"])
         fields = spec.fields(licence_uri)
+        lists: dict[str, Any] = {}
+        if self.client.schema() is not None:
+            # scheming: repeating fields are lists; a multipart upload can only send text, so they follow
+            # in a JSON resource_patch
+            lists["conforms_to"] = list(spec.conforms_to)
+            fields.pop("conforms_to")
         if mine:
             res = mine[0]
             same = (res.get("sha256") == spec.sha256 and res.get("url_type") == "upload"
-                    and all(str(res.get(k) or "") == str(v) for k, v in fields.items() if k != "size"))
+                    and all(_norm(res.get(k)) == _norm(v) for k, v in {**fields, **lists}.items() if k != "size"))
             if same:
                 return pkg, res, False
             res = self.client.upload(pkg["id"], fields, spec.filename, spec.data, resource_id=res["id"])
         else:
             res = self.client.upload(pkg["id"], fields, spec.filename, spec.data)
+        if lists:
+            res = self.client.patch_resource(res["id"], lists)
         return self.client.show(pkg["name"]) or pkg, res, True
 
 

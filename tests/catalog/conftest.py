@@ -157,8 +157,32 @@ def _env_file(path: Path) -> dict[str, str]:
     return out
 
 
+def _start_instance(tmp_path_factory, variant: str):
+    env_path = tmp_path_factory.mktemp(f"ckan-{variant}") / "ckan.env"
+    started = subprocess.run(
+        [str(ROOT / "scripts/ckan/start.sh"), str(env_path)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+        env={**os.environ, "FREIGABE_CKAN_VARIANT": variant},
+    )
+    if started.returncode != 0:
+        pytest.fail(f"scripts/ckan/start.sh ({variant}) failed:\n{started.stdout}\n{started.stderr}")
+    env = _env_file(env_path)
+    inst = CkanInstance(CkanSettings.from_mapping(env), Path(env["FREIGABE_CKAN_STATE_DIR"]))
+    try:
+        yield inst
+    finally:
+        subprocess.run([str(ROOT / "scripts/ckan/stop.sh"), str(env_path)], timeout=120, check=False)
+        if inst.web is not None:
+            inst.web.wait(timeout=30)
+
+
 @pytest.fixture(scope="session")
 def ckan_instance(tmp_path_factory):
+    """The GovData-like portal: DataStore, ckanext-dcat + GovData's dcatde (profile dcatap_de), licence ids
+    as GovData's URIs."""
     url = os.environ.get("FREIGABE_TEST_CKAN_URL")
     if url:
         yield CkanInstance(
@@ -170,21 +194,15 @@ def ckan_instance(tmp_path_factory):
             None,
         )
         return
-    env_path = tmp_path_factory.mktemp("ckan") / "ckan.env"
-    started = subprocess.run(
-        [str(ROOT / "scripts/ckan/start.sh"), str(env_path)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    if started.returncode != 0:
-        pytest.fail(f"scripts/ckan/start.sh failed:\n{started.stdout}\n{started.stderr}")
-    env = _env_file(env_path)
-    inst = CkanInstance(CkanSettings.from_mapping(env), Path(env["FREIGABE_CKAN_STATE_DIR"]))
-    try:
-        yield inst
-    finally:
-        subprocess.run([str(ROOT / "scripts/ckan/stop.sh"), str(env_path)], timeout=120, check=False)
-        if inst.web is not None:
-            inst.web.wait(timeout=30)
+    yield from _start_instance(tmp_path_factory, "govdata")
+
+
+@pytest.fixture(scope="session")
+def ckan_scheming_instance(tmp_path_factory):
+    """The second portal: ckanext-scheming with ckanext-dcat's DCAT-AP schema (short licence ids)."""
+    url = os.environ.get("FREIGABE_TEST_CKAN_SCHEMING_URL")
+    if url:
+        yield CkanInstance(CkanSettings(url.rstrip("/"), os.environ["FREIGABE_TEST_CKAN_SCHEMING_TOKEN"],
+                                        os.environ.get("FREIGABE_TEST_CKAN_ORG", "statistikamt")), None)
+        return
+    yield from _start_instance(tmp_path_factory, "scheming")
