@@ -224,6 +224,16 @@ class CkanClient:
             self._call("datastore_upsert", {"resource_id": resource_id, "force": True, "method": "insert",
                                             "records": [dict(zip(header, r)) for r in rows[i:i + chunk]]})
 
+    def ensure_views(self, resource_id: str) -> bool:
+        """CKAN's default views (the DataStore preview) of a datastore_active resource; True if created."""
+        views = self._call("resource_view_list", {"id": resource_id})
+        if any(v.get("view_type") == "datatables_view" for v in views):
+            return False
+        resource = self._call("resource_show", {"id": resource_id})
+        created = self._call("resource_create_default_resource_views",
+                             {"resource": resource, "create_datastore_views": True})
+        return bool(created)
+
     def ensure_group(self, name: str, title: str, description: str = "") -> None:
         try:
             self._call("group_show", {"id": name}, anonymous=True)

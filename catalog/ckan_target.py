@@ -88,6 +88,8 @@ class CkanTarget:
         if rows != len(rel.rows) - 1 or data_uploaded:
             self.client.datastore_load(data_res["id"], list(rel.rows[0]), [list(r) for r in rel.rows[1:]])
             pkg, changed = self.client.show(rel.name), True
+        if self.client.ensure_views(data_res["id"]):
+            changed = True
         dp = rel.datapackage_spec(urls)
         pkg, res, uploaded = self._sync(pkg, dp, rel.licence_uri)
         published.append((dp, res, uploaded))
