@@ -32,10 +32,10 @@ from .targets import Release, file_names, release_files
 ROLES = ("daten", "gebiete", "excel", "zip", "datapackage")  # order of a version's resources
 ROLE_TITLES = {
     "daten": "Daten (CSV)",
-    "gebiete": "Gebietsschlüssel (Codeliste, CSV)",
-    "excel": "Daten für Excel (CSV, Semikolon)",
+    "gebiete": "Codeliste (CSV)",
+    "excel": "Daten für Excel (CSV)",
     "zip": "Datenpaket (ZIP)",
-    "datapackage": "Metadaten und Schema (datapackage.json)",
+    "datapackage": "datapackage.json",
 }
 ROLE_DESCRIPTIONS = {
     "daten": "Tabelle (UTF-8, Komma-getrennt); '.' = geheim gehalten, '-' = nichts vorhanden",
@@ -171,7 +171,7 @@ class CkanRelease:
         for role in ROLES[:-1]:
             filename = names[role]
             fmt, media = file_type(filename)
-            title = f"{base.title} – {ROLE_TITLES[role]}, Version {pkg.version}"
+            title = _resource_title(base.period, role, pkg.version)
             desc = ROLE_DESCRIPTIONS[role]
             if role == "daten" and "r" in pkg.descriptor.get("symbols", {}):
                 desc += "; Spalte revision: 'r' = berichtigte Zahl"
@@ -192,7 +192,7 @@ class CkanRelease:
         data = (json.dumps(d, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
         fmt, media = file_type("datapackage.json")
         return CkanResourceSpec(f"{self.version}/datapackage", "datapackage", self.version,
-                                f"{self.title} – {ROLE_TITLES['datapackage']}, Version {self.version}",
+                                _resource_title(self.period, "datapackage", self.version),
                                 "datapackage.json", data, fmt, media, ROLE_DESCRIPTIONS["datapackage"],
                                 (DATA_PACKAGE_SPEC,), {"freigabe_period": self.period,
                                                        "temporal_start": self.temporal_start,
@@ -234,6 +234,12 @@ def scheming_fields(release: CkanRelease, schema: Mapping[str, Any]) -> tuple[di
     extras = {k: (json.dumps(v) if isinstance(v, list) else str(v)) for k, v in dc.items()
               if v and k not in names}
     return out, extras
+
+
+def _resource_title(period: str, role: str, version: str) -> str:
+    """Short (CKAN lists resource names cut at 50 characters): period first, then what it is and the version;
+    the dataset's title names the series."""
+    return f"{period} – {ROLE_TITLES[role]} – {version}" if period else f"{ROLE_TITLES[role]} – {version}"
 
 
 def ckan_tags(keywords: Sequence[str]) -> list[str]:

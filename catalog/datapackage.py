@@ -14,7 +14,7 @@ so an approval can be bound to the hashes).  :func:`validate_package` runs ``fri
 bytes and returns a :class:`ValidationReport`; :func:`build_package` raises :class:`PackageInvalid` (carrying
 the report) when the package does not validate.
 
-Public CSV conventions (DIN 55301 symbols): a suppressed count is written ``.`` ("Zahlenwert unbekannt oder
+Public CSV conventions (DIN 55301 symbols, owned by :mod:`catalog.releasetable`): a suppressed count is written ``.`` ("Zahlenwert unbekannt oder
 geheim zu halten"), a true zero as ``0`` or, if ``zero_symbol="-"``, as ``-`` ("nichts vorhanden"). Both
 are declared as ``missingValues`` of the ``count`` field, so frictionless reads them as null, and their
 meaning is documented in the field description and in the package property ``symbols``.  The ``status``

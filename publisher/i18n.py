@@ -354,6 +354,13 @@ EN: dict[str, str] = {
     "Veröffentlichte Tabellen": "Published tables",
     "Noch keine Veröffentlichungen.": "No releases yet.",
     "Veröffentlicht": "Published",
+    # --- targets (issue 15) ---
+    "Kategorien (DCAT)": "Categories (DCAT)",
+    "EU-Datenkategorien, durch Komma getrennt, z. B. SOCI, REGI; leer: Voreinstellung der Statistikstelle":
+        "EU data themes, comma-separated, e.g. SOCI, REGI; empty: the office's default",
+    "Aktualisierungsintervall": "Update frequency",
+    "z. B. MONTHLY, ANNUAL; leer: aus dem Bezugszeitraum abgeleitet":
+        "e.g. MONTHLY, ANNUAL; empty: derived from the reference period",
 }
 
 

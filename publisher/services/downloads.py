@@ -36,7 +36,8 @@ DOWNLOAD_WITHDRAWN = register(
     "Die Veröffentlichung {what} wurde zurückgezogen; ihre Dateien werden nicht mehr ausgeliefert.",
     "The release {what} was withdrawn; its files are no longer served.")
 
-MEDIA_TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json", ".zip": "application/zip"}
+MEDIA_TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json", ".zip": "application/zip",
+               ".ttl": "text/turtle; charset=utf-8"}
 DEFAULT_RETENTION_DAYS = 365
 
 

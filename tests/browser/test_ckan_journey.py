@@ -55,8 +55,9 @@ def test_public_follows_the_portal_link_and_downloads_the_csv_from_ckan(
         response = ckan.goto(portal)
         assert response is not None and response.status == 200, portal
         expect(ckan.locator("h1")).to_contain_text("Juli 2026 (Portal)")
-        # the dataset page lists the CSV resource; its resource page offers the download
-        ckan.locator("a[href*='/resource/']", has_text="Juli 2026 (Portal)").first.click()
+        # the dataset page lists the version's resources (newest period first); the data CSV's resource page
+        # offers the download
+        ckan.locator("a[href*='/resource/']", has_text="2026-07 – Daten (CSV) – 1.0.0").first.click()
         ckan.wait_for_url(re.compile(r"/resource/[0-9a-f-]+"))
         download_link = ckan.locator("a.resource-url-analytics, a[href*='/download/']").first
         href = download_link.get_attribute("href")
