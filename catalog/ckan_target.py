@@ -120,37 +120,35 @@ class CkanTarget:
         mine = [r for r in pkg.get("resources", []) if r.get("freigabe_version") == ref.version]
         for res in mine:
             self.client.delete_resource(res["id"])
-        pkg = self.client.show(ref.name) or pkg
+        if mine:
+            pkg = self.client.show(ref.name) or pkg
         remaining = _data_resources(pkg)
-        extras = _extras_dict(pkg)
-        withdrawn = json.loads(extras.get("freigabe_withdrawn") or "{}") if _is_json(extras.get("freigabe_withdrawn")) else {}
+        schema = self.client.schema()
         update: dict[str, Any] = {}
-        if ref.version not in withdrawn:
-            withdrawn[ref.version] = ref.notice or "zurückgezogen / withdrawn"
-            if self.client.schema() is None:
-                extras["freigabe_withdrawn"] = json.dumps(withdrawn, ensure_ascii=False, sort_keys=True)
-                update["extras"] = _extras_list(extras)
         if not remaining:
             if not pkg.get("private"):
                 update["private"] = True
-        elif str(pkg.get("version")) == ref.version or extras.get("freigabe_latest") == ref.version:
+        elif str(pkg.get("version")) == ref.version or _extras_dict(pkg).get("freigabe_latest") == ref.version:
+            # the latest version went: the dataset's fields become those of the newest version left
             newest = max(remaining, key=lambda r: _rank(r.get("temporal_end"), r.get("freigabe_version")))
-            dp = next((r for r in pkg["resources"] if r.get("freigabe_key") == f"{newest['freigabe_version']}/datapackage"),
-                      None)
+            key = f"{newest['freigabe_version']}/datapackage"
+            dp = next((r for r in pkg["resources"] if r.get("freigabe_key") == key), None)
             if dp is not None:
                 rel = CkanRelease.from_descriptor(json.loads(self.client.download(dp["url"])))
-                schema = self.client.schema()
                 update.update(self._dataset_update(pkg, rel, self.license_id(rel), schema, self._groups(rel)))
-                if "extras" in update and "freigabe_withdrawn" not in _extras_dict({"extras": update["extras"]}):
-                    merged = _extras_dict({"extras": update["extras"]})
-                    if schema is None:
-                        merged["freigabe_withdrawn"] = json.dumps(withdrawn, ensure_ascii=False, sort_keys=True)
-                    update["extras"] = _extras_list(merged)
+        if schema is None:  # a plain portal: record the withdrawal (version → notice) in an extra
+            extras = _extras_dict({"extras": update["extras"]}) if "extras" in update else _extras_dict(pkg)
+            raw = extras.get("freigabe_withdrawn") or "{}"
+            withdrawn = json.loads(raw) if _is_json(raw) else {}
+            if ref.version not in withdrawn:
+                withdrawn[ref.version] = ref.notice or "zurückgezogen / withdrawn"
+                extras["freigabe_withdrawn"] = json.dumps(withdrawn, ensure_ascii=False, sort_keys=True)
+                update["extras"] = _extras_list(extras)
         if update:
             self.client.revise(pkg, update)
         return {"withdrawn": True, "version": ref.version, "changed": bool(mine or update),
-                "deleted_resources": [r["id"] for r in mine], "remaining_versions":
-                sorted({r.get("freigabe_version") for r in remaining}, key=version_key)}
+                "deleted_resources": [r["id"] for r in mine],
+                "remaining_versions": sorted({r.get("freigabe_version") for r in remaining}, key=version_key)}
 
     def location(self, result: Mapping[str, Any]) -> str | None:
         url = result.get("dataset_url")
