@@ -8,23 +8,13 @@ is not ours to fix); the Freigabe pages visited on the way keep both checks.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import re
-import sys
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.ckan]
 
-# the real CKAN instance fixture of the catalog tests (same pattern as tests/worker)
-_spec = importlib.util.spec_from_file_location(
-    "_browser_catalog_conftest", Path(__file__).resolve().parent.parent / "catalog" / "conftest.py")
-_catalog_conftest = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = _catalog_conftest
-_spec.loader.exec_module(_catalog_conftest)
-ckan_instance = _catalog_conftest.ckan_instance
 
 
 @pytest.fixture

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,13 +19,6 @@ from publisher.services import open_ctx
 from publisher.services import publication as jobs
 from publisher.workflow import State
 
-# the real CKAN instance fixture of the catalog tests (one CKAN per test session each)
-_spec = importlib.util.spec_from_file_location(
-    "_catalog_conftest", Path(__file__).resolve().parent.parent / "catalog" / "conftest.py")
-_catalog_conftest = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = _catalog_conftest
-_spec.loader.exec_module(_catalog_conftest)
-ckan_instance = _catalog_conftest.ckan_instance
 
 
 def _state(fresh, sub_id) -> str:
