@@ -97,7 +97,9 @@ def _start_instance(tmp_path_factory, variant: str):
     try:
         yield inst
     finally:
-        subprocess.run([str(ROOT / "scripts/ckan/stop.sh"), str(env_path)], timeout=120, check=False)
+        # by its state dir, not the env file: on a shared machine other pytest runs rotate
+        # /tmp/pytest-of-<user>/ and may have removed this session's temp dirs by now
+        subprocess.run([str(ROOT / "scripts/ckan/stop.sh"), str(inst.state_dir)], timeout=120, check=False)
         if inst.web is not None:
             inst.web.wait(timeout=30)
 
