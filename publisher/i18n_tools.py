@@ -25,8 +25,10 @@ from publisher.i18n import DEFAULT_LANG, DOMAIN, LANGS, TRANSLATIONS_DIR
 
 ROOT = TRANSLATIONS_DIR.parent.parent
 BABEL_CFG = ROOT / "babel.cfg"
-# Babel's defaults (_, gettext, ngettext, N_, ...) plus publisher.i18n's language-explicit helpers
-KEYWORDS = {**DEFAULT_KEYWORDS, "translate": None, "ntranslate": (1, 2), "both": None}
+# Babel's defaults (_, gettext, ngettext, N_, ...) plus publisher.i18n's language-explicit helpers and the
+# typed errors' nouns (publisher.services.errors.not_found / forbidden_view / what take a German id first)
+KEYWORDS = {**DEFAULT_KEYWORDS, "translate": None, "ntranslate": (1, 2), "both": None,
+            "not_found": None, "forbidden_view": None, "what": None}
 FIXED_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 _VOLATILE_HEADERS = ('"POT-Creation-Date:', '"PO-Revision-Date:', '"Generated-By:')
 

@@ -47,6 +47,7 @@ def test_extraction_finds_python_template_and_marked_texts(extracted):
     assert "Anmelden" in ids  # template
     assert "Die Prüfung ist fehlgeschlagen." in ids  # Python (both())
     assert "Seite nicht gefunden" in ids and "Datenschutzbeauftragte/r" in ids  # N_() in dicts
+    assert "Rohdatei" in ids and "Einreichungen" in ids  # nouns of typed errors (not_found, forbidden_view)
     assert "Sekunde" in ids and "Die erste von {total} Zeilen der veröffentlichten Tabelle" in ids  # ngettext
 
 
