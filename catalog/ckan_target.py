@@ -56,8 +56,7 @@ from .targets import Release, ReleaseRef
 
 class CkanTarget:
     key = "ckan"
-    label = {"de": "Datenportal", "en": "Open-data portal", "link_de": "Dieser Datensatz im Open-Data-Portal",
-             "link_en": "This dataset on the open-data portal"}
+    label = {"name": "Datenportal", "link": "Dieser Datensatz im Open-Data-Portal"}
     public_only = True
 
     def __init__(self, settings: CkanSettings, client: CkanClient | None = None):

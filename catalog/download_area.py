@@ -20,8 +20,7 @@ from .targets import Release, ReleaseRef, release_files
 
 class DownloadAreaTarget:
     key = "download"
-    label = {"de": "Download-Bereich", "en": "Download area", "link_de": "Diese Version im Download-Bereich",
-             "link_en": "This version in the download area"}
+    label = {"name": "Download-Bereich", "link": "Diese Version im Download-Bereich"}
     public_only = False
 
     def __init__(self, root: str, base_url: str | None = None):

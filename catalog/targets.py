@@ -60,7 +60,8 @@ class ReleaseRef:
 class Target(Protocol):
     #: stable key, stored on publication jobs (never rename)
     key: str
-    #: shown to people: {"de": ..., "en": ...}
+    #: shown to people: {"name": ..., "link": ...} as German message ids (Freigabe's catalogue translates
+    #: them; publisher/targets.py marks them for extraction)
     label: Mapping[str, str]
     #: True: restricted releases never go here (a public portal)
     public_only: bool

@@ -17,6 +17,11 @@ from typing import Any
 
 from catalog.errors import TARGET_UNKNOWN, TargetUnknown
 from catalog.targets import Target
+from publisher.i18n import N_
+
+#: the targets' labels (catalog.*.label), so that `make messages` extracts them
+LABEL_IDS = (N_("Download-Bereich"), N_("Diese Version im Download-Bereich"), N_("Datenportal"),
+             N_("Dieser Datensatz im Open-Data-Portal"))
 
 #: the download area's key: the downloads service reads its jobs' results to serve files
 DOWNLOAD_AREA = "download"
