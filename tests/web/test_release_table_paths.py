@@ -65,3 +65,20 @@ def test_a_category_labelled_like_a_symbol_is_refused_at_upload(browser, auth, u
     assert "DIN 55301" in html and "Zeile 3" in html
     assert "symbole.csv" in html and "status" in html
     assert fresh().session.query(Submission).count() == 0
+
+
+def test_an_unknown_licence_is_refused_at_upload_never_replaced(browser, auth, users, hierarchy, table_bytes, fresh):
+    """cc-by-nc is no licence Freigabe knows: 422 naming the field, nothing stored (it used to be published
+    silently as DL-DE-BY-2.0)."""
+    from publisher.services import reference
+
+    reference.ensure_default_rule_set(fresh())
+    auth.login("sabine")
+    form = {"geo_column": "baublock", "count_columns": "anzahl", "dimensions": "monat, aufenthaltsstatus",
+            "layout": "long", "additive": "1", "hierarchy": str(hierarchy.id), "title": "Lizenz",
+            "reference_period": "2026-07", "licence": "cc-by-nc", "audience": "public", "action": "save",
+            "file": (BytesIO(table_bytes(seed=3)), "juli.csv")}
+    resp = browser.post("/submissions/new", "/submissions/new", form, content_type="multipart/form-data")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and 'id="e-licence"' in html and "dl-de/by-2-0" in html
+    assert fresh().session.query(Submission).count() == 0

@@ -58,6 +58,30 @@ def test_approved_release_reaches_download_area_with_the_approved_bytes(app, mak
     assert _events(fresh, "publication.publish_done")
 
 
+def test_a_restricted_release_never_carries_an_open_licence_and_its_record_passes_govdatas_shapes(
+        app, make_submission, fresh, users):
+    """The download area's datapackage.json and dcat.ttl of a restricted release: licence other-closed,
+    access right RESTRICTED, no SHACL violation (GovData's shapes, tests/catalog/shacl.py)."""
+    import importlib.util as _ilu
+    import sys
+
+    sub = make_submission("approved", audience="restricted", groups=["sozialplanung"])
+    assert worker.run(app, once=True) == 1
+    (job,) = _jobs(fresh, sub.id)
+    folder = Path(app.config["DOWNLOAD_DIR"]) / job.result["topic"] / job.result["series"] / job.result["version"]
+    descriptor = json.loads((folder / "datapackage.json").read_text())
+    assert descriptor["licenses"][0]["name"] == "other-closed"
+    assert descriptor["dcat"]["license"] == "http://dcat-ap.de/def/licenses/other-closed"
+    assert descriptor["dcat"]["accessRights"].endswith("/access-right/RESTRICTED")
+    spec = _ilu.spec_from_file_location("_worker_shacl", Path(__file__).resolve().parents[1] / "catalog" / "shacl.py")
+    shacl = _ilu.module_from_spec(spec)
+    sys.modules[spec.name] = shacl  # (its dataclasses look their module up)
+    spec.loader.exec_module(shacl)
+    result = shacl.validate((folder / "dcat.ttl").read_bytes())
+    # without FREIGABE_CONTRIBUTOR_ID the office has no contributorID (GovData K12); everything else passes
+    assert [v for v in result.violations if "K12" not in v["message"]] == [], result.text()
+
+
 def test_nothing_due_nothing_done_and_a_rerun_after_a_crash_is_harmless(app, make_submission, fresh):
     sub = make_submission("approved")
     assert worker.run(app, once=True) == 1
