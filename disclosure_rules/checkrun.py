@@ -6,7 +6,6 @@ so a failure never leaves half-written files.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -69,9 +68,9 @@ def run_check(table_path, hierarchy_path, out_dir, rules_path=None, min_count=No
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".freigabe-check-", dir=out.parent))
     try:
-        report = result.report.to_dict()
-        (tmp / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-                                         encoding="utf-8")
+        from .report import dumps_report
+
+        (tmp / "report.json").write_text(dumps_report(result.report.to_dict()) + "\n", encoding="utf-8")
         if result.releasable is not None:
             if value_column:
                 from .output import magnitude_csv_bytes

@@ -148,7 +148,8 @@ def _detect_geo(frame: pd.DataFrame, hierarchy: Hierarchy, candidates: list[str]
         all_codes.update(hierarchy.codes(lv))
     best, best_share = None, 0.0
     for c in candidates:
-        vals = pd.unique(frame[c].astype(str).str.strip())[:5000]
+        # distinct values first (the same values in the same order, without converting every row to str)
+        vals = pd.unique(pd.Series(pd.unique(frame[c])).astype(str).str.strip())[:5000]
         if len(vals) == 0:
             continue
         share = sum(v in all_codes for v in vals) / len(vals)
