@@ -39,7 +39,11 @@ T_FRACTIONAL = register("FG-TABLE-FRACTIONAL", Severity.ERROR,
 T_TOO_LARGE = register("FG-TABLE-COUNT-TOO-LARGE", Severity.ERROR,
                        "Anzahl „{value}“ ist unplausibel groß (höchstens {limit}).",
                        "Count '{value}' is implausibly large (at most {limit}).")
-MAX_COUNT = 10**12  # keeps every sum (≤ 2 million cells) exact in int64 (fuzz finding: 1e20 wrapped negative)
+MAX_COUNT = 10**12  # keeps sums exact in int64 (fuzz finding: 1e20 wrapped negative); the total is checked too
+MAX_TOTAL = 10**15  # any level sum stays exact in int64 however many cells the reader admits
+T_TOTAL_TOO_LARGE = register("FG-TABLE-TOTAL-TOO-LARGE", Severity.ERROR,
+                             "Die Summe aller Anzahlen ({total}) ist unplausibel groß (höchstens {limit}).",
+                             "The sum of all counts ({total}) is implausibly large (at most {limit}).")
 T_NOT_NUMBER = register("FG-TABLE-NOT-A-NUMBER", Severity.ERROR,
                         "„{value}“ ist keine Zahl.", "'{value}' is not a number.")
 T_MISSING = register("FG-TABLE-MISSING-VALUE", Severity.ERROR,
@@ -357,6 +361,9 @@ def _canonical(frame, rows, fname, base, hierarchy, geo_col, count_col, dims, ad
     # NaN / out-of-range values only remain in rows not kept: zero them (no RuntimeWarning in the cast)
     counts = (np.where(np.isfinite(values) & (np.abs(values) <= MAX_COUNT), values, 0).astype(np.int64)
               if values.dtype.kind != "i" else values.astype(np.int64, copy=False))
+    total = float(counts.sum(dtype=np.float64, where=keep))
+    if total > MAX_TOTAL:  # 10^8 cells of up to MAX_COUNT each would wrap int64 in the level sums
+        raise InputError(Finding(T_TOTAL_TOO_LARGE, {"total": f"{total:.3g}", "limit": MAX_TOTAL}, file=fname))
     row_level = u_level[key_codes[0]]
     finest = int(row_level[keep].min())
     level = hierarchy.levels[finest]

@@ -47,8 +47,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Content-addressed file storage (uploads, artifacts). Default: <DATA_DIR>/storage."),
     Setting("FREIGABE_SECRET_KEY", "SECRET_KEY", _str, None,
             "Flask secret key. If unset, one is generated on first start and kept in <DATA_DIR>/secret_key."),
-    Setting("FREIGABE_MAX_UPLOAD_BYTES", "MAX_CONTENT_LENGTH", int, 20 * 1024 * 1024,
-            "Upload size limit in bytes (requests and files); larger uploads are refused."),
+    Setting("FREIGABE_MAX_UPLOAD_BYTES", "MAX_CONTENT_LENGTH", int, 256 * 1024 * 1024,
+            "Upload size limit in bytes (requests and files); larger uploads are refused. A long CSV of 10^6 "
+            "cells is 20-40 MB."),
     Setting("FREIGABE_LOCKOUT_THRESHOLD", "LOCKOUT_THRESHOLD", int, 5,
             "Failed logins in a row after which an account is locked."),
     Setting("FREIGABE_LOCKOUT_MINUTES", "LOCKOUT_MINUTES", int, 15,
@@ -99,7 +100,30 @@ SETTINGS: tuple[Setting, ...] = (
             "DCAT-AP.de politicalGeocodingURI of the municipality (set your Gemeindeschlüssel)."),
     Setting("FREIGABE_DOWNLOAD_TOPIC", "DOWNLOAD_TOPIC", _str, "statistik",
             "Folder/topic under which releases are filed in the download area."),
+    Setting("FREIGABE_MAX_TABLE_CELLS", "MAX_TABLE_CELLS", int, 100_000_000,
+            "Largest table the engine reads, in cells = rows x columns of the file (uploads, `freigabe check`). "
+            "Refused early with FG-READ-TOO-MANY-CELLS-ESTIMATED (estimate from the file size and the first MiB) "
+            "or FG-READ-TOO-MANY-CELLS (exact count). Memory: see docs/performance.md (about 2 GB peak per "
+            "10^7 cells of a 5-column long table)."),
+    Setting("FREIGABE_MAX_TABLE_BYTES", "MAX_TABLE_BYTES", int, 2 * 1024 * 1024 * 1024,
+            "Largest table file the engine reads, in bytes (checked from the file size before reading: "
+            "FG-READ-TOO-LARGE). Uploads are limited by FREIGABE_MAX_UPLOAD_BYTES first."),
 )
+
+
+def table_limits(environ: Mapping[str, str] | None = None) -> dict[str, int]:
+    """``max_cells``/``max_bytes`` for the engine's reader from the FREIGABE_MAX_TABLE_* settings (for
+    ``freigabe check``, which runs without an app)."""
+    environ = os.environ if environ is None else environ
+    out = {}
+    for s in SETTINGS:
+        if s.key in ("MAX_TABLE_CELLS", "MAX_TABLE_BYTES"):
+            raw = environ.get(s.env, "")
+            try:
+                out["max_cells" if s.key == "MAX_TABLE_CELLS" else "max_bytes"] = s.parse(raw) if raw else s.default
+            except ValueError as exc:
+                raise RuntimeError(f"setting {s.env}: {exc}") from None
+    return out
 
 
 def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None

@@ -219,8 +219,9 @@ def run_check(c, data: bytes, filename: str, mapping: dict, hierarchy, rule_set)
     try:
         eh = reference.engine_hierarchy(c, hierarchy)
         rules = reference.engine_rules(c, rule_set)
-        raw = read_table_file(bytes(data), filename=filename, sheet=mapping.get("sheet"),
-                              header_row=mapping.get("header_row"))
+        raw = read_table_file(data, filename=filename, sheet=mapping.get("sheet"),
+                              header_row=mapping.get("header_row"), max_cells=c.settings.get("MAX_TABLE_CELLS"),
+                              max_bytes=c.settings.get("MAX_TABLE_BYTES"))
         errors = [f for f in getattr(raw, "findings", []) if f.severity == Severity.ERROR]
         if errors:
             raise InputError(errors)
