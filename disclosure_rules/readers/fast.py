@@ -90,12 +90,15 @@ def head_lines(buf: bytes, start: int, n: int = 200) -> list[str]:
 
 
 def _line_text(buf: bytes, start: int, i: int) -> bytes:
-    """The bytes of line i (0-based), line break excluded."""
+    """The bytes of line i (0-based; CR, LF and CRLF end lines), line break excluded."""
     pos = start
     for _ in range(i):
-        pos = buf.find(b"\n", pos) + 1
-    end = buf.find(b"\n", pos)
-    return buf[pos:end if end >= 0 else len(buf)]
+        m = _EOL.search(buf, pos)
+        if m is None:
+            return b""
+        pos = m.end()
+    m = _EOL.search(buf, pos)
+    return buf[pos:m.start() if m else len(buf)]
 
 
 def line_count(buf: bytes, start: int) -> int:
@@ -116,6 +119,8 @@ def other_line_breaks(buf: bytes, start: int) -> bool:
 def read_csv_fast(data: bytes, name: str | None, header_row: int | None, max_cells: int):
     """A :class:`RawTable`, or None when the file needs the row-by-row reader."""
     encoding, buf, start = utf8_bytes(data, name)
+    if buf.startswith(_BOM, start):  # a second byte-order mark: pyarrow would drop it, the csv module keeps it
+        return None
     lines = head_lines(buf, start)
     delimiter = sniff_delimiter(lines)
     counts = [c for c in field_counts(lines, delimiter) if c > 0]
@@ -135,7 +140,7 @@ def read_csv_fast(data: bytes, name: str | None, header_row: int | None, max_cel
         if cells is None:  # a quoted field goes on in the next line
             return None
         irregular[i] = [clean_cell(c) for c in cells]
-    body = Body(n, columns, regular, irregular, lambda i: _line_text(buf, start, i).strip(b"\r") == b"")
+    body = Body(n, columns, regular, irregular, lambda i: _line_text(buf, start, i) == b"")
     return build_table(body, name, header_row, encoding=encoding, delimiter=delimiter, sheet=None)
 
 
@@ -162,6 +167,7 @@ def _parse(buf: bytes, start: int, delimiter: str, k: int, name: str | None):
         return "skip"
 
     names = [f"f{j}" for j in range(k)]
+    text = pa.dictionary(pa.int32(), pa.string())  # pyarrow hashes every field into per-block dictionaries
     try:
         reader = pcsv.open_csv(
             pa.BufferReader(pa.py_buffer(buf)[start:]),
@@ -169,7 +175,7 @@ def _parse(buf: bytes, start: int, delimiter: str, k: int, name: str | None):
             parse_options=pcsv.ParseOptions(delimiter=delimiter, quote_char=False, double_quote=False,
                                             escape_char=False, newlines_in_values=False, ignore_empty_lines=False,
                                             invalid_row_handler=handler),
-            convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in names}, null_values=[],
+            convert_options=pcsv.ConvertOptions(column_types={c: text for c in names}, null_values=[],
                                                 strings_can_be_null=False, quoted_strings_can_be_null=False,
                                                 check_utf8=False))
         chunks: list[list] = [[] for _ in range(k)]
@@ -178,15 +184,17 @@ def _parse(buf: bytes, start: int, delimiter: str, k: int, name: str | None):
         for batch in reader:
             if batch.num_rows == 0:
                 continue
-            length = None
+            bound = k - 1
             for j in range(k):
                 col = batch.column(j)
-                bl = pc.binary_length(col)
-                length = bl if length is None else pc.add(length, bl)
-                d = pc.dictionary_encode(col)
-                chunks[j].append((d.indices.to_numpy(zero_copy_only=False), d.dictionary))
-            if pc.max(length).as_py() + k - 1 > MAX_LINE_CHARS:
-                long_pos += (n_reg + np.flatnonzero(length.to_numpy() + k - 1 > MAX_LINE_CHARS)).tolist()
+                chunks[j].append(col)
+                bound += pc.max(pc.binary_length(col.dictionary)).as_py() or 0
+            if bound > MAX_LINE_CHARS:  # some line of this block may be too long: measure each
+                length = np.full(batch.num_rows, k - 1, dtype=np.int64)
+                for j in range(k):
+                    col = batch.column(j)
+                    length += pc.binary_length(col.dictionary).to_numpy()[col.indices.to_numpy()]
+                long_pos += (n_reg + np.flatnonzero(length > MAX_LINE_CHARS)).tolist()
             n_reg += batch.num_rows
     except pa.ArrowInvalid:  # a line longer than the block, or too many irregular lines
         if buf.find(b"\r", start) < 0 and not other_line_breaks(buf, start):
@@ -200,8 +208,11 @@ def _parse(buf: bytes, start: int, delimiter: str, k: int, name: str | None):
     regular = np.flatnonzero(~is_odd)
     if len(regular) != n_reg:
         return None
-    raw = [_unify(chunks[j]) for j in range(k)]
-    del chunks
+    raw = []
+    for j in range(k):
+        raw.append(_unify(chunks[j]))
+        chunks[j] = None
+    pa.default_memory_pool().release_unused()
     irregular_text = dict(odd)
     long = [int(regular[p]) for p in long_pos if len(_line(raw, p, delimiter)) > MAX_LINE_CHARS]
     long += [i for i, t in irregular_text.items() if len(t) > MAX_LINE_CHARS]
@@ -215,22 +226,14 @@ def _parse(buf: bytes, start: int, delimiter: str, k: int, name: str | None):
 
 
 def _unify(chunks) -> tuple[np.ndarray, object]:
-    """Per-chunk dictionary codes → codes into one dictionary of the column's distinct raw values."""
+    """Per-block dictionary arrays → codes into one dictionary of the column's distinct raw values."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if not chunks:
         return np.zeros(0, dtype=np.int32), pa.array([], type=pa.string())
-    if len(chunks) == 1:
-        idx, d = chunks[0]
-        return idx.astype(np.int32, copy=False), d
-    enc = pc.dictionary_encode(pa.concat_arrays([d for _, d in chunks]))
-    glob = enc.indices.to_numpy(zero_copy_only=False).astype(np.int32)
-    out, off = [], 0
-    for idx, d in chunks:
-        out.append(glob[off:off + len(d)][idx])
-        off += len(d)
-    return np.concatenate(out), enc.dictionary
+    unified = pa.chunked_array(chunks).unify_dictionaries()
+    codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in unified.chunks])
+    return codes.astype(np.int32, copy=False), unified.chunks[0].dictionary
 
 
 def _line(raw, p: int, delimiter: str) -> str:
@@ -295,3 +298,4 @@ def _columns(raw, regular: np.ndarray, delimiter: str):
 import re as _re  # noqa: E402
 
 _QUOTED = _re.compile(r'"(?:[^"]|"")*"', _re.DOTALL)
+_EOL = _re.compile(rb"\r\n|\r|\n")

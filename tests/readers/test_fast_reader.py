@@ -98,6 +98,7 @@ def test_column_builder_equals_row_logic_on_sheet_rows(rows):
 
 @pytest.mark.parametrize("data,header_row", [
     (b"\n\na;b\n1;2\n", 2),  # the named header row is an empty line: no columns, every row ragged
+    (b"baublock0\r\r,;;;;", 2),  # the same with old Mac line ends (hypothesis finding)
     (b"a;b\r1;2\r3;4\r", None),  # old Mac line ends
     (b'a;b\n1;"x\ny"\n2;3\n', None),  # a quoted field spanning two lines: the reference path
     (b'a;b\n1;"x;y"z\n2;"3"\n', None),  # text after a closing quote
@@ -105,6 +106,8 @@ def test_column_builder_equals_row_logic_on_sheet_rows(rows):
     (b'a;b\n1;"2"\n"3";"4"\n', None),
     (b'a;b\n1;2\n"3;4\n5;6\n', None),  # unterminated quote: FG-READ-BAD-QUOTES naming row 3
     (b"a;b\n1;2\x0b3\n", None),  # a vertical tab (a line break to str.splitlines)
+    (b'\xef\xbb\xbf\xef\xbb\xbf""', None),  # a second byte-order mark (pyarrow would drop it)
+    (b"\xef\xbb\xbf\xef\xbb\xbfa;b\n1;2\n", None),
     (b"a;b\n1;" + b"9" * 100_001 + b"\n", None),  # over-long line
     (b"a;b\n1;" + "ä".encode() * 60_000 + b"\n", None),  # 120,000 bytes but 60,000 characters: fine
     (b"a;b\n1;" + b"9" * 50_000 + b"\x0b" + b"9" * 50_005 + b"\n", None),  # long only without the \v break
