@@ -104,11 +104,12 @@ def _name(source, filename) -> str | None:
 
 def read_table_file(source, filename: str | None = None, sheet: str | int | None = None,
                     header_row: int | None = None, *, max_cells: int | None = None,
-                    max_bytes: int | None = None, _fast: bool = True) -> RawTable:
+                    max_bytes: int | None = None, progress=None, _fast: bool = True) -> RawTable:
     """Read a CSV or XLSX table (path or bytes) into a :class:`RawTable`.
 
     ``max_bytes`` (default :data:`MAX_FILE_BYTES`) and ``max_cells`` (rows x columns, default
     :data:`MAX_CELLS`) are the operator's limits; a file over them is refused before it is parsed.
+    ``progress(fraction)`` is called now and then while a large CSV is parsed (0..1, by rows).
     ``_fast=False`` takes the row-by-row reference path for CSV (tests compare the two)."""
     name = _name(source, filename)
     max_bytes = int(max_bytes or MAX_FILE_BYTES)
@@ -141,7 +142,7 @@ def read_table_file(source, filename: str | None = None, sheet: str | int | None
     from . import fast
 
     if _fast and fast.available():
-        table = fast.read_csv_fast(data, name, header_row, max_cells)
+        table = fast.read_csv_fast(data, name, header_row, max_cells, progress)
         if table is not None:
             return table
     text, encoding = decode_text(data, name)

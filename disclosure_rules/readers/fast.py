@@ -116,7 +116,7 @@ def other_line_breaks(buf: bytes, start: int) -> bool:
     return any(buf.find(s, start) >= 0 for s in _OTHER_BREAKS)
 
 
-def read_csv_fast(data: bytes, name: str | None, header_row: int | None, max_cells: int):
+def read_csv_fast(data: bytes, name: str | None, header_row: int | None, max_cells: int, progress=None):
     """A :class:`RawTable`, or None when the file needs the row-by-row reader."""
     encoding, buf, start = utf8_bytes(data, name)
     if buf.startswith(_BOM, start):  # a second byte-order mark: pyarrow would drop it, the csv module keeps it
@@ -130,7 +130,7 @@ def read_csv_fast(data: bytes, name: str | None, header_row: int | None, max_cel
     n_lines = line_count(buf, start)
     if n_lines * k > max_cells:
         raise too_many_cells(n_lines * k, max_cells, name)
-    parsed = _parse(buf, start, delimiter, k, name)
+    parsed = _parse(buf, start, delimiter, k, name, progress, n_lines)
     if parsed is None or parsed[0] != n_lines:
         return None
     n, columns, regular, irregular_text = parsed
@@ -152,7 +152,7 @@ def parse_line(text: str, delimiter: str) -> list[str] | None:
     return rows[0]
 
 
-def _parse(buf: bytes, start: int, delimiter: str, k: int, name: str | None):
+def _parse(buf: bytes, start: int, delimiter: str, k: int, name: str | None, progress=None, n_lines: int = 0):
     """(rows, columns, regular row indices, {row index: line text}) or None (arrow could not read it)."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -196,6 +196,8 @@ def _parse(buf: bytes, start: int, delimiter: str, k: int, name: str | None):
                     length += pc.binary_length(col.dictionary).to_numpy()[col.indices.to_numpy()]
                 long_pos += (n_reg + np.flatnonzero(length > MAX_LINE_CHARS)).tolist()
             n_reg += batch.num_rows
+            if progress is not None and n_lines:
+                progress(min(1.0, (n_reg + len(odd)) / n_lines))
     except pa.ArrowInvalid:  # a line longer than the block, or too many irregular lines
         if buf.find(b"\r", start) < 0 and not other_line_breaks(buf, start):
             _raise_long_line(buf, start, name)
