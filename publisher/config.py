@@ -108,6 +108,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FREIGABE_MAX_TABLE_BYTES", "MAX_TABLE_BYTES", int, 2 * 1024 * 1024 * 1024,
             "Largest table file the engine reads, in bytes (checked from the file size before reading: "
             "FG-READ-TOO-LARGE). Uploads are limited by FREIGABE_MAX_UPLOAD_BYTES first."),
+    Setting("FREIGABE_RELEASE_PAGE_RECHECK_SECONDS", "RELEASE_PAGE_RECHECK_SECONDS", float, 1.0,
+            "Public release pages are drawn once per published state and served from memory; each web process "
+            "reads that state again after its own commits and at the latest after this many seconds (a "
+            "withdrawal made by another process shows within this time). 0: read it on every request."),
 )
 
 
