@@ -16,8 +16,10 @@ MAX_FINDINGS_PER_CODE = 20  # listed one by one; the rest of the same code are c
 
 MORE_FINDINGS = register(
     "FG-REPORT-MORE-FINDINGS", Severity.INFO,
-    "{omitted} weitere Meldungen {code} nicht einzeln aufgeführt (insgesamt {count}, davon {listed} oben).",
-    "{omitted} more findings {code} not listed one by one ({count} in total, {listed} of them above).")
+    "{omitted} {omitted:weitere Meldung|weitere Meldungen} {code} nicht einzeln aufgeführt (insgesamt {count}, "
+    "davon {listed} oben).",
+    "{omitted} more {omitted:finding|findings} {code} not listed one by one ({count} in total, {listed} of them "
+    "above).")
 
 
 def aggregate_findings(findings, limit: int = MAX_FINDINGS_PER_CODE) -> list[Finding]:

@@ -54,10 +54,12 @@ TOO_MANY_CELLS = register("FG-READ-TOO-MANY-CELLS", Severity.ERROR,
                           "The table has too many cells (more than {limit}).")
 TOO_MANY_CELLS_EST = register(
     "FG-READ-TOO-MANY-CELLS-ESTIMATED", Severity.ERROR,
-    "Die Tabelle hat zu viele Zellen: nach Dateigröße ({size} Bytes) und den ersten {sample_rows} Zeilen etwa "
-    "{estimate} (Zeilen × Spalten), erlaubt sind höchstens {limit}. Die Datei wurde nicht weiter gelesen.",
-    "The table has too many cells: from the file size ({size} bytes) and the first {sample_rows} rows about "
-    "{estimate} (rows x columns), at most {limit} are allowed. The file was not read any further.")
+    "Die Tabelle hat zu viele Zellen: nach der Dateigröße ({size} Bytes) und dem Anfang der Datei ({sample_rows} "
+    "{sample_rows:Zeile|Zeilen}) etwa {estimate} (Zeilen × Spalten), erlaubt sind höchstens {limit}. Die Datei "
+    "wurde nicht weiter gelesen.",
+    "The table has too many cells: from the file size ({size} bytes) and the start of the file ({sample_rows} "
+    "{sample_rows:row|rows}) about {estimate} (rows x columns), at most {limit} are allowed. The file was not read "
+    "any further.")
 CONTROL_CHARS = register("FG-READ-CONTROL-CHARS", Severity.ERROR,
                          "Das Feld enthält Steuerzeichen.", "The field contains control characters.")
 ENCODING_USED = register("FG-READ-ENCODING", Severity.INFO,

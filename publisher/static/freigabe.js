@@ -101,9 +101,10 @@
         .then(function (r) { return r.json(); })
         .then(function (st) {
           if (st.state === "running") {
+            var secs = Math.round(st.seconds || 0);
             // large files: the stage and its share of the whole check (issue 16); the bar follows the check
             var stage = st.stage_label ? ": " + st.stage_label + " (" + (st.percent || 0) + " %)" : "";
-            text.textContent = box.dataset.running + " " + Math.round(st.seconds || 0) + " " + box.dataset.seconds + stage;
+            text.textContent = box.dataset.running + " " + secs + " " + (secs === 1 ? box.dataset.second : box.dataset.seconds) + stage;
             if (st.stage_label) { box.querySelector("progress").value = st.percent || 0; }
             document.dispatchEvent(new CustomEvent("freigabe:upload-progress",
               {detail: {percent: 100, phase: "polling", stage: st.stage || null, checked: st.percent || 0}}));

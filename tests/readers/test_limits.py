@@ -58,7 +58,7 @@ def test_too_many_cells_are_refused_from_the_first_chunk(tmp_path, as_path):
     f = exc.value.findings[0]
     assert f.code == "FG-READ-TOO-MANY-CELLS-ESTIMATED" and f.file == "t.csv"
     assert f.params["estimate"] > 125_000 and f.params["limit"] == 100_000 and f.params["sample_rows"] > 50_000
-    assert "100000" in f.message("de") and "first" in f.message("en")
+    assert "100000" in f.message("de") and "start of the file" in f.message("en")
 
 
 def test_too_many_cells_near_the_limit_are_counted_exactly():
