@@ -117,3 +117,22 @@ def test_repeated_findings_are_listed_once_each_and_bounded_with_exact_counts(ct
     assert [(m["params"]["code"], m["params"]["count"], m["params"]["omitted"]) for m in more] == [
         ("FG-READ-FORMULA-TEXT", n, n - 20)]
     assert len({(f["code"], f["row"], f["column"]) for f in result.findings}) == len(result.findings)
+
+
+def test_background_check_status_names_the_stage_and_share(app, client, auth, users):
+    """The status the page polls while a large file is checked (what _run writes as the stages pass)."""
+    import json
+    import time
+    from pathlib import Path
+
+    auth.login("sabine")
+    folder = Path(app.config["STORAGE_DIR"]) / "checks"
+    folder.mkdir(parents=True, exist_ok=True)
+    record = {"state": "running", "user_id": users["submitter"].id, "started": time.time() - 3, "stage": "read",
+              "percent": 20}
+    (folder / "tok-stage.json").write_text(json.dumps(record), encoding="utf-8")
+    st = client.get("/submissions/check/tok-stage").get_json()
+    assert (st["state"], st["stage"], st["stage_label"], st["percent"]) == ("running", "read", "Datei lesen", 20)
+    assert st["seconds"] >= 3
+    st = client.get("/submissions/check/tok-stage?lang=en").get_json()
+    assert st["stage_label"] == "reading the file"
