@@ -195,6 +195,42 @@ def run_size(cells: float, seed: int, repeat: int, tools: list[str], timeout: fl
     return row
 
 
+# --------------------------------------------------------------------------- the reader alone
+
+
+READERS = {
+    "pandas C engine (dtype=str)": "pd.read_csv(p, sep=';', dtype=str, keep_default_na=False)",
+    "pandas pyarrow engine (dtype=str)": "pd.read_csv(p, sep=';', dtype=str, engine='pyarrow')",
+    "pyarrow.csv (strings, 1 thread)": "pcsv.read_csv(p, read_options=pcsv.ReadOptions(use_threads=False), "
+                                        "parse_options=pcsv.ParseOptions(delimiter=';'), convert_options=co)",
+    "read_table_file (vectorised, pyarrow)": "read_table_file(p)",
+    "read_table_file (row-by-row reference)": "read_table_file(p, _fast=False)",
+}
+
+
+def reader_compare(table: Path, repeat: int = 5) -> dict:
+    """Seconds to read the file into memory, per reader (one process, interleaved, median of ``repeat``)."""
+    code = f"""
+import json, statistics, sys, time
+import pandas as pd, pyarrow as pa, pyarrow.csv as pcsv
+from disclosure_rules import read_table_file
+p = sys.argv[1]
+cols = pcsv.read_csv(p, read_options=pcsv.ReadOptions(skip_rows_after_names=10**9)).column_names
+co = pcsv.ConvertOptions(column_types={{c: pa.string() for c in cols}}, strings_can_be_null=False)
+readers = {READERS!r}
+out = {{k: [] for k in readers}}
+for _ in range({repeat}):
+    for name, expr in readers.items():
+        t0 = time.perf_counter(); eval(expr); out[name].append(time.perf_counter() - t0)
+print(json.dumps({{k: statistics.median(v) for k, v in out.items()}}))
+"""
+    res = subprocess.run([sys.executable, "-c", code, str(table)], cwd=ROOT, capture_output=True, text=True,
+                         timeout=1800)
+    if res.returncode != 0:
+        return {"error": res.stderr[-1500:]}
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -260,6 +296,11 @@ def markdown(meta: dict, rows: list[dict], results: list[dict]) -> str:
             f"{mb(inp['file_bytes'])} / {mb(inp['frame_bytes'])}" if inp else "–",
             f"{f['peak_rss_bytes'] / inp['frame_bytes']:.2f}" if inp and f else "–",
             "yes" if r.get("same_decision") else "NO"]) + " |")
+    if meta.get("readers"):
+        rd = meta["readers"]
+        out += ["", f"Reading the {rd['cells']:,}-cell file into memory (one process, median of 5):", "",
+                "| reader | seconds |", "|---|---:|"]
+        out += [f"| {k} | {v:.2f} |" for k, v in rd["seconds"].items()] if "seconds" in rd else [f"| error | {rd} |"]
     out += ["", "Targets:", ""] + [f"- {'PASS' if c['ok'] else 'MISS'}: {c['target']}"
                                    + ("" if "decision" in c["target"] else f" (measured {c['value']:.2f})")
                                    for c in results]
@@ -272,7 +313,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5, help="rounds below 10^7 cells")
     ap.add_argument("--repeat-large", type=int, default=3, help="rounds at >= 10^7 cells")
     ap.add_argument("--tools", default="freigabe,floor-c,floor-pyarrow")
-    ap.add_argument("--xlsx-cells", type=float, default=1e5, help="0: no XLSX run")
+    ap.add_argument("--xlsx-cells", type=float, default=3e4, help="0: no XLSX run")
+    ap.add_argument("--reader-cells", type=float, default=1.44e6, help="the reader comparison (0: none)")
     ap.add_argument("--no-xlsx", action="store_true")
     ap.add_argument("--seed", type=int, default=16)
     ap.add_argument("--timeout", type=float, default=900)
@@ -289,13 +331,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.xlsx_cells and not args.no_xlsx:
         rows.append(run_size(args.xlsx_cells, args.seed, min(args.repeat, 3), ["freigabe", "floor-c"],
                              args.timeout, xlsx=True))
+    readers = None
+    if args.reader_cells:
+        table, _h, n = generate(args.reader_cells, args.seed)
+        readers = {"cells": n, "seconds": reader_compare(table)}
+        print(f"readers at {n:,} cells: {readers['seconds']}", file=sys.stderr, flush=True)
     results = checks(rows)
     now = dt.datetime.now(dt.timezone.utc)
     meta = {"date": now.strftime("%Y-%m-%d"), "timestamp": now.isoformat(timespec="seconds"),
             "machine": _machine(), "python": platform.python_version(), "pandas": pandas.__version__,
             "pyarrow": pyarrow.__version__, "load_before": load_before, "load_after": _load(),
             "command": " ".join(["python benchmarks/bench_file.py", *(argv if argv is not None else sys.argv[1:])]),
-            "seed": args.seed}
+            "seed": args.seed, "readers": readers}
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / f"file-{meta['date']}"
