@@ -55,7 +55,18 @@ PEAK_VS_INPUT_MAX = 3.0  # at 10^7 cells
 
 
 def generate(cells: float, seed: int, xlsx: bool = False) -> tuple[Path, Path, int]:
-    """(table, hierarchy, cells): cached by size and seed."""
+    """(table, hierarchy, cells): cached by size and seed; made in a child process, so that this process stays
+    small (on Linux a child's peak RSS from wait4 starts at its parent's high-water mark)."""
+    blocks = max(2, round(cells / PER_BLOCK))
+    stem = CACHE / f"long-{blocks}-{seed}"
+    table, hier = stem.with_suffix(".xlsx" if xlsx else ".csv"), Path(f"{stem}-hierarchy.csv")
+    if not (table.exists() and hier.exists()):
+        subprocess.run([sys.executable, str(Path(__file__).resolve()), "--generate", str(cells), "--seed", str(seed),
+                        *(["--xlsx"] if xlsx else [])], cwd=ROOT, check=True)
+    return table, hier, blocks * PER_BLOCK
+
+
+def _generate(cells: float, seed: int, xlsx: bool = False) -> tuple[Path, Path, int]:
     import numpy as np
     import pyarrow as pa
     import pyarrow.csv as pcsv
@@ -319,9 +330,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=16)
     ap.add_argument("--timeout", type=float, default=900)
     ap.add_argument("--out-dir", default=str(RESULTS))
+    ap.add_argument("--generate", type=float, help=argparse.SUPPRESS)
+    ap.add_argument("--xlsx", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    import pandas
-    import pyarrow
+    if args.generate:
+        _generate(args.generate, args.seed, args.xlsx)
+        return 0
+    versions = subprocess.run([sys.executable, "-c", "import pandas, pyarrow; print(pandas.__version__, "
+                               "pyarrow.__version__)"], capture_output=True, text=True, check=True).stdout.split()
 
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     load_before = _load()
@@ -339,8 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     results = checks(rows)
     now = dt.datetime.now(dt.timezone.utc)
     meta = {"date": now.strftime("%Y-%m-%d"), "timestamp": now.isoformat(timespec="seconds"),
-            "machine": _machine(), "python": platform.python_version(), "pandas": pandas.__version__,
-            "pyarrow": pyarrow.__version__, "load_before": load_before, "load_after": _load(),
+            "machine": _machine(), "python": platform.python_version(), "pandas": versions[0],
+            "pyarrow": versions[1], "load_before": load_before, "load_after": _load(),
             "command": " ".join(["python benchmarks/bench_file.py", *(argv if argv is not None else sys.argv[1:])]),
             "seed": args.seed, "readers": readers}
     out_dir = Path(args.out_dir)

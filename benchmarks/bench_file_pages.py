@@ -157,7 +157,7 @@ def load(port: int, path: str, seconds: float, clients: int, headers: dict | Non
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=4.0)
-    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--out-dir", default=str(RESULTS))
     args = ap.parse_args(argv)
