@@ -354,6 +354,19 @@ EN: dict[str, str] = {
     "Veröffentlichte Tabellen": "Published tables",
     "Noch keine Veröffentlichungen.": "No releases yet.",
     "Veröffentlicht": "Published",
+    # --- trust (issue 14) ---
+    "Was Sie freigeben: das Freigabe-Manifest": "What you approve: the release manifest",
+    "Die Freigabe gilt für genau dieses Manifest. Jede Änderung (Tabelle, Metadaten, Zielgruppe, Ziele, Sperrfrist) braucht eine neue Freigabe.":
+        "The approval applies to exactly this manifest. Any change (table, metadata, audience, targets, embargo) "
+        "needs a new approval.",
+    "Freigabe-Manifest, sha256 {sha}": "Release manifest, sha256 {sha}",
+    "Frage": "Question",
+    "Angabe": "Item",
+    "Inhalt": "Content",
+    "Freigabe-Manifest: sha256 {sha}": "Release manifest: sha256 {sha}",
+    "Eine andere Person hat die Sperrfrist vorgeschlagen; ändern Sie sie, wird ein neues Manifest daraus, das erneut zwei Freigaben braucht.":
+        "Another person proposed the embargo; if you change it, that is a new manifest that again needs two "
+        "approvals.",
 }
 
 

@@ -148,6 +148,9 @@ def perform(c, job: PublicationJob) -> dict[str, Any]:
                                  "Für genau dieses Artefakt gibt es keine gültige Freigabe durch eine andere Person.",
                                  "There is no valid approval by another person for exactly this artifact.",
                                  {"artifact_sha256": job.artifact_sha256})
+    from publisher import manifest  # issue 14: exactly the approved manifest, rebuilt from the database now
+
+    manifest.verify_job(c, job, sub, version)
     if sub.state == State.APPROVED.value:
         from publisher.services import review
         from publisher.services.errors import WrongState

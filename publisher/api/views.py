@@ -51,12 +51,18 @@ def submission_dict(sub, *, with_report: bool = False) -> dict[str, Any]:
         "mapping": dict(v.mapping) if v else {},
         "check": check_dict(v) if v else None,
         "decisions": [{"action": d.action, "actor": d.actor.username if d.actor else None, "comment": d.comment,
-                       "artifact_sha256": d.artifact_sha256, "at": _iso(d.created_at),
+                       "artifact_sha256": d.artifact_sha256, "manifest_sha256": d.manifest_sha256,
+                       "at": _iso(d.created_at),
                        "invalidated": d.invalidated_at is not None} for d in sub.decisions],
         "links": {"self": url_for("api.get_submission", submission_id=sub.id)},
     }
     if with_report and v is not None:
         out["check"]["report"] = v.report
+    if v is not None:  # issue 14: what an approval binds
+        from publisher import manifest
+
+        m = manifest.current(ctx(), sub)
+        out["manifest"] = {"sha256": m.sha256, "document": m.document}
     return out
 
 
@@ -146,12 +152,12 @@ def _transition(action: str, submission_id: int):
     if action == "submit":
         sub = review.submit(c, user, submission_id, comment)
     elif action == "approve":
-        sha = body.get("artifact_sha256")
-        if not isinstance(sha, str) or not sha:
-            raise InvalidInput(invalid_field(
-                "artifact_sha256", "Pflichtfeld: die sha256 der geprüften Veröffentlichungstabelle.",
-                "required: the sha256 of the reviewed releasable table."))
-        sub = review.approve(c, user, submission_id, sha, comment, embargo_until=body.get("embargo_until"))
+        sha = body.get("manifest_sha256")  # required: the service refuses it missing (422) after the checks
+        sha = sha if isinstance(sha, str) and sha else None  # of role and state (403/409 come first)
+        art = body.get("artifact_sha256")
+        sub = review.approve(c, user, submission_id, sha, comment,
+                             embargo_until=body["embargo_until"] if "embargo_until" in body else review.UNCHANGED,
+                             artifact_sha256=art if isinstance(art, str) and art else None)
     elif action == "return":
         sub = review.return_submission(c, user, submission_id, comment)
     elif action == "reject":

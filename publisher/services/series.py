@@ -251,7 +251,9 @@ def after_submit(c, sub: Submission) -> Submission:
         raise
     dpo = c.session.get(User, standing.approved_by_id)
     if not reasons and dpo is not None and dpo.active and Role(dpo.role) == Role.APPROVER:
-        sha = sub.current_version.artifact_sha256
+        from publisher.manifest import current as current_manifest
+
+        sha = current_manifest(c, sub).sha256  # issue 14: the standing approval binds the whole manifest
         try:
             sub = review.approve(c, dpo, sub.id, sha, comment=f"Daueranfrage {standing.id} (automatisch)")
         except E.ServiceError as exc:  # e.g. two approvals required or a race: manual review
@@ -261,10 +263,10 @@ def after_submit(c, sub: Submission) -> Submission:
             if sub.state == State.APPROVED.value:
                 try:
                     audit.record(c.session, "system", "series.standing_release", sub,
-                                 {"standing_approval": standing.id, "artifact_sha256": sha,
+                                 {"standing_approval": standing.id, "manifest_sha256": sha,
                                   "approved_on_behalf_of": dpo.username})
                     notify(c, "standing_release", sub.id, {"standing_approval": standing.id,
-                                                           "artifact_sha256": sha}, user_id=dpo.id)
+                                                           "manifest_sha256": sha}, user_id=dpo.id)
                     c.session.commit()
                 except BaseException:
                     c.session.rollback()

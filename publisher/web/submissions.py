@@ -162,8 +162,10 @@ def _transition(submission_id, action: str, endpoint: str = "web.submission"):
         elif action == "approve":
             from publisher.web.series_views import local_datetime
 
-            review.approve(c, user, submission_id, request.form.get("artifact_sha256") or None, comment,
-                           embargo_until=local_datetime(request.form.get("embargo_until")))
+            # the form shows the reviewed manifest's embargo: what is posted is what is approved
+            review.approve(c, user, submission_id, request.form.get("manifest_sha256") or None, comment,
+                           embargo_until=local_datetime(request.form.get("embargo_until")),
+                           artifact_sha256=request.form.get("artifact_sha256") or None)
         elif action == "return":
             review.return_submission(c, user, submission_id, comment)
         elif action == "reject":

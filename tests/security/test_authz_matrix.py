@@ -18,6 +18,7 @@ rules run on both backends in tests/service).
 """
 from __future__ import annotations
 
+from publisher.manifest import current_sha
 import os
 import re
 import shutil
@@ -140,7 +141,7 @@ class Scene:
 
         restricted = {"audience": "restricted", "groups": ["sozialplanung"]}
         pub = review.submit(ctx, users["submitter"], draft(11, **restricted).id)
-        pub = review.approve(ctx, users["approver"], pub.id, pub.current_version.artifact_sha256)
+        pub = review.approve(ctx, users["approver"], pub.id, current_sha(ctx, pub))
         assert worker.run(app, once=True) >= 1
         self.pub_id, self.pub_version = pub.id, pub.current_version.id
         self.series_id = pub.series_id
@@ -152,6 +153,7 @@ class Scene:
         self.open_id, self.open_version = opened.id, opened.current_version.id
         # sent with every POST: approve then reaches the permission check (not "field missing")
         self.open_sha = opened.current_version.artifact_sha256
+        self.open_manifest = current_sha(ctx, opened)  # issue 14: approvals bind the manifest
         self.sentinels = [SENTINEL.encode(), pub.current_version.raw_sha256.encode(),
                           opened.current_version.raw_sha256.encode()]
         self.tokens = {a: accounts.create_token(ctx, None, USERNAMES[a])[1] for a in USERNAMES}
@@ -185,11 +187,13 @@ class Scene:
             client = self.app.test_client()
             headers = {} if actor == "anonymous" else {"Authorization": f"Bearer {self.tokens[actor]}"}
             if method == "POST":
-                return client.post(url, headers=headers, json={"artifact_sha256": self.open_sha})
+                return client.post(url, headers=headers, json={"artifact_sha256": self.open_sha,
+                                                               "manifest_sha256": self.open_manifest})
             return client.get(url, headers=headers)
         client = self.clients[actor]
         if method == "POST":
-            return client.post(url, data={"csrf_token": self.csrf[actor], "artifact_sha256": self.open_sha})
+            return client.post(url, data={"csrf_token": self.csrf[actor], "artifact_sha256": self.open_sha,
+                                          "manifest_sha256": self.open_manifest})
         return client.get(url)
 
     def snapshot(self) -> dict[str, list]:
