@@ -89,11 +89,12 @@ def _release_info(c, sub: Submission, version: SubmissionVersion, approval: Deci
     """Everything the package needs besides the artifact.  Version, version notes, changelog and the cells
     to mark ``r`` come from the release ledger (:mod:`publisher.services.ledger`): new period = next minor,
     correction = patch + 1 of the corrected release."""
-    from publisher.services import ledger
+    # issue 14: computed only from the releases every reader of this release may read (publisher.services.audience)
+    from publisher.services import audience as ledger
 
     settings = c.settings
-    label = ledger.release_version_for(c, sub, version)
-    revised = ledger.revised_keys(c, sub, version, frame)  # None unless a correction
+    label = ledger.release_version(c, sub, version)
+    revised = ledger.revised_keys(c, sub, version, frame)  # None unless a correction (for this audience)
     notes = ledger.version_notes(c, sub, version, revised)
     return ReleaseInfo(
         series_slug=sub.series.slug,

@@ -20,7 +20,7 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def check_dict(obj) -> dict[str, Any]:
+def check_dict(obj, redact=None) -> dict[str, Any]:
     """The check result of a version or a ``CheckResult`` (what would be released, and why)."""
     return {
         "outcome": obj.outcome,
@@ -28,8 +28,16 @@ def check_dict(obj) -> dict[str, Any]:
         "artifact_sha256": obj.artifact_sha256,
         "public_statement": obj.public_statement,
         "public_report": obj.public_report,
-        "findings": obj.findings,
+        "findings": redact(obj.findings) if redact else obj.findings,
     }
+
+
+def _redactor():
+    """Issue 14: reports and findings name only releases the caller may read."""
+    from publisher.services.audience import redact
+
+    c, user = ctx(), api_user(required=False)
+    return lambda obj: redact(c, user, obj)
 
 
 def submission_dict(sub, *, with_report: bool = False) -> dict[str, Any]:
@@ -49,7 +57,7 @@ def submission_dict(sub, *, with_report: bool = False) -> dict[str, Any]:
         "hierarchy": v.hierarchy.label if v else None,
         "rule_set": v.rule_set.label if v else None,
         "mapping": dict(v.mapping) if v else {},
-        "check": check_dict(v) if v else None,
+        "check": check_dict(v, _redactor()) if v else None,
         "decisions": [{"action": d.action, "actor": d.actor.username if d.actor else None, "comment": d.comment,
                        "artifact_sha256": d.artifact_sha256, "manifest_sha256": d.manifest_sha256,
                        "at": _iso(d.created_at),
@@ -57,7 +65,7 @@ def submission_dict(sub, *, with_report: bool = False) -> dict[str, Any]:
         "links": {"self": url_for("api.get_submission", submission_id=sub.id)},
     }
     if with_report and v is not None:
-        out["check"]["report"] = v.report
+        out["check"]["report"] = _redactor()(v.report)
     if v is not None:  # issue 14: what an approval binds
         from publisher import manifest
 

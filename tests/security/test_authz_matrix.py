@@ -51,7 +51,8 @@ def _row(anon, sub, other, appr, admin, reader, outsider) -> dict[str, str]:
 #   (found by this matrix: it used to be a 409 naming the state).
 # * POST /api/v1/submissions answers 422 "file missing" to every role for an empty body (input is checked
 #   before the role); with a valid upload non-submitters get 403: see test_api_upload_by_non_submitters.
-# * the restricted release (page and files) is 403 for anonymous users too (no login redirect).
+# * the restricted release (page and files) is 404 for everyone outside its groups (issue 14: a restricted
+#   release is indistinguishable from one that does not exist; no version or group named).
 # * logout: "login" = the redirect to the login page after logging out.
 EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
@@ -82,12 +83,12 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/series/<int:series_id>/standing-approval/revoke', 'POST'): _row('login', '403', '403', 'ok', 'ok', '403', '403'),
     ('/dashboard', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     ('/downloads', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
-    ('/downloads/<topic>/<series>/<version>/<filename>', 'GET'): _row('403', '403', '403', 'ok', 'ok', 'ok', '403'),
+    ('/downloads/<topic>/<series>/<version>/<filename>', 'GET'): _row('404', '404', '404', 'ok', 'ok', 'ok', '404'),
     ('/login', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     ('/login', 'POST'): _row('422', '422', '422', '422', '422', '422', '422'),
     ('/logout', 'POST'): _row('login', 'login', 'login', 'login', 'login', 'login', 'login'),
     ('/releases', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
-    ('/releases/<int:submission_id>', 'GET'): _row('403', '403', '403', 'ok', 'ok', 'ok', '403'),
+    ('/releases/<int:submission_id>', 'GET'): _row('404', '404', '404', 'ok', 'ok', 'ok', '404'),
     ('/review', 'GET'): _row('login', '403', '403', 'ok', 'ok', '403', '403'),
     ('/review/<int:submission_id>', 'GET'): _row('login', 'ok', '403', 'ok', 'ok', '403', '403'),
     ('/review/<int:submission_id>/approve', 'POST'): _row('login', '403', '403', '409', '403', '403', '403'),

@@ -25,12 +25,6 @@ API = "/api/v1"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.fixture
-def tokens(ctx, users):
-    return {who: {"Authorization": f"Bearer {accounts.create_token(ctx, None, u.username)[1]}"}
-            for who, u in users.items()}
-
-
 def state(fresh, sid) -> dict:
     s = fresh().session
     sub = s.get(Submission, sid)
