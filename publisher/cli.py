@@ -277,6 +277,9 @@ def demo_load() -> None:
 
 
 def _register() -> None:
+    from publisher.cli_trust import release_group  # issue 14: stop / withdraw
+
+    main.add_command(release_group, "release")
     try:
         from publisher.cli_check import check_command
     except ImportError:  # the engine's CLI is not there yet

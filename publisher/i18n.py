@@ -367,6 +367,19 @@ EN: dict[str, str] = {
     "Eine andere Person hat die Sperrfrist vorgeschlagen; ändern Sie sie, wird ein neues Manifest daraus, das erneut zwei Freigaben braucht.":
         "Another person proposed the embargo; if you change it, that is a new manifest that again needs two "
         "approvals.",
+    "Zurückgezogen": "Withdrawn",
+    "Gestoppt": "Stopped",
+    "Am {date}: {reason}": "On {date}: {reason}",
+    "Veröffentlichung stoppen": "Stop the release",
+    "Die freigegebene Veröffentlichung verlässt Freigabe nicht mehr; was ein Ziel schon erreicht hat, wird zurückgezogen.":
+        "The approved release no longer leaves Freigabe; whatever already reached a target is withdrawn.",
+    "Veröffentlichung zurückziehen": "Withdraw the release",
+    "Die Dateien werden nicht mehr ausgeliefert; öffentlich erscheint „zurückgezogen“ mit Datum und Grund.":
+        "The files are no longer served; the public sees 'withdrawn' with date and reason.",
+    "Grund (Pflicht, wird öffentlich angezeigt)": "Reason (required, shown publicly)",
+    "Bitte einen Grund angeben.": "Please give a reason.",
+    "Die Veröffentlichung ist gestoppt.": "The release is stopped.",
+    "Die Veröffentlichung wird zurückgezogen.": "The release is being withdrawn.",
 }
 
 

@@ -32,6 +32,7 @@ from publisher.models import Decision, Hierarchy, PublicationJob, RuleSet, Submi
 from publisher.publication import PublicationRefused, ReleaseInfo, build_release_package, recheck
 from publisher.services import open_ctx
 from publisher.services import publication as jobs
+from publisher.services.withdrawal import WithdrawWaits
 from publisher.workflow import State
 
 log = logging.getLogger("freigabe.worker")
@@ -192,16 +193,10 @@ def perform(c, job: PublicationJob) -> dict[str, Any]:
 
 
 def _withdraw(c, job, sub, version) -> dict[str, Any]:
-    notice = "Diese Veröffentlichung wurde zurückgezogen."
-    if job.target == "ckan":
-        from publisher.publication import package_name
+    """Issue 14: one withdraw job per target (publisher.services.withdrawal; CKAN: only if it shows this version)."""
+    from publisher.services import withdrawal
 
-        target = _ckan_target(c.settings)
-        if target is None:
-            return {"skipped": "ckan off"}
-        changed = target.withdraw(package_name(sub.series.slug), notice)
-        return {"withdrawn": True, "changed": bool(changed)}
-    return {"withdrawn": True}  # download area: access is checked against the submission state
+    return withdrawal.perform(c, job, sub, version, _ckan_target(c.settings) if job.target == "ckan" else None)
 
 
 def process_one(app, wid: str | None = None) -> bool:
@@ -217,6 +212,9 @@ def process_one(app, wid: str | None = None) -> bool:
         except PublicationRefused as exc:
             c.session.rollback()
             jobs.fail(c, job_id, wid, exc.to_dict(), alert=True)
+        except WithdrawWaits as exc:  # issue 14: a publish job of the same target still runs
+            c.session.rollback()
+            jobs.retry_later(c, job_id, wid, {"code": "FG-PUB-WITHDRAW-WAITS", "target": str(exc)})
         except PackageInvalid as exc:
             c.session.rollback()
             jobs.fail(c, job_id, wid, {"code": "FG-PUB-PACKAGE-INVALID", "report": exc.report.to_dict()},

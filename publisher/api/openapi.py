@@ -27,6 +27,8 @@ SCHEMAS = {
                         "description": "Befunde mit code, file, row, column, params, message_de, message_en"}}}},
     },
     "Comment": {"type": "object", "properties": {"comment": {"type": "string"}}},
+    "Reason": {"type": "object", "required": ["reason"], "properties": {
+        "reason": {"type": "string", "description": "Grund (öffentlich sichtbar bei zurückgezogenen Versionen)"}}},
     "Approve": {"type": "object", "required": ["manifest_sha256"], "properties": {
         "manifest_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$",
                             "description": "sha256 des geprüften Freigabe-Manifests (manifest.sha256 der Einreichung): "

@@ -55,6 +55,8 @@ class Release:
     groups: list[str]
     withdrawn: bool
     published_at: dt.datetime | None = None
+    withdrawn_at: dt.datetime | None = None  # issue 14: shown publicly with the reason
+    withdrawn_reason: str = ""
 
 
 @dataclass
@@ -76,9 +78,15 @@ def _releases(c) -> list[Release]:
         r = job.result or {}
         if not r.get("version") or sub.state not in (State.PUBLISHED.value, State.WITHDRAWN.value):
             continue
-        out.append(Release(sub.id, sub.series.title if sub.series else r["series"], r["topic"], r["series"],
-                           r["version"], dict(r.get("files") or {}), r.get("audience", "public"),
-                           list(r.get("groups") or []), sub.state == State.WITHDRAWN.value, job.updated_at))
+        rel = Release(sub.id, sub.series.title if sub.series else r["series"], r["topic"], r["series"],
+                      r["version"], dict(r.get("files") or {}), r.get("audience", "public"),
+                      list(r.get("groups") or []), sub.state == State.WITHDRAWN.value, job.updated_at)
+        if rel.withdrawn:
+            from publisher.services.withdrawal import info
+
+            w = info(c, sub) or {}
+            rel.withdrawn_at, rel.withdrawn_reason = w.get("at"), str(w.get("reason") or "")
+        out.append(rel)
     return out
 
 

@@ -315,7 +315,7 @@ def available_actions(c, actor, sub: Submission) -> list[str]:
     from publisher.workflow import user_can
 
     acts = []
-    for a in ("submit", "approve", "return", "reject", "withdraw", "resubmit", "withdraw_release"):
+    for a in ("submit", "approve", "return", "reject", "withdraw", "resubmit", "withdraw_release", "stop_release"):
         if user_can(a, actor, sub, c.settings):
             acts.append(a)
     return acts

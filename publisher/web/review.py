@@ -39,10 +39,17 @@ def review_page_response(submission_id, errors=None, general=None, status=200):
 
     return render_template("review.html", d=data, errors=errors or {}, general=general or [],
                            manifest=m, manifest_rows=M.describe(m, current_lang()) if m else [],
+                           withdrawal=_withdrawal_info(c, sub),
                            embargo_local=emb.astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M") if emb else None,
                            raw_table=raw_table_view(c, user, data), map_svg=review_map(c, user, data),
                            standing=standing, embargo=embargo,
                            approve_refusal=approve_refusal(c, user, data["submission"])), status
+
+
+def _withdrawal_info(c, sub):
+    from publisher.services import withdrawal
+
+    return withdrawal.info(c, sub)
 
 
 @bp.route("/review/<int:submission_id>")

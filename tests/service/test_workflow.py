@@ -266,6 +266,10 @@ def test_every_transition_is_audited_with_its_event(make_submission, users, ctx,
     review.withdraw_release(ctx, users["approver"], s4.id, "Fehler in der Tabelle entdeckt.")
     s5 = make_submission("publishing")
     review.publication_failed(ctx, s5.id, "CKAN nicht erreichbar")
+    from publisher.services import withdrawal  # issue 14: stop an approved release
+
+    s6 = make_submission("approved")
+    withdrawal.stop_release(ctx, users["approver"], s6.id, "Falscher Stichtag")
     c = fresh()
     seen = {e.event for e in c.session.execute(select(AuditEvent)).scalars()}
     missing = {t.audit_event for t in TRANSITIONS if t.action != "approve_first"} - seen

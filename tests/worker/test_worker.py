@@ -422,3 +422,30 @@ def test_dpo_sees_the_failed_publication_and_its_reason_on_the_review_page(app, 
     auth.login("dora")
     page = client.get(f"/review/{sub.id}").get_data(as_text=True)
     assert "FG-PUB-HASH-MISMATCH" in page and "failed" in page
+
+
+@pytest.mark.ckan
+def test_withdrawing_an_older_version_leaves_the_series_public_on_ckan(ckan_app, ckan_submission, fresh, users,
+                                                                       ckan_instance):
+    """Issue 14 item 5: CKAN holds one dataset per series (overwritten by each release); withdrawing a version
+    the portal no longer shows leaves the dataset public; withdrawing the version it shows makes it private."""
+    import requests
+
+    from publisher.services import withdrawal
+
+    old_id, _ = ckan_submission(series="rueckzug", seed=7)
+    assert worker.run(ckan_app, once=True) == 2
+    new_id, _ = ckan_submission(series="rueckzug", seed=8, reference_period="2026-08")
+    assert worker.run(ckan_app, once=True) == 2
+    name = next(j for j in _jobs(fresh, new_id) if j.target == "ckan").result["ckan"]["dataset_name"]
+    show = f"{ckan_instance.settings.url}/api/3/action/package_show"
+    with open_ctx(ckan_app) as c:
+        withdrawal.withdraw_release(c, c.session.get(type(users["approver"]), users["approver"].id), old_id,
+                                    "Alte Fassung fehlerhaft")
+    assert worker.run(ckan_app, once=True) >= 1
+    assert requests.get(show, params={"id": name}, timeout=30).status_code == 200  # still public
+    with open_ctx(ckan_app) as c:
+        withdrawal.withdraw_release(c, c.session.get(type(users["approver"]), users["approver"].id), new_id,
+                                    "Neue Fassung fehlerhaft")
+    assert worker.run(ckan_app, once=True) >= 1
+    assert requests.get(show, params={"id": name}, timeout=30).status_code in (403, 404)
