@@ -380,6 +380,10 @@ EN: dict[str, str] = {
     "Bitte einen Grund angeben.": "Please give a reason.",
     "Die Veröffentlichung ist gestoppt.": "The release is stopped.",
     "Die Veröffentlichung wird zurückgezogen.": "The release is being withdrawn.",
+    "Der frühere Zeitraum {period} dieser Reihe ist bis {until} gesperrt; diese Veröffentlichung erscheint nicht vorher, außer Sie bestätigen es.":
+        "The earlier period {period} of this series is under embargo until {until}; this release is not published "
+        "before it unless you confirm it.",
+    "Trotzdem vor dem früheren Zeitraum veröffentlichen": "Publish before the earlier period anyway",
 }
 
 

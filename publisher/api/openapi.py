@@ -35,6 +35,9 @@ SCHEMAS = {
                                            "Tabelle, Metadaten, Zielgruppe, Ziele, Reihe, Regelwerk, Sperrfrist"},
         "artifact_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$",
                             "description": "optional: sha256 der Veröffentlichungstabelle (zusätzliche Prüfung)"},
+        "out_of_order": {"type": "boolean",
+                         "description": "true: ausdrücklich vor einem früheren, noch gesperrten Zeitraum der Reihe "
+                                        "veröffentlichen / publish before an earlier period under embargo"},
         "comment": {"type": "string"},
         "embargo_until": {"type": ["string", "null"], "format": "date-time",
                           "description": "Sperrfrist (ISO 8601 mit Zeitzone): vorher wird nichts veröffentlicht. "

@@ -165,7 +165,8 @@ def _transition(action: str, submission_id: int):
         art = body.get("artifact_sha256")
         sub = review.approve(c, user, submission_id, sha, comment,
                              embargo_until=body["embargo_until"] if "embargo_until" in body else review.UNCHANGED,
-                             artifact_sha256=art if isinstance(art, str) and art else None)
+                             artifact_sha256=art if isinstance(art, str) and art else None,
+                             out_of_order=body.get("out_of_order") is True)
     elif action == "return":
         sub = review.return_submission(c, user, submission_id, comment)
     elif action == "reject":

@@ -111,7 +111,8 @@ UNCHANGED = object()  # approve(..., embargo_until=UNCHANGED): keep the embargo 
 
 
 def approve(c, actor, submission_id, manifest_sha256: str | None, comment: str = "",
-            embargo_until: Any = UNCHANGED, *, artifact_sha256: str | None = None) -> Submission:
+            embargo_until: Any = UNCHANGED, *, artifact_sha256: str | None = None,
+            out_of_order: bool = False) -> Submission:
     """Approve exactly the release manifest with ``manifest_sha256`` (issue 14: the sha256 shown on the
     review page, covering table, metadata, audience, groups, targets, series, population, hierarchy,
     rule set and embargo; :mod:`publisher.manifest`).
@@ -160,11 +161,16 @@ def approve(c, actor, submission_id, manifest_sha256: str | None, comment: str =
                     d.manifest_sha256 != target.sha256 or d.version_id != v.id):
                 d.invalidated_at = c.now()
         t = check_user_can("approve", actor, sub, c.settings)
-        M.store(c, actor, sub, target)
         emb = target.embargo_until
+        earlier = series.earlier_embargo(c, sub, v)  # issue 14: periods of a series are published in order
+        if earlier is not None and (emb is None or emb < earlier["until"]) and not out_of_order:
+            raise E.WrongState(series.PERIOD_ORDER, period=earlier["period"], submission=earlier["submission"],
+                               until=earlier["until"].isoformat())
+        M.store(c, actor, sub, target)
         d = _apply(c, actor, sub, t, comment=text, artifact_sha256=v.artifact_sha256,
                    details={"manifest_sha256": target.sha256,
-                            "embargo_until": emb.isoformat() if emb is not None else None})
+                            "embargo_until": emb.isoformat() if emb is not None else None,
+                            **({"out_of_order": earlier} if earlier is not None else {})})
         d.manifest_sha256 = target.sha256
         if t.action == "approve":
             for tgt in target.targets:

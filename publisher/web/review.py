@@ -40,6 +40,8 @@ def review_page_response(submission_id, errors=None, general=None, status=200):
     return render_template("review.html", d=data, errors=errors or {}, general=general or [],
                            manifest=m, manifest_rows=M.describe(m, current_lang()) if m else [],
                            withdrawal=_withdrawal_info(c, sub),
+                           earlier_embargo=series.earlier_embargo(c, sub, data["version"])
+                           if data["version"] is not None and sub.state == "submitted" else None,
                            embargo_local=emb.astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M") if emb else None,
                            raw_table=raw_table_view(c, user, data), map_svg=review_map(c, user, data),
                            standing=standing, embargo=embargo,

@@ -165,7 +165,8 @@ def _transition(submission_id, action: str, endpoint: str = "web.submission"):
             # the form shows the reviewed manifest's embargo: what is posted is what is approved
             review.approve(c, user, submission_id, request.form.get("manifest_sha256") or None, comment,
                            embargo_until=local_datetime(request.form.get("embargo_until")),
-                           artifact_sha256=request.form.get("artifact_sha256") or None)
+                           artifact_sha256=request.form.get("artifact_sha256") or None,
+                           out_of_order=request.form.get("out_of_order") == "1")
         elif action == "return":
             review.return_submission(c, user, submission_id, comment)
         elif action == "reject":
