@@ -277,9 +277,9 @@ def demo_load() -> None:
 
 
 def _register() -> None:
-    from publisher.cli_trust import release_group  # issue 14: stop / withdraw
+    from publisher.cli_trust import register  # issue 14: release stop|withdraw, token list|revoke, reset
 
-    main.add_command(release_group, "release")
+    register(main)
     try:
         from publisher.cli_check import check_command
     except ImportError:  # the engine's CLI is not there yet

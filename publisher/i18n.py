@@ -384,6 +384,30 @@ EN: dict[str, str] = {
         "The earlier period {period} of this series is under embargo until {until}; this release is not published "
         "before it unless you confirm it.",
     "Trotzdem vor dem früheren Zeitraum veröffentlichen": "Publish before the earlier period anyway",
+    "Mein Konto": "My account",
+    "Passwort ändern": "Change password",
+    "API-Tokens": "API tokens",
+    "Anfang": "Starts with",
+    "Angelegt": "Created",
+    "Zuletzt benutzt": "Last used",
+    "widerrufen am {date}": "revoked on {date}",
+    "gültig": "valid",
+    "Widerrufen": "Revoke",
+    "Sie haben keine API-Tokens.": "You have no API tokens.",
+    "Offene Sitzungen": "Open sessions",
+    "{n} offene Sitzung(en). Abmelden beendet alle Sitzungen dieses Kontos.":
+        "{n} open session(s). Logging out ends every session of this account.",
+    "Ihr Passwort wurde zurückgesetzt. Bitte wählen Sie jetzt ein eigenes.":
+        "Your password was reset. Please choose your own now.",
+    "Bisheriges Passwort": "Current password",
+    "Neues Passwort": "New password",
+    "Das Token ist widerrufen.": "The token is revoked.",
+    "Das Passwort ist geändert; alle anderen Sitzungen und alle API-Tokens sind beendet.":
+        "The password is changed; every other session and every API token has ended.",
+    "Passwort zurücksetzen": "Reset password",
+    "Passwort von {name} zurückgesetzt; alle Sitzungen und API-Tokens sind beendet. Neues Passwort (wird nur jetzt angezeigt, muss bei der nächsten Anmeldung geändert werden): {password}":
+        "Password of {name} reset; every session and API token has ended. New password (shown only now, to be "
+        "changed at the next login): {password}",
 }
 
 

@@ -49,6 +49,7 @@ class User(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)  # issue 14: after an admin reset
     groups: Mapped[list[Group]] = relationship(secondary=user_groups, lazy="selectin")
 
     @property
@@ -297,4 +298,4 @@ class PublicationJob(Base):
 # registered in Base.metadata together with the core models (defined in its own module)
 from publisher.models_downloads import DownloadRecord  # noqa: E402,F401
 from publisher.models_ledger import Embargo, LedgerEntry, Notification, StandingApproval  # noqa: E402,F401
-from publisher.models_trust import ReleaseManifest  # noqa: E402,F401
+from publisher.models_trust import LoginBackoff, ReleaseManifest, WebSession  # noqa: E402,F401

@@ -28,3 +28,33 @@ class ReleaseManifest(Base):
     document: Mapped[str] = mapped_column(Text)  # canonical JSON text (the bytes the sha256 is taken of)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebSession(Base):
+    """A server-side web session (issue 14 item 6): the cookie holds a random token, this row its sha256.
+
+    Ends at logout, password change, deactivation or reset (every session of the account), after
+    ``SESSION_IDLE_MINUTES`` without a request and ``SESSION_MAX_HOURS`` after login.  A copied cookie of an
+    ended session opens nothing."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    end_reason: Mapped[str] = mapped_column(String(40), default="")
+
+
+class LoginBackoff(Base):
+    """Failed logins of one client (address) for one user name (issue 14 item 6): after
+    ``LOCKOUT_THRESHOLD`` failures that client waits (doubling, at most ``LOCKOUT_MINUTES``); other clients -
+    the account's owner - are not affected, and unknown user names are counted the same way."""
+
+    __tablename__ = "login_backoff"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of address + lower-cased name
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

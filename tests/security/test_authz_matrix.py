@@ -62,6 +62,11 @@ def _row(anon, sub, other, appr, admin, reader, outsider) -> dict[str, str]:
 #   waiting for review, neither approved nor published).
 EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    ('/account', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    ('/account/password', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    ('/account/password', 'POST'): _row('login', '422', '422', '422', '422', '422', '422'),
+    # issue 14: someone else's token is 404 (as if it did not exist); admins may revoke any token
+    ('/account/tokens/<int:token_id>/revoke', 'POST'): _row('login', '404', '404', '404', 'ok', '404', '404'),
     ('/admin/hierarchies', 'GET'): _row('login', '403', '403', '403', 'ok', '403', '403'),
     ('/admin/hierarchies', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
     ('/admin/rule-sets', 'GET'): _row('login', '403', '403', '403', 'ok', '403', '403'),
@@ -69,6 +74,7 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/admin/users', 'GET'): _row('login', '403', '403', '403', 'ok', '403', '403'),
     ('/admin/users', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
     ('/admin/users/<int:user_id>/active', 'POST'): _row('login', '403', '403', '403', 'ok', '403', '403'),
+    ('/admin/users/<int:user_id>/reset-password', 'POST'): _row('login', '403', '403', '403', 'ok', '403', '403'),
     ('/admin/users/<int:user_id>/unlock', 'POST'): _row('login', '403', '403', '403', 'ok', '403', '403'),
     ('/api/v1/openapi.json', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     ('/api/v1/releases', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
@@ -215,6 +221,7 @@ class Scene:
         self.sentinels = [SENTINEL.encode(), pub.current_version.raw_sha256.encode(),
                           opened.current_version.raw_sha256.encode()]
         self.tokens = {a: accounts.create_token(ctx, None, USERNAMES[a])[1] for a in USERNAMES}
+        self.victim_token = accounts.create_token(ctx, None, "vera", "veras")[0].id  # issue 14: token routes
         self.clients = {"anonymous": app.test_client()}
         for actor, name in USERNAMES.items():
             cl = app.test_client()
@@ -231,7 +238,8 @@ class Scene:
         values = {"submission_id": self.pub_id if rule.rule.startswith("/releases/") else self.open_id,
                   "version_id": self.pub_version, "user_id": self.victim.id, "token": "a" * 32,
                   "topic": r["topic"], "series": r["series"], "version": r["version"],
-                  "filename": f"{r['series']}.csv", "fmt": "csv", "series_id": self.series_id}
+                  "filename": f"{r['series']}.csv", "fmt": "csv", "series_id": self.series_id,
+                  "token_id": self.victim_token}
         if rule.endpoint == "static":
             values["filename"] = "freigabe.css"
         args = {k: values[k] for k in rule.arguments}
@@ -261,7 +269,8 @@ class Scene:
         out = {}
         for table in Base.metadata.sorted_tables:
             cols = [c for c in table.columns if (table.name, c.name) not in
-                    {("api_tokens", "last_used_at"), ("users", "last_login_at")}]
+                    {("api_tokens", "last_used_at"), ("users", "last_login_at"),
+                     ("web_sessions", "last_seen_at")}]  # bookkeeping of the idle timeout (issue 14)
             rows = [tuple(r) for r in s.execute(select(*cols)).all()]
             if table.name == "audit_events":
                 ev = [c.name for c in cols].index("event")
@@ -320,7 +329,9 @@ def test_authorization_matrix(app, scene):
         row = EXPECT.get((rule.rule, method), {})
         for actor in ACTORS:
             expected = row.get(actor)
-            before = scene.snapshot() if method == "POST" and expected != "ok" else None
+            # logout is no refusal (its "login" outcome is the redirect after ending the sessions, issue 14)
+            before = scene.snapshot() if method == "POST" and expected != "ok" and rule.endpoint != "web.logout" \
+                else None
             resp = scene.request(actor, method, url)
             got = classify(resp)
             observed.setdefault((rule.rule, method), {})[actor] = got
