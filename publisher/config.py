@@ -105,6 +105,19 @@ SETTINGS: tuple[Setting, ...] = (
             "Absolute lifetime of a web session in hours, from login; then the user logs in again."),
     Setting("FREIGABE_SESSION_IDLE_MINUTES", "SESSION_IDLE_MINUTES", float, 30.0,
             "A web session without a request for this many minutes has ended."),
+    Setting("FREIGABE_AUDIT_KEY", "AUDIT_KEY", _str, "",
+            "Secret key of the audit chain's HMAC (kept outside the database). Empty: the key file is used."),
+    Setting("FREIGABE_AUDIT_KEY_FILE", "AUDIT_KEY_FILE", _str, None,
+            "File with the audit HMAC key, created with a random key (mode 0600) on first start. "
+            "Default: <DATA_DIR>/audit_key. Keep it (and a copy) where database writers cannot read it."),
+    Setting("FREIGABE_AUDIT_ANCHOR", "AUDIT_ANCHOR", _str, None,
+            "Where the audit chain's head is anchored outside the database: file:PATH (append-only file), "
+            "syslog, or off. Default: file:<DATA_DIR>/audit_anchors.log."),
+    Setting("FREIGABE_AUDIT_ANCHOR_EVERY", "AUDIT_ANCHOR_EVERY", int, 20,
+            "Anchor the chain head after every this many new audit rows (plus `freigabe audit anchor`, e.g. hourly)."),
+    Setting("FREIGABE_AUDIT_ANONYMOUS_PER_MINUTE", "AUDIT_ANONYMOUS_PER_MINUTE", int, 120,
+            "Audit rows per minute and process for events of anonymous requests (failed logins, rate-limit "
+            "hits); more are counted in one summary row."),
 )
 
 

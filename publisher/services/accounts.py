@@ -72,7 +72,7 @@ def record_security_event(c, event: str, details: dict | None = None, actor=None
     try:
         audit.record(c.session, actor, event, None, {k: (str(v)[:200] if isinstance(v, str) else v)
                                                       for k, v in (details or {}).items()},
-                     object_type="security", object_id="")
+                     object_type="security", object_id="", anonymous=actor is None)
         _commit(c)
     except BaseException:
         c.session.rollback()
@@ -200,11 +200,11 @@ def authenticate(c, username: str, password: str, client: str = "-") -> User:
             user.failed_logins = (user.failed_logins or 0) + 1
         audit.record(s, None, "login.failed", user if user is not None else None,
                      {"username": username[:100], "client": client[:64], "failures": row.failures},
-                     object_type="users", object_id=str(user.id) if user else "")
+                     object_type="users", object_id=str(user.id) if user else "", anonymous=True)
         if row.blocked_until is not None and row.failures == int(c.settings.get("LOCKOUT_THRESHOLD") or 5):
             audit.record(s, None, "login.backoff", None, {"username": username[:100], "client": client[:64],
                                                           "until": row.blocked_until.isoformat()},
-                         object_type="users", object_id=str(user.id) if user else "")
+                         object_type="users", object_id=str(user.id) if user else "", anonymous=True)
         _commit(c)
         raise E.AuthenticationFailed(E.LOGIN_FAILED)
     credentials.clear_backoff(c, client, username)

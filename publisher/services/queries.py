@@ -166,14 +166,33 @@ def _version(c, version_id) -> SubmissionVersion:
     return v
 
 
-def raw_bytes(c, actor, version_id) -> tuple[bytes, str]:
-    """The raw uploaded file (restricted: submitter, approvers, admins).  Gone after retention → 404."""
+def raw_bytes(c, actor, version_id, purpose: str = "download") -> tuple[bytes, str]:
+    """The raw uploaded file (restricted: submitter, approvers, admins).  Gone after retention → 404.
+    Issue 14: every read (``raw.read``, with ``purpose``: download / review page) and every refusal
+    (``raw.refused``) is audited."""
     v = _version(c, version_id)
-    check_user_can_view(actor, v.submission)
+    try:
+        check_user_can_view(actor, v.submission)
+    except E.Forbidden as exc:
+        c.session.rollback()
+        _audit_raw(c, actor, "raw.refused", v, {"code": exc.code, "purpose": purpose})
+        raise
     f = c.session.get(StoredFile, v.raw_sha256)
     if f is None or f.deleted_at is not None or not c.store.exists(v.raw_sha256):
         raise E.not_found("Rohdatei", v.raw_filename)
-    return c.store.get(v.raw_sha256), v.raw_filename
+    data = c.store.get(v.raw_sha256)
+    _audit_raw(c, actor, "raw.read", v, {"raw_sha256": v.raw_sha256, "purpose": purpose})
+    return data, v.raw_filename
+
+
+def _audit_raw(c, actor, event: str, v: SubmissionVersion, details: dict) -> None:
+    try:
+        audit.record(c.session, actor, event, v.submission,
+                     {"version": v.number, "version_id": v.id, **details}, anonymous=actor is None)
+        c.session.commit()
+    except BaseException:
+        c.session.rollback()
+        raise
 
 
 def _may_see_release(actor, sub: Submission) -> bool:

@@ -39,7 +39,8 @@ SMALL_SENTINEL = 48271906
 SMALL_SENTINELS = (b"48271906", b"48.271.906", b"48,271,906", b"48 271 906")
 
 # audit events a refused request may add (the refusal itself, security events)
-REFUSAL_EVENTS = ("access.", "authz.", "ratelimit.", "login.", "security.")
+# (+ issue 14: "raw." - a refused form re-renders the review page, whose raw table view is an audited read)
+REFUSAL_EVENTS = ("access.", "authz.", "ratelimit.", "login.", "security.", "raw.")
 
 
 def _row(anon, sub, other, appr, admin, reader, outsider) -> dict[str, str]:
