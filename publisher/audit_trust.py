@@ -37,6 +37,7 @@ DEFAULT_ANON_PER_MINUTE = 120
 _lock = threading.Lock()
 _last_anchor: dict[str, int] = {}
 _anon: dict[str, dict[str, int]] = {}  # per database: window, count, suppressed
+_clock = time.time  # the minute windows of the anonymous cap (tests freeze it)
 
 
 # --- key --------------------------------------------------------------------------------------------------
@@ -213,7 +214,7 @@ def anonymous_allowed(session: Session) -> tuple[bool, int]:
     """May one more anonymous event be written this minute (per process)?  ``(allowed, suppressed_before)``:
     the count of events left out in the previous window(s), to be written as one summary row."""
     cap = int(session.info.get("audit_anon_cap") or DEFAULT_ANON_PER_MINUTE)
-    window = int(time.time() // 60)
+    window = int(_clock() // 60)
     db = str((session.info.get("audit_settings") or {}).get("DATABASE_URL") or "")
     with _lock:
         st = _anon.setdefault(db, {"window": 0, "count": 0, "suppressed": 0})

@@ -408,6 +408,20 @@ EN: dict[str, str] = {
     "Passwort von {name} zurückgesetzt; alle Sitzungen und API-Tokens sind beendet. Neues Passwort (wird nur jetzt angezeigt, muss bei der nächsten Anmeldung geändert werden): {password}":
         "Password of {name} reset; every session and API token has ended. New password (shown only now, to be "
         "changed at the next login): {password}",
+    "Die Rolle wird wirksam, sobald eine zweite Person sie bestätigt.":
+        "The role takes effect once a second person confirms it.",
+    "Rolle von {name} bestätigt.": "Role of {name} confirmed.",
+    "Rollenvergabe aufgehoben.": "Role grant cancelled.",
+    "Rollenvergaben zur Bestätigung": "Role grants to confirm",
+    "Eine zweite Person bestätigt - nicht, wer sie beantragt hat, und nicht das Konto selbst.":
+        "A second person confirms - not the requester and not the account itself.",
+    "{user} soll die Rolle {role} erhalten (beantragt von {by}).": "{user} is to get the role {role} (requested by {by}).",
+    "Bestätigen": "Confirm",
+    "Aufheben": "Cancel",
+    "Rolle von {user}: {role}": "Role of {user}: {role}",
+    "wartet auf Bestätigung": "waiting for confirmation",
+    "Veröffentlichung fehlgeschlagen": "Publication failed",
+    "Rolle ändern": "Change role",
 }
 
 

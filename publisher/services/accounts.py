@@ -129,13 +129,20 @@ def create_user(c, actor, username: str, role: str, *, password: str | None = No
             password = generate_password()
         else:
             _check_password_policy(password, username)
-        user = User(username=username, role=role_enum.value, password_hash=hash_password(password),
-                    display_name=display_name or username, email=email)
+        # issue 14: approver/admin given by a person needs a second person's confirmation (services.roles)
+        needs_second = actor is not None and role_enum.value in ("approver", "admin")
+        user = User(username=username, role=Role.READER.value if needs_second else role_enum.value,
+                    password_hash=hash_password(password), display_name=display_name or username, email=email)
         user.groups = [ensure_group(c, actor, g, commit=False) for g in groups]
         c.session.add(user)
         c.session.flush()
         audit.record(c.session, actor or "cli", "user.created", user,
-                     {"username": username, "role": role_enum.value, "groups": sorted(groups)})
+                     {"username": username, "role": user.role, "groups": sorted(groups),
+                      **({"requested_role": role_enum.value} if needs_second else {})})
+        if needs_second:
+            from publisher.services import roles
+
+            roles.request_role(c, actor, user, role_enum.value)
         _commit(c)
     except IntegrityError as exc:
         c.session.rollback()
@@ -266,8 +273,18 @@ def set_role(c, actor, user_id: int, role: str) -> User:
         new = None
     if new not in Role.login_roles():
         raise E.InvalidInput(E.invalid_field("role", f"unbekannte Rolle „{role}“.", f"unknown role '{role}'."))
+    if actor is not None and new.value in ("approver", "admin"):  # issue 14: a second person confirms
+        from publisher.services import roles
+
+        roles.request_role(c, actor, user, new.value)
+        _commit(c)
+        return user
     old, user.role = user.role, new.value
     audit.record(c.session, actor or "cli", "user.role_changed", user, {"from": old, "to": new.value})
+    from publisher.services.roles import _notify
+
+    _notify(c, "role_changed", {"user": user.username, "from": old, "to": new.value,
+                                "by": getattr(actor, "username", "cli")}, user.id)
     _commit(c)
     return user
 

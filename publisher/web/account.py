@@ -68,4 +68,49 @@ def admin_reset_password(user_id: int):
     user, password = credentials.reset_password(c, admin, user_id)
     # shown once, on this response only (never stored in the session)
     return render_template("admin_users.html", users=accounts.list_users(c, admin), errors={}, general=[],
-                           values={}, created=user, created_password=password, reset=True), 200
+                           values={}, created=user, created_password=password, reset=True,
+                           role_grants=role_grants_view()), 200
+
+
+# --- separation of duties (issue 14 item 7) ---------------------------------------------------------------
+
+@bp.route("/admin/users/<int:user_id>/role", methods=["POST"])
+@requires("admin")
+def admin_set_role(user_id: int):
+    from publisher.services import accounts
+
+    user = accounts.set_role(ctx(), current_user(), user_id, request.form.get("role") or "")
+    if (request.form.get("role") or "") in ("approver", "admin") and user.role != request.form.get("role"):
+        return done(_("Die Rolle wird wirksam, sobald eine zweite Person sie bestätigt."), "web.admin_users")
+    return done(_("Gespeichert."), "web.admin_users")
+
+
+@bp.route("/role-grants/<int:grant_id>/confirm", methods=["POST"])
+@requires("approver", "admin")
+def confirm_role(grant_id: int):
+    from publisher.services import roles
+
+    user = roles.confirm_role(ctx(), current_user(), grant_id)
+    return done(_("Rolle von {name} bestätigt.", name=user.username), "web.dashboard")
+
+
+@bp.route("/role-grants/<int:grant_id>/cancel", methods=["POST"])
+@requires("approver", "admin")
+def cancel_role(grant_id: int):
+    from publisher.services import roles
+
+    roles.cancel_role(ctx(), current_user(), grant_id)
+    return done(_("Rollenvergabe aufgehoben."), "web.dashboard")
+
+
+def role_grants_view() -> list[dict]:
+    from publisher.models import User
+    from publisher.services import roles
+
+    c = ctx()
+    out = []
+    for g in roles.pending(c):
+        u, by = c.session.get(User, g.user_id), c.session.get(User, g.requested_by_id) if g.requested_by_id else None
+        out.append({"id": g.id, "role": g.role, "user_id": g.user_id, "requested_by_id": g.requested_by_id,
+                    "user_name": u.username if u else "?", "by_name": by.username if by else "cli"})
+    return out

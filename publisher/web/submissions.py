@@ -23,7 +23,10 @@ def dashboard():
         from publisher.services import series
 
         notes = list(reversed(series.notifications(ctx(), user)))[:20]
-    return render_template("dashboard.html", submissions=items, notifications=notes)
+    from publisher.web.account import role_grants_view  # issue 14: roles waiting for a second person
+
+    return render_template("dashboard.html", submissions=items, notifications=notes,
+                           role_grants=role_grants_view() if user.role in ("approver", "admin") else [])
 
 
 def _choices():

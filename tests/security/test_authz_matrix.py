@@ -76,6 +76,7 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/admin/users', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
     ('/admin/users/<int:user_id>/active', 'POST'): _row('login', '403', '403', '403', 'ok', '403', '403'),
     ('/admin/users/<int:user_id>/reset-password', 'POST'): _row('login', '403', '403', '403', 'ok', '403', '403'),
+    ('/admin/users/<int:user_id>/role', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
     ('/admin/users/<int:user_id>/unlock', 'POST'): _row('login', '403', '403', '403', 'ok', '403', '403'),
     ('/api/v1/openapi.json', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     ('/api/v1/releases', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
@@ -94,6 +95,9 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/audit/export.<fmt>', 'GET'): _row('login', '403', '403', 'ok', 'ok', '403', '403'),
     ('/calendar', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     # standing approval: the matrix posts no submission_id, so the approver's grant is a 404 (no such template)
+    # issue 14: the approver confirms the admin's pending role grant (a second person); afterwards it is done (409)
+    ('/role-grants/<int:grant_id>/cancel', 'POST'): _row('login', '403', '403', '409', '409', '403', '403'),
+    ('/role-grants/<int:grant_id>/confirm', 'POST'): _row('login', '403', '403', 'ok', '409', '403', '403'),
     ('/series/<int:series_id>/standing-approval', 'POST'): _row('login', '403', '403', '404', '403', '403', '403'),
     ('/series/<int:series_id>/standing-approval/revoke', 'POST'): _row('login', '403', '403', 'ok', 'ok', '403', '403'),
     ('/dashboard', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
@@ -223,6 +227,10 @@ class Scene:
                           opened.current_version.raw_sha256.encode()]
         self.tokens = {a: accounts.create_token(ctx, None, USERNAMES[a])[1] for a in USERNAMES}
         self.victim_token = accounts.create_token(ctx, None, "vera", "veras")[0].id  # issue 14: token routes
+        accounts.set_role(ctx, users["admin"], self.victim.id, "approver")  # issue 14: a pending role grant
+        from publisher.services import roles
+
+        self.grant_id = roles.pending(ctx)[0].id
         self.clients = {"anonymous": app.test_client()}
         for actor, name in USERNAMES.items():
             cl = app.test_client()
@@ -240,7 +248,7 @@ class Scene:
                   "version_id": self.pub_version, "user_id": self.victim.id, "token": "a" * 32,
                   "topic": r["topic"], "series": r["series"], "version": r["version"],
                   "filename": f"{r['series']}.csv", "fmt": "csv", "series_id": self.series_id,
-                  "token_id": self.victim_token}
+                  "token_id": self.victim_token, "grant_id": self.grant_id}
         if rule.endpoint == "static":
             values["filename"] = "freigabe.css"
         args = {k: values[k] for k in rule.arguments}
@@ -305,8 +313,9 @@ def _cells(app):
             cells.append((rule, method))
     # reads first, then writes; approve late (the approver's approval succeeds and changes the state);
     # logout last (it ends the sessions the other cells use)
+    # issue 14: the role grant is confirmed (by the approver) before anyone may cancel it
     return sorted(cells, key=lambda c: (c[1] == "POST", c[0].endpoint == "web.logout",
-                                        c[0].rule.endswith("/approve"), c[0].rule))
+                                        c[0].rule.endswith("/approve"), c[0].rule.endswith("/cancel"), c[0].rule))
 
 
 @pytest.fixture

@@ -103,6 +103,7 @@ def test_anonymous_requests_cannot_grow_the_audit_table_without_limit(app, users
     app.config["AUDIT_ANONYMOUS_PER_MINUTE"] = 5
     app.config["RATE_LIMIT_LOGIN"] = ""
     monkeypatch.setattr(audit_trust, "_anon", {})
+    monkeypatch.setattr(audit_trust, "_clock", lambda: 6_000_000.0)  # one minute window, frozen
     cl = app.test_client()
     token = csrf_from(cl.get("/login").data)
     before = fresh().session.execute(select(AuditEvent)).scalars().all()
