@@ -148,6 +148,10 @@ def approve(c, actor, submission_id, manifest_sha256: str | None, comment: str =
             raise E.WrongState(E.ARTIFACT_CORRUPT, sha256=v.artifact_sha256)
         from publisher.services import ledger, series  # issue 8: cross-release checks, embargo
 
+        from publisher.services import reference
+
+        if not reference.is_current(c, v.rule_set):  # issue 14: checked under a superseded rule set (409)
+            raise E.WrongState(reference.superseded(c, v.rule_set).findings)
         ledger.require_correction_reason(c, sub, v)  # a correction needs its reason (409)
         ledger.require_clean(c, sub, v)  # a blocking cross-release finding stops approval (409)
         target = cur

@@ -33,7 +33,7 @@ def _choices():
     from publisher.services import reference
 
     c = ctx()
-    hs, rs = reference.list_hierarchies(c), reference.list_rule_sets(c)
+    hs, rs = reference.list_hierarchies(c), reference.list_current_rule_sets(c)  # issue 14: current ones only
     return {"hierarchies": hs, "rule_sets": rs, "hierarchy_options": [(h.id, h.label) for h in hs],
             "rule_set_options": [(r.id, r.label) for r in rs],
             "level_options": list(dict.fromkeys(lv for h in hs for lv in (h.levels or [])))}
