@@ -172,8 +172,7 @@ def reset_password(c, actor: User, user_id: int) -> tuple[User, str]:
     from publisher.services import accounts
 
     if actor is None or Role(actor.role) != Role.ADMIN or not actor.active:
-        raise E.Forbidden(E.FORBIDDEN_ROLE, action="reset_password", role=getattr(actor, "role", "-"),
-                          roles="admin")
+        raise E.forbidden_role("reset_password", getattr(actor, "role", "-"), ["admin"])
     user = accounts.get_user(c, user_id)
     password = accounts.generate_password()
     user.password_hash = accounts.hash_password(password)
