@@ -41,6 +41,7 @@ EVENT_LABELS = {
     "raw.read": N_("Rohdaten gelesen"),
     "raw.refused": N_("Zugriff auf Rohdaten verweigert"),
     "audit.anonymous_suppressed": N_("Anonyme Ereignisse nur gezählt"),
+    "retention.report_redacted": N_("Bericht nach Aufbewahrungsfrist geschwärzt"),
     "release.embargo_set": N_("Sperrfrist gesetzt"),
     "series.created": N_("Reihe angelegt"),
     "series.standing_approval_granted": N_("Daueranfreigabe erteilt"),
