@@ -112,8 +112,9 @@ def test_logged_in_visitors_and_pending_messages_are_not_served_from_the_store(a
 
 def test_restricted_release_stays_refused_to_anonymous_visitors(app, client, make_submission):
     sub = _publish(app, make_submission, audience="restricted", groups=["sozialplanung"])
-    assert client.get(f"/releases/{sub.id}").status_code == 403
-    assert client.get(f"/releases/{sub.id}").status_code == 403
+    # 404 like a release that never existed (issue 14: anonymous visitors learn nothing of restricted ones)
+    assert client.get(f"/releases/{sub.id}").status_code == 404
+    assert client.get(f"/releases/{sub.id}").status_code == 404
     assert len(release_cache.PAGES._items) == 0
 
 
