@@ -28,7 +28,7 @@ class CheckRun:
 def check(table_path, hierarchy_path, rules_path=None, min_count=None, zeros_disclosive=None,
           geo_column=None, count_column=None, scope=None, sheet=None, layout="long", dimensions=None,
           lang="de", value_column=None, contributors_column=None, top_columns=(), dominance=None,
-          p_percent=None, geo_level=None) -> CheckRun:
+          p_percent=None, geo_level=None, max_cells=None, max_bytes=None) -> CheckRun:
     from . import assess, load_hierarchy, load_rules, prepare_table, read_table_file
 
     try:
@@ -44,7 +44,7 @@ def check(table_path, hierarchy_path, rules_path=None, min_count=None, zeros_dis
         rules = load_rules(rules_path, min_count=min_count, zeros_are_disclosive=zeros_disclosive,
                            scope=scope.replace("-", "_") if scope else None, dominance=dom or None)
         hierarchy = load_hierarchy(Path(hierarchy_path))
-        raw = read_table_file(Path(table_path), sheet=sheet)
+        raw = read_table_file(Path(table_path), sheet=sheet, max_cells=max_cells, max_bytes=max_bytes)
         if value_column:  # magnitude table: always scope cells (dominance / p % / contributors)
             from .cells.magnitude import assess_magnitude, prepare_magnitude
             from .findings import Finding

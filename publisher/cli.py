@@ -5,7 +5,8 @@
     freigabe user list | user unlock NAME
     freigabe token create NAME [--label L]   prints an API token once (only its hash is stored)
     freigabe hierarchy import FILE --name NAME [--valid-from YYYY-MM-DD]
-    freigabe audit verify                    exit 1 when any audit row was edited or deleted
+    freigabe audit verify [--anchors F]      chain, key and anchors; exit 1 naming the first bad entry
+    freigabe audit anchor                    anchor the chain head outside the database (cron)
     freigabe audit export [--format csv|json] [--output FILE]
     freigabe retention run                   delete raw uploads past their retention period
     freigabe demo load                       demo city, accounts (passwords printed once), submissions
@@ -210,15 +211,29 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
+@click.option("--anchors", "anchors", default=None, type=click.Path(dir_okay=False),
+              help="Anchor records to check against (e.g. exported from syslog); default: FREIGABE_AUDIT_ANCHOR.")
 @with_appcontext
-def audit_verify() -> None:
-    """Check the hash chain; exit 1 when a row was edited, deleted or inserted."""
+def audit_verify(anchors) -> None:
+    """Check chain, key and anchors; exit 1 when a row was edited, deleted or inserted (first bad entry first)."""
     from publisher import audit
 
     with _ctx() as c:
-        res = audit.verify(c.session)
+        res = audit.verify(c.session, c.settings, anchors)
     click.echo(res.message("de"), err=not res.ok)
     sys.exit(0 if res.ok else 1)
+
+
+@audit_group.command("anchor")
+@with_appcontext
+def audit_anchor() -> None:
+    """Write the current chain head to FREIGABE_AUDIT_ANCHOR now (run it periodically, e.g. hourly)."""
+    from publisher.audit_trust import anchor_now
+
+    with _ctx() as c:
+        got = anchor_now(c.session, c.settings)
+    click.echo(f"verankert: Eintrag {got[0]} / anchored: row {got[0]}" if got
+               else "nichts zu verankern / nothing to anchor")
 
 
 @audit_group.command("export")
@@ -280,20 +295,42 @@ def demo_load() -> None:
         click.echo(f"  {username:<12} {role_label(role, 'de'):<26} {pw}")
 
 
+class _LazyCommand(click.Command):
+    """A command whose module is imported only when it runs: ``freigabe check`` must not pay for importing
+    the worker (catalog, frictionless, the services: ~1 s)."""
+
+    def __init__(self, name: str, load, short_help: str):
+        super().__init__(name, help=short_help, short_help=short_help)
+        self._load, self._real = load, None
+
+    def real(self) -> click.Command:
+        if self._real is None:
+            self._real = self._load()
+        return self._real
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        return self.real().make_context(info_name, args, parent=parent, **extra)
+
+
+def _worker_command() -> click.Command:
+    from publisher.worker import worker_command
+
+    # commands added to the group need the app context pushed for them
+    return click.Command("worker", callback=with_appcontext(worker_command.callback),
+                         params=list(worker_command.params), help=worker_command.help)
+
+
 def _register() -> None:
+    from publisher.cli_trust import register  # issue 14: release stop|withdraw, token list|revoke, reset
+
+    register(main)
     try:
         from publisher.cli_check import check_command
     except ImportError:  # the engine's CLI is not there yet
         pass
     else:
         main.add_command(check_command, "check")
-    try:
-        from publisher.worker import worker_command
-    except ImportError:  # the publication worker is not there yet
-        pass
-    else:  # commands added to the group need the app context pushed for them
-        main.add_command(click.Command("worker", callback=with_appcontext(worker_command.callback),
-                                       params=list(worker_command.params), help=worker_command.help), "worker")
+    main.add_command(_LazyCommand("worker", _worker_command, "Run the publication worker."), "worker")
 
 
 _register()

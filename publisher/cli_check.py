@@ -8,7 +8,6 @@ and moved into place, so a failure never leaves half-written files.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -25,13 +24,13 @@ def run_check(table_path, hierarchy_path, out_dir, *, zero_symbol: str = "0", wi
     :func:`disclosure_rules.checkrun.check`."""
     from catalog import releasetable
     from disclosure_rules.checkrun import EXIT_BAD_INPUT, check
+    from disclosure_rules.report import dumps_report
 
     run = check(table_path, hierarchy_path, lang=lang, **options)
     if run.exit_code == EXIT_BAD_INPUT:
         print(run.error, file=stderr or sys.stderr)
         return run.exit_code
-    files = {"report.json": (json.dumps(run.report, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-                             ).encode("utf-8")}
+    files = {"report.json": (dumps_report(run.report) + "\n").encode("utf-8")}
     if run.releasable is not None:
         if run.value_column:
             files["releasable.csv"] = releasetable.write_magnitude_table(run.releasable, run.value_column,
@@ -86,11 +85,13 @@ def check_command(table, hierarchy, out_dir, rules_path, min_count, zeros_disclo
                   dimensions, wide, scope, sheet, zero_symbol, status_column, lang, value_column,
                   contributors_column, top_columns, dominance, p_percent):
     """Check TABLE against the disclosure rules; exit 0 publishable, 1 withheld, 2 bad input."""
+    from publisher.config import table_limits
+
     code = run_check(table, hierarchy, out_dir, rules_path=rules_path, min_count=min_count,
                      zeros_disclosive=zeros_disclosive, geo_column=geo_column, count_column=count_column,
                      scope=scope, sheet=sheet, layout="wide" if wide else "long",
                      dimensions=list(dimensions) or None, zero_symbol=zero_symbol, with_status=status_column,
                      lang=lang, value_column=value_column, contributors_column=contributors_column,
                      top_columns=tuple(top_columns), dominance=dominance, p_percent=p_percent,
-                     geo_level=geo_level)
+                     geo_level=geo_level, **table_limits())
     sys.exit(code)

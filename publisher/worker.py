@@ -10,6 +10,8 @@ embedded default run one in a thread of the web process (``FREIGABE_WORKER_IN_PR
 For every job the worker, before anything leaves Freigabe:
 1. checks that the submission is still to be published (a withdrawn release is never pushed again),
 2. checks that an approval by someone other than the submitter is bound to exactly this artifact's sha256,
+   and that the release manifest rebuilt now is exactly the approved one (:func:`publisher.manifest.
+   verify_job`: metadata, audience, groups, targets, embargo; issue 14),
 3. reads the artifact from storage and compares its sha256 with the approved one,
 4. runs the threshold rule again on every published number,
 5. builds the Frictionless data package (validated) whose data file must be the artifact byte for byte.
@@ -32,11 +34,12 @@ from sqlalchemy import select
 
 from catalog import PackageInvalid
 from catalog.errors import CatalogError
-from catalog.targets import Release, ReleaseRef
+from catalog.targets import Release
 from publisher.models import Decision, Hierarchy, PublicationJob, RuleSet, Submission, SubmissionVersion
 from publisher.publication import PublicationRefused, ReleaseInfo, build_release_package, recheck
 from publisher.services import open_ctx
 from publisher.services import publication as jobs
+from publisher.services.withdrawal import WithdrawWaits
 from publisher.targets import registry
 from publisher.workflow import State
 
@@ -95,11 +98,12 @@ def _release_info(c, sub: Submission, version: SubmissionVersion, approval: Deci
     """Everything the package needs besides the artifact.  Version, version notes, changelog and the cells
     to mark ``r`` come from the release ledger (:mod:`publisher.services.ledger`): new period = next minor,
     correction = patch + 1 of the corrected release."""
-    from publisher.services import ledger
+    # issue 14: computed only from the releases every reader of this release may read (publisher.services.audience)
+    from publisher.services import audience as ledger
 
     settings = c.settings
-    label = ledger.release_version_for(c, sub, version)
-    revised = ledger.revised_keys(c, sub, version, frame)  # None unless a correction
+    label = ledger.release_version(c, sub, version)
+    revised = ledger.revised_keys(c, sub, version, frame)  # None unless a correction (for this audience)
     notes = ledger.version_notes(c, sub, version, revised)
     return ReleaseInfo(
         series_slug=sub.series.slug,
@@ -136,7 +140,7 @@ def perform(c, job: PublicationJob) -> dict[str, Any]:
     targets = registry(c.settings)
     target = targets.get(job.target)  # TargetUnknown (not retried) when it is no longer configured
     if job.purpose == "withdraw":
-        return _withdraw(c, job, sub, target)
+        return _withdraw(c, job, sub, version, target)
     if sub.state not in (State.APPROVED.value, State.PUBLISHING.value):
         return {"skipped": f"state {sub.state}"}
     audience = meta.get("audience") or "public"
@@ -150,6 +154,9 @@ def perform(c, job: PublicationJob) -> dict[str, Any]:
                                  "Für genau dieses Artefakt gibt es keine gültige Freigabe durch eine andere Person.",
                                  "There is no valid approval by another person for exactly this artifact.",
                                  {"artifact_sha256": job.artifact_sha256})
+    from publisher import manifest  # issue 14: exactly the approved manifest, rebuilt from the database now
+
+    manifest.verify_job(c, job, sub, version)
     if sub.state == State.APPROVED.value:
         from publisher.services import review
         from publisher.services.errors import WrongState
@@ -170,21 +177,12 @@ def perform(c, job: PublicationJob) -> dict[str, Any]:
     return {**result, "version": pkg.version, "digest": pkg.digest()}
 
 
-def _withdraw(c, job, sub, target) -> dict[str, Any]:
-    """Withdraw exactly the version this job's release was published as, on this target."""
-    from publisher.publication import package_name
+def _withdraw(c, job, sub, version, target) -> dict[str, Any]:
+    """Take exactly the version this job's release was published as back from this target (issue 14 item 5:
+    :func:`publisher.services.withdrawal.perform` waits for a running publish job and names date and reason)."""
+    from publisher.services import withdrawal
 
-    published = c.session.execute(select(PublicationJob).where(
-        PublicationJob.version_id == job.version_id, PublicationJob.target == job.target,
-        PublicationJob.purpose == "publish", PublicationJob.state == "done")).scalars().first()
-    result = dict((published.result or {}) if published is not None else {})
-    if not result.get("version"):
-        return {"skipped": "never published to this target"}
-    comment = (job.result or {}).get("comment") if isinstance(job.result, dict) else None
-    ref = ReleaseRef(name=result.get("series") or result.get("dataset_name") or package_name(sub.series.slug),
-                     version=str(result["version"]), topic=result.get("topic") or "statistik",
-                     notice=comment or "Diese Veröffentlichung wurde zurückgezogen.", result=result)
-    return target.withdraw(ref)
+    return withdrawal.perform(c, job, sub, version, target)
 
 
 def process_one(app, wid: str | None = None) -> bool:
@@ -200,6 +198,9 @@ def process_one(app, wid: str | None = None) -> bool:
         except PublicationRefused as exc:
             c.session.rollback()
             jobs.fail(c, job_id, wid, exc.to_dict(), alert=True)
+        except WithdrawWaits as exc:  # issue 14: a publish job of the same target still runs
+            c.session.rollback()
+            jobs.retry_later(c, job_id, wid, {"code": "FG-PUB-WITHDRAW-WAITS", "target": str(exc)})
         except PackageInvalid as exc:
             c.session.rollback()
             jobs.fail(c, job_id, wid, {"code": "FG-PUB-PACKAGE-INVALID", "report": exc.report.to_dict()},

@@ -10,7 +10,7 @@ reachable from here.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, request
 
 from publisher.web.blueprint import ctx
 from publisher.web.security import current_user, public
@@ -38,11 +38,11 @@ def file(topic: str, series: str, version: str, filename: str):
     resp = Response(data, mimetype=media_type.split(";")[0], content_type=media_type)
     resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     resp.headers["X-Content-SHA256"] = rel.files[filename]
-    if version != "latest":
-        resp.headers["Cache-Control"] = "private, max-age=31536000, immutable"
-    else:
-        resp.headers["Cache-Control"] = "no-cache"
-    return resp
+    # issue 14: every release can be withdrawn, so no file is cached as immutable: caches revalidate each time
+    # (ETag = the file's sha256, a 304 costs no bytes); restricted files never sit in a shared cache
+    resp.headers["Cache-Control"] = "no-cache" if rel.audience == "public" else "private, no-cache"
+    resp.set_etag(rel.files[filename])
+    return resp.make_conditional(request)
 
 
 def _locations(c, rel) -> list[tuple[str, str, str]]:
@@ -54,15 +54,22 @@ def _locations(c, rel) -> list[tuple[str, str, str]]:
 
 
 def _preview(c, rel) -> tuple[list[str], list[list[str]], int]:
-    """Header and the first rows of the PUBLISHED table (the released CSV in the download area)."""
-    from catalog import LocalStorage
-    from catalog.releasetable import read_rows
-    from catalog.storage import version_key
+    """Header and the first rows of the PUBLISHED table (the released CSV in the download area); drawn once
+    per published file (its sha256; publisher.web.release_cache)."""
     from catalog.targets import file_names
+    from publisher.web.release_cache import part
 
     name = file_names(rel.series, rel.version)["daten"]
     if name not in rel.files:
         return [], [], 0
+    return part("preview", (rel.files[name], PREVIEW_ROWS), lambda: _read_preview(c, rel, name))
+
+
+def _read_preview(c, rel, name: str) -> tuple[list[str], list[list[str]], int]:
+    from catalog import LocalStorage
+    from catalog.releasetable import read_rows
+    from catalog.storage import version_key
+
     import hashlib
 
     text = LocalStorage(c.settings["DOWNLOAD_DIR"]).get(version_key(rel.topic, rel.series, rel.version, name))
@@ -80,6 +87,13 @@ def release(submission_id: int):
     from publisher.models import Submission
     from publisher.services import downloads
 
+    from publisher.web import release_cache
+
+    key = release_cache.anonymous_page_key(submission_id)  # anonymous visitors: the page drawn once per state
+    if key is not None:
+        cached = release_cache.cached_response(key)
+        if cached is not None:
+            return cached
     c = ctx()
     rel = downloads.release_for_submission(c, current_user(), submission_id)
     sub = c.session.get(Submission, submission_id)
@@ -89,5 +103,6 @@ def release(submission_id: int):
 
     graphics = {} if rel.withdrawn else {"map_svg": release_map(c, rel, version),
                                          "chart_svg": release_chart(c, current_user(), rel)}
-    return render_template("release.html", rel=rel, sub=sub, version=version, meta=(version.meta or {}),
+    html = render_template("release.html", rel=rel, sub=sub, version=version, meta=(version.meta or {}),
                            locations=_locations(c, rel), header=header, rows=rows, total=total, preview_rows=PREVIEW_ROWS, **graphics)
+    return release_cache.store_response(key, html) if key is not None else html

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select, update
 
 from publisher import worker
+from publisher.manifest import current_sha
 from publisher.models import AuditEvent, Decision, PublicationJob, Submission
 from publisher.services import open_ctx
 from publisher.services import publication as jobs
@@ -135,7 +136,8 @@ def test_artifact_that_fails_the_rules_is_stopped_even_with_matching_hash(app, m
                       .values(artifact_sha256=bad_sha))
     c.session.execute(update(Decision).where(Decision.version_id == v.id).values(artifact_sha256=bad_sha))
     v.artifact_sha256 = bad_sha
-    c.session.commit()
+    c.session.flush()
+    _rebind_manifest(c, sub.id)  # a database writer forging the manifest too: the rules re-check still stops it
 
     worker.run(app, once=True)
     (job,) = _jobs(fresh, sub.id)
@@ -235,7 +237,7 @@ def ckan_submission(ckan_app, users, backend):
             sub = intake.create_draft(c, users["submitter"], data=data, filename="t.csv", metadata=meta,
                                       mapping=mapping, series=series, hierarchy=h.id)
             review.submit(c, users["submitter"], sub.id)
-            sub = review.approve(c, users["approver"], sub.id, sub.current_version.artifact_sha256)
+            sub = review.approve(c, users["approver"], sub.id, current_sha(c, sub))
             return sub.id, sub.current_version.artifact_sha256
 
     return make
@@ -393,6 +395,22 @@ def test_two_periods_and_a_correction_stay_on_ckan_and_withdrawal_takes_back_one
     assert ds["private"] is False and ds["version"] == "1.0.1"
 
 
+def _rebind_manifest(c, submission_id):
+    """Issue 14: rebuild the release manifest from the (tampered) rows and bind approvals and jobs to it."""
+    from sqlalchemy import update as _update
+
+    from publisher import manifest
+    from publisher.models import Decision as _D, PublicationJob as _J, Submission as _S
+
+    c.session.expire_all()
+    sub = c.session.get(_S, submission_id)
+    m = manifest.build(c, sub, sub.current_version)
+    manifest.store(c, None, sub, m)
+    c.session.execute(_update(_J).where(_J.submission_id == submission_id).values(manifest_sha256=m.sha256))
+    c.session.execute(_update(_D).where(_D.submission_id == submission_id).values(manifest_sha256=m.sha256))
+    c.session.commit()
+
+
 def test_invalid_package_stops_publication_with_the_validation_report(app, make_submission, fresh, city):
     """The approved table's areas are missing from the hierarchy version the package would use: the
     frictionless foreign-key check fails, the job fails for good and nothing is published."""
@@ -405,7 +423,8 @@ def test_invalid_package_stops_publication_with_the_validation_report(app, make_
         c, None, b"baublock;stadtteil\nX1;XA\nX2;XA\n", "andere.csv", "andere-stadt")
     v = c.session.get(SubmissionVersion, sub.current_version_id)
     v.hierarchy_id = other.id
-    c.session.commit()
+    c.session.flush()
+    _rebind_manifest(c, sub.id)  # a database writer forging the manifest too: package validation still stops it
 
     worker.run(app, once=True)
     (job,) = _jobs(fresh, sub.id)
@@ -468,3 +487,30 @@ def test_dpo_sees_the_failed_publication_and_its_reason_on_the_review_page(app, 
     auth.login("dora")
     page = client.get(f"/review/{sub.id}").get_data(as_text=True)
     assert "FG-PUB-HASH-MISMATCH" in page and "fehlgeschlagen" in page  # job state label (German UI)
+
+
+@pytest.mark.ckan
+def test_withdrawing_an_older_version_leaves_the_series_public_on_ckan(ckan_app, ckan_submission, fresh, users,
+                                                                       ckan_instance):
+    """Issue 14 item 5 with issue 15's history: CKAN keeps every version of a series; withdrawing the older
+    version leaves the dataset public; withdrawing the last version left makes it private."""
+    import requests
+
+    from publisher.services import withdrawal
+
+    old_id, _ = ckan_submission(series="rueckzug", seed=7)
+    assert worker.run(ckan_app, once=True) == 2
+    new_id, _ = ckan_submission(series="rueckzug", seed=8, period="2026-08")
+    assert worker.run(ckan_app, once=True) == 2
+    name = next(j for j in _jobs(fresh, new_id) if j.target == "ckan").result["dataset_name"]
+    show = f"{ckan_instance.settings.url}/api/3/action/package_show"
+    with open_ctx(ckan_app) as c:
+        withdrawal.withdraw_release(c, c.session.get(type(users["approver"]), users["approver"].id), old_id,
+                                    "Alte Fassung fehlerhaft")
+    assert worker.run(ckan_app, once=True) >= 1
+    assert requests.get(show, params={"id": name}, timeout=30).status_code == 200  # still public
+    with open_ctx(ckan_app) as c:
+        withdrawal.withdraw_release(c, c.session.get(type(users["approver"]), users["approver"].id), new_id,
+                                    "Neue Fassung fehlerhaft")
+    assert worker.run(ckan_app, once=True) >= 1
+    assert requests.get(show, params={"id": name}, timeout=30).status_code in (403, 404)
