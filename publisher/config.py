@@ -99,6 +99,14 @@ SETTINGS: tuple[Setting, ...] = (
             "DCAT-AP.de politicalGeocodingURI of the municipality (set your Gemeindeschlüssel)."),
     Setting("FREIGABE_DOWNLOAD_TOPIC", "DOWNLOAD_TOPIC", _str, "statistik",
             "Folder/topic under which releases are filed in the download area."),
+    Setting("FREIGABE_DAV_ENABLED", "DAV_ENABLED", _bool, True,
+            "Serve the download area read-only over WebDAV (mapped network drive) at FREIGABE_DAV_PATH; sign-in "
+            "with user name and an API token (app password), never the login password."),
+    Setting("FREIGABE_DAV_PATH", "DAV_PATH", _str, "/dav",
+            "URL path of the WebDAV share (Windows: \\\\host@SSL\\dav)."),
+    Setting("FREIGABE_DAV_REQUIRE_HTTPS", "DAV_REQUIRE_HTTPS", _bool, True,
+            "Refuse WebDAV over plain HTTP (403 before any password prompt; behind a TLS proxy set "
+            "FREIGABE_PROXY_COUNT so the scheme is known). Only for local tests: false."),
 )
 
 

@@ -139,12 +139,13 @@ def _forbidden(rel: Release) -> Forbidden:
                      groups=", ".join(rel.groups) or "-")
 
 
-def _find(c, topic: str, series: str, version: str) -> tuple[Release | None, list[Release]]:
+def _find(c, actor, topic: str, series: str, version: str) -> tuple[Release | None, list[Release]]:
     from catalog.storage import _version_sort_key
 
     cands = [r for r in _releases(c) if r.topic == topic and r.series == series]
-    if version == "latest":
-        live = sorted((r for r in cands if not r.withdrawn), key=lambda r: _version_sort_key(r.version))
+    if version == "latest":  # the newest version that is not withdrawn and that ``actor`` may see (as listed)
+        live = sorted((r for r in cands if not r.withdrawn and may_see(actor, r)),
+                      key=lambda r: _version_sort_key(r.version))
         return (live[-1] if live else None), cands
     return next((r for r in cands if r.version == version), None), cands
 
@@ -156,7 +157,7 @@ def open_file(c, actor, topic: str, series: str, version_or_latest: str, filenam
     who = actor.username if actor is not None else "anonymous"
     what = f"{topic}/{series}/{version_or_latest}/{filename}"
     try:
-        rel, cands = _find(c, topic, series, version_or_latest)
+        rel, cands = _find(c, actor, topic, series, version_or_latest)
         if rel is None:
             # "latest" of a series whose releases are all withdrawn / refused to outsiders first
             if cands and not any(may_see(actor, r) for r in cands):
