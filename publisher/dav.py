@@ -285,10 +285,13 @@ def make_dav_app(flask_app, mount_path: str = "/dav"):
         "logging": {"enable": False},
         "suppress_version_info": True,
         "add_header_MS_Author_Via": True,
-        "http_authenticator": {"domain_controller": None, "accept_basic": True, "accept_digest": False,
-                               "default_to_digest": False},
+        "http_authenticator": {"domain_controller": None, "accept_basic": False, "accept_digest": False,
+                               "default_to_digest": False},  # unused: DavGate signs in (Basic, HTTPS only)
         "dir_browser": {"enable": False},
     }
+    wsgidav_log = logging.getLogger("wsgidav")
+    if wsgidav_log.level == logging.NOTSET:  # its start-up banner is INFO; our own log says what matters
+        wsgidav_log.setLevel(logging.WARNING)
     return DavGate(flask_app, WsgiDAVApp(config))
 
 
