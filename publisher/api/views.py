@@ -288,7 +288,7 @@ def release(submission_id):
     c, user = ctx(), api_user(required=False)
     sub = next((s for s in queries.list_releases(c, user) if s.id == submission_id), None)
     if sub is None:  # unpublished, withdrawn or another group's: the same 404, nothing leaks
-        raise not_found("Veröffentlichung / release", submission_id)
+        raise not_found("Veröffentlichung", submission_id)
     return jsonify(release_dict(c, sub, _download_area(c, user)))
 
 
@@ -324,7 +324,7 @@ def problem_type(code):
 
     found = next((p for p in _problem_types() if p["code"] == code), None)
     if found is None:
-        raise not_found("Fehlercode / error code", code)
+        raise not_found("Fehlercode", code)
     return jsonify(found)
 
 
