@@ -184,6 +184,13 @@ def test_release_links_lead_to_its_files_package_and_dav_folder(app, client, tok
     assert json.loads(client.get(ln["package"]).data)["name"] == rel.series
     assert ln["zip"].endswith(".zip") and ln["latest"].endswith(f"/latest/{rel.series}.csv")
     assert ln["dav"] == f"/dav/{rel.topic}/{rel.series}/{rel.version}/"
+    import base64
+
+    token = tokens["reader"]["Authorization"].split()[1]
+    basic = "Basic " + base64.b64encode(f"rita:{token}".encode()).decode()
+    folder = client.open(ln["dav"], method="PROPFIND", headers={"Depth": "1", "Authorization": basic},
+                         base_url="https://localhost")
+    assert folder.status_code == 207 and all(f["name"] in folder.get_data(as_text=True) for f in ln["files"])
     assert ln["ckan"] is None  # CKAN is not configured in this test; tests/catalog covers the portal link
     # a restricted release: 404 (not 403) for anonymous and outsiders, visible to the group
     problem(client.get(f"{API}/releases/{restricted.id}"), 404, "publisher.not_found")
