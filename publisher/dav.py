@@ -55,7 +55,7 @@ TEXTS = {
     503: "Die Datenbank ist gerade nicht erreichbar. Bitte gleich erneut versuchen. / "
          "The database is unavailable right now. Please retry shortly.",
 }
-REASONS = {401: "Unauthorized", 403: "Forbidden", 405: "Method Not Allowed", 429: "Too Many Requests",
+REASONS = {200: "OK", 401: "Unauthorized", 403: "Forbidden", 405: "Method Not Allowed", 429: "Too Many Requests",
            503: "Service Unavailable"}
 
 
