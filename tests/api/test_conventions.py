@@ -146,6 +146,12 @@ def test_every_route_answers_as_documented(app, client, tokens, make_submission,
     assert worker.run(app, once=True) >= 1
     assert client.get(f"{API}/releases").status_code == 200
     assert client.get(f"{API}/releases/{pub.id}").status_code == 200
+    # stop an approved release before it appears, withdraw a published one (issue 14)
+    stopped = make_submission("approved", reference_period="2026-10")
+    assert client.post(f"{API}/submissions/{stopped.id}/stop", headers=t["approver"],
+                       json={"reason": "Falsche Gebietsstände"}).status_code == 200
+    assert client.post(f"{API}/submissions/{pub.id}/withdraw-release", headers=t["approver"],
+                       json={"reason": "Fehler in den Daten"}).status_code == 200
     assert client.get(f"{API}/problems?per_page=5&page=2").status_code == 200
     assert client.get(f"{API}/problems/publisher.wrong_state").status_code == 200
     assert client.get(f"{API}/openapi.json").status_code == 200

@@ -45,7 +45,9 @@ def test_release_links_its_ckan_dataset_once_published(app_config, ckan_instance
                 mapping={"geo_column": "baublock", "count_columns": ["anzahl"],
                          "dimensions": ["monat", "aufenthaltsstatus"], "layout": "long"})
             review.submit(c, users["submitter"], sub.id)
-            review.approve(c, users["approver"], sub.id, sub.current_version.artifact_sha256)
+            from publisher.manifest import current_sha
+
+            review.approve(c, users["approver"], sub.id, current_sha(c, sub))
         client = app.test_client()
         assert worker.run(app, once=True) == 2
         job = fresh().session.execute(select(PublicationJob).where(PublicationJob.submission_id == sub.id,

@@ -190,7 +190,7 @@ def test_rclone_lists_and_copies_a_groups_files_others_are_invisible_and_downloa
     assert len(_records(fresh)) == n_records  # nothing was handed out
     refused = [json.loads(e.details) for e in _events(fresh, "download.refused")]
     assert {(d["code"], d["what"].split("/")[2]) for d in refused} >= {
-        ("publisher.download.forbidden", r2["version"]), ("publisher.download.withdrawn", r4["version"])}
+        ("publisher.not_found", r2["version"]), ("publisher.download.withdrawn", r4["version"])}
 
     # the other group's reader sees her own group's version and the public one, never rita's
     rolf = Rclone(server, "rolf", area["tokens"]["rolf"], tmp_path)

@@ -1,15 +1,15 @@
 """idempotency keys of the API (issue 15 item 6)
 
-Revision ID: 0004_davapi_idempotency
-Revises: 0003_release_ledger
+Revision ID: 0007_davapi_idempotency
+Revises: 0006_trust_roles
 """
 from alembic import op
 import sqlalchemy as sa
 import publisher.db
 
 
-revision = '0004_davapi_idempotency'
-down_revision = '0003_release_ledger'
+revision = '0007_davapi_idempotency'
+down_revision = '0006_trust_roles'
 branch_labels = None
 depends_on = None
 
