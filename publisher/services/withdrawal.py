@@ -22,9 +22,10 @@ from typing import Any
 from sqlalchemy import select
 
 from publisher import audit
+from publisher.job_states import JobState, check_job_transition
 from publisher.models import Decision, PublicationJob, Submission
 from publisher.services import review
-from publisher.workflow import State, check_user_can
+from publisher.workflow import Role, State, check_user_can
 
 
 def _queue(c, actor, sub: Submission, targets, text: str) -> None:
@@ -55,9 +56,10 @@ def stop_release(c, actor, submission_id, reason: str) -> Submission:
         jobs = c.session.execute(select(PublicationJob).where(
             PublicationJob.version_id == v.id, PublicationJob.purpose == "publish")).scalars().all()
         for job in jobs:
-            if job.state == "pending":
-                job.state, job.result, job.done_at, job.updated_at = "done", {"skipped": "stopped"}, c.now(), c.now()
-                audit.record(c.session, actor, "publication.job_cancelled", job,
+            if job.state == JobState.PENDING.value:
+                jt = check_job_transition("cancel", job.state, Role(actor.role))
+                job.state, job.result, job.done_at, job.updated_at = jt.target.value, {"skipped": "stopped"}, c.now(), c.now()
+                audit.record(c.session, actor, jt.audit_event, job,
                              {"job": job.id, "target": job.target, "submission": sub.id})
         reached = [j.target for j in jobs if j.state in ("running", "failed") or (
             j.state == "done" and not (j.result or {}).get("skipped"))]
