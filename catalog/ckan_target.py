@@ -27,6 +27,7 @@ replaces an older one and a correction (patch version of an older period) never 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -51,7 +52,12 @@ from .errors import (
     CkanNotFound,
 )
 from .licences import by_uri, licence, portal_license_id
-from .targets import Release, ReleaseRef
+from .targets import MetadataProblem, Release, ReleaseRef, package_problems
+
+#: CKAN's own e-mail validator (ckan.logic.validators.email_validator): ASCII only, so "müller@stadt.de" is
+#: refused by the portal although it is a valid address elsewhere
+CKAN_EMAIL_RE = re.compile(r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+                           r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")
 
 
 class CkanTarget:
@@ -152,6 +158,19 @@ class CkanTarget:
     def location(self, result: Mapping[str, Any]) -> str | None:
         url = result.get("dataset_url")
         return url if isinstance(url, str) and url.startswith(("http://", "https://")) else None
+
+    def check_metadata(self, meta) -> list[MetadataProblem]:
+        """The package's own rules plus what CKAN validates itself: the contact's and the publisher's e-mail
+        (``maintainer_email``/``author_email``) must pass CKAN's e-mail validator."""
+        out = package_problems(meta)
+        for fieldname, email in (("contact.email", meta.contact.email), ("publisher.email", meta.publisher.email)):
+            if email and not CKAN_EMAIL_RE.match(email) and not any(p.field == fieldname for p in out):
+                out.append(MetadataProblem(
+                    fieldname, f"Das Datenportal (CKAN) lehnt die E-Mail-Adresse „{email}“ ab (nur Buchstaben a-z, "
+                    "Ziffern und . _ - vor dem @).",
+                    f"The data portal (CKAN) refuses the e-mail address '{email}' (only letters a-z, digits and "
+                    ". _ - before the @)."))
+        return out
 
     # -- checks -----------------------------------------------------------------------------------------------
     def verify(self, name: str, specs: list[CkanResourceSpec], datastore_rows: int | None = None) -> None:

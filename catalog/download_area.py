@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .storage import LocalStorage
-from .targets import Release, ReleaseRef, release_files
+from .targets import MetadataProblem, Release, ReleaseRef, package_problems, release_files
 
 
 class DownloadAreaTarget:
@@ -44,3 +44,6 @@ class DownloadAreaTarget:
 
     def location(self, result: Mapping[str, Any]) -> str | None:
         return None  # served by Freigabe's own download pages (they know the audience)
+
+    def check_metadata(self, meta) -> list[MetadataProblem]:
+        return package_problems(meta)  # the area stores the validated package as it is

@@ -2,7 +2,9 @@
 
 A target is told to **publish** an approved release (:class:`Release`: the validated data package plus what
 the package does not say: audience, groups, download-area topic) and to **withdraw** one published version
-(:class:`ReleaseRef`); it **reports where a version lives** (:meth:`Target.location`, from the JSON result
+(:class:`ReleaseRef`); before any of that, at upload, it **checks the metadata** it will need
+(:meth:`Target.check_metadata`: every field it would refuse, as :class:`MetadataProblem` s naming the field,
+so that an approved release never fails on its metadata); it **reports where a version lives** (:meth:`Target.location`, from the JSON result
 its ``publish`` returned and the worker stored on the job).
 
 Every effect must be idempotent (a re-run after a crash changes nothing) and must raise typed
@@ -56,6 +58,28 @@ class ReleaseRef:
     result: Mapping[str, Any] = field(default_factory=dict)  # what publish() returned for it
 
 
+@dataclass(frozen=True)
+class MetadataProblem:
+    """A field of the release metadata a target would refuse (``field``: a :class:`catalog.datapackage.
+    PackageMetadata` attribute, dotted for nested ones, e.g. ``contact.email``)."""
+
+    field: str
+    de: str
+    en: str
+
+
+def package_problems(meta) -> list[MetadataProblem]:
+    """What :func:`catalog.datapackage.check_metadata` refuses (every target publishes a data package)."""
+    from .datapackage import check_metadata
+
+    out = []
+    for err in check_metadata(meta):
+        reason = str(err.params.get("reason") or "")
+        de, _, en = reason.partition(" / ")
+        out.append(MetadataProblem(str(err.params.get("field") or ""), de.strip(), (en or de).strip()))
+    return out
+
+
 @runtime_checkable
 class Target(Protocol):
     #: stable key, stored on publication jobs (never rename)
@@ -76,6 +100,11 @@ class Target(Protocol):
 
     def location(self, result: Mapping[str, Any]) -> str | None:
         """Where the published version lives (a URL), from its publish result; None if not addressable."""
+        ...
+
+    def check_metadata(self, meta) -> list[MetadataProblem]:
+        """Every field of the release metadata (a :class:`catalog.datapackage.PackageMetadata` as the release
+        would carry it) this target would refuse; called at upload, long before :meth:`publish`."""
         ...
 
 

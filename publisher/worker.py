@@ -101,6 +101,8 @@ def _release_info(c, sub: Submission, version: SubmissionVersion, approval: Deci
     # issue 14: computed only from the releases every reader of this release may read (publisher.services.audience)
     from publisher.services import audience as ledger
 
+    from publisher.preflight import settings_info
+
     settings = c.settings
     label = ledger.release_version(c, sub, version)
     revised = ledger.revised_keys(c, sub, version, frame)  # None unless a correction (for this audience)
@@ -113,14 +115,7 @@ def _release_info(c, sub: Submission, version: SubmissionVersion, approval: Deci
         approved_at=approval.created_at,
         version=label,
         hierarchy_rows=_hierarchy_rows(c, version.hierarchy),
-        publisher_name=settings.get("PUBLISHER_NAME") or "Statistikstelle",
-        publisher_email=settings.get("PUBLISHER_EMAIL") or None,
-        geocoding_uri=settings.get("GEOCODING_URI")
-        or "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/00000000",
-        topic=settings.get("DOWNLOAD_TOPIC") or "statistik",
-        contributor_id=settings.get("CONTRIBUTOR_ID") or None,
-        default_themes=tuple(t.strip().upper() for t in str(settings.get("DEFAULT_THEMES") or "SOCI").split(",")
-                             if t.strip()),
+        **settings_info(settings),  # the same as the check at upload (publisher.preflight)
         landing_page=(f"{settings['PUBLIC_URL'].rstrip('/')}/releases/{sub.id}" if settings.get("PUBLIC_URL")
                       else None),
         version_notes=notes,

@@ -161,6 +161,10 @@ def validate_metadata(c, metadata: dict | None, *, partial: bool = False) -> dic
         out["audience"] = audience
         out["groups"] = sorted(set(groups)) if audience == "restricted" else []
     problems += _dcat_fields(c, metadata, out, partial)  # issue 15: licence, themes, frequency
+    if not partial and not problems:  # issue 14 item 10: every field a target would refuse, now
+        from publisher import preflight
+
+        problems += preflight.problems(c, out)
     if metadata.get("correction_reason"):  # issue 8: why a published period is released again
         try:
             out["correction_reason"] = _clean_text(metadata.get("correction_reason"), "correction_reason", 2000)

@@ -124,12 +124,12 @@ def test_failed_publication_is_visible_announced_refused_to_the_submitter_and_re
     with open_ctx(fault_app) as c:
         assert c.session.get(Submission, sub_id).state == State.PUBLISHED.value
         ev = c.session.execute(select(AuditEvent).where(AuditEvent.event == "publication.job_retried")).scalars().all()
-        details = ev[0].details_dict()
+        details = ev[0].details_dict
         assert len(ev) == 1 and details["previous_error"]["code"] == err["code"]
         assert ev[0].actor_name == "dora"  # the DPO, not the system
     data = next(r for r in job.result["resources"] if r["key"].endswith("/daten"))
     assert hashlib.sha256(requests.get(data["url"], timeout=30).content).hexdigest() == sha  # anonymous
-    assert "Keine fehlgeschlagenen Veröffentlichungen." in dpo.get("/publications/failed").get_data(as_text=True)
+    assert "Keine fehlgeschlagenen Veröffentlichungen." in dpo.get("/publications/failed?lang=de").get_data(as_text=True)
 
 
 def test_retry_by_cli_as_a_named_dpo_and_refused_for_a_job_that_has_not_failed(fault_app, failed_release, ckan_proxy):

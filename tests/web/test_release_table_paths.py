@@ -57,6 +57,7 @@ def test_a_category_labelled_like_a_symbol_is_refused_at_upload(browser, auth, u
         ("0101001", "Asyl", 12), ("0101001", "-", 14), ("0101002", "Asyl", 9), ("0101002", "-", 8)))
     form = {"geo_column": "baublock", "count_columns": "anzahl", "dimensions": "status", "layout": "long",
             "additive": "1", "hierarchy": str(hierarchy.id), "title": "Symbole", "reference_period": "2026-07",
+            "contact": "statistik@stadt.example",
             "licence": "dl-de/by-2-0", "audience": "public", "action": "save",
             "file": (BytesIO(rows.encode()), "symbole.csv")}
     resp = browser.post("/submissions/new", "/submissions/new", form, content_type="multipart/form-data")
