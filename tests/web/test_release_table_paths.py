@@ -23,7 +23,7 @@ def test_same_table_through_cli_and_web_gives_identical_bytes(browser, auth, use
     form = {"geo_column": "baublock", "count_columns": "anzahl", "dimensions": "monat, aufenthaltsstatus",
             "layout": "long", "additive": "1", "hierarchy": str(hierarchy.id), "title": "Geflüchtete Juli",
             "reference_period": "2026-07", "licence": "dl-de/by-2-0", "audience": "public", "action": "save",
-            "file": (BytesIO(data), "juli.csv")}
+            "contact": "statistik@stadt.example", "file": (BytesIO(data), "juli.csv")}
     resp = browser.post("/submissions/new", "/submissions/new", form, content_type="multipart/form-data")
     assert resp.status_code == 303, resp.get_data(as_text=True)[:2000]
     sub_id = int(resp.headers["Location"].rsplit("/", 1)[1])
