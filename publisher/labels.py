@@ -102,3 +102,15 @@ def object_label(object_type: str, lang: str | None = None) -> str:
 def init_app(app) -> None:
     app.jinja_env.globals.update(event_label=event_label, object_label=object_label, column_label=column_label,
                                  job_label=job_label)
+
+
+# --- issue 18: directory sign-on, invitations, individual requests, e-mail ----------------------------------
+EVENT_LABELS.update({
+    "mail.sent": N_("E-Mail versandt"),
+    "mail.failed": N_("E-Mail endgültig nicht zustellbar"),
+    "mail.dropped": N_("E-Mail nicht mehr versandt (erledigt)"),
+    "notifications.preference_changed": N_("Benachrichtigungen eingestellt"),
+})
+OBJECT_LABELS.update({
+    "mail_outbox": N_("E-Mail"),
+})

@@ -50,6 +50,8 @@ class User(Base):
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     groups: Mapped[list[Group]] = relationship(secondary=user_groups, lazy="selectin")
+    # issue 18: invited external readers' accounts end then (None: no end); see services.invitations
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     @property
     def role_enum(self) -> Role:
@@ -297,3 +299,6 @@ class PublicationJob(Base):
 # registered in Base.metadata together with the core models (defined in its own module)
 from publisher.models_downloads import DownloadRecord  # noqa: E402,F401
 from publisher.models_ledger import Embargo, LedgerEntry, Notification, StandingApproval  # noqa: E402,F401
+from publisher.models_directory import (  # noqa: E402,F401  (issue 18)
+    DeliveryLink, DirectoryAccount, GroupOwner, IndividualRequest, Invitation, MailMessage, NotificationPreference,
+)

@@ -11,6 +11,7 @@ def init_app(app):
     from publisher import i18n
     from publisher.web import admin, auth, errors, public, review, security, series_views, submissions  # noqa: F401,E501
     from publisher.web.blueprint import bp
+    from publisher.web import issue18_views  # noqa: F401  (directory, invitations, requests, notifications, help)
     from publisher.web.presenters import label as report_label
     from publisher.web.presenters import job_error, report_levels, report_lines
 

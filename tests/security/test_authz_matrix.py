@@ -104,6 +104,9 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/submissions/new', 'POST'): _row('login', '422', '422', '403', '403', '403', '403'),
     ('/versions/<int:version_id>/raw', 'GET'): _row('login', 'ok', '403', 'ok', 'ok', '403', '403'),
     ('/versions/<int:version_id>/releasable.csv', 'GET'): _row('login', 'ok', '403', 'ok', 'ok', '403', '403'),
+    # --- issue 18 (directory, invitations, requests, notifications; more actors in test_authz_matrix_issue18.py)
+    ('/account/notifications', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    ('/account/notifications', 'POST'): _row('login', '422', '422', '422', '422', '422', '422'),
 }
 
 
