@@ -114,3 +114,9 @@ EVENT_LABELS.update({
 OBJECT_LABELS.update({
     "mail_outbox": N_("E-Mail"),
 })
+EVENT_LABELS.update({
+    "directory.account_created": N_("Konto aus dem Verzeichnis angelegt"),
+    "directory.account_updated": N_("Konto aus dem Verzeichnis aktualisiert"),
+    "directory.account_disabled": N_("Konto vom Verzeichnis deaktiviert"),
+})
+OBJECT_LABELS.update({"directory_accounts": N_("Verzeichniskonto")})

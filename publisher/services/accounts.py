@@ -175,7 +175,12 @@ def authenticate(c, username: str, password: str) -> User:
     s = c.session
     now = c.now()
     user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if user is None or not user.active or not user.password_hash:
+    from publisher.services import directory  # issue 18: directory accounts sign on against LDAP/AD
+
+    verdict = directory.sign_on(c, username, password, user)  # None: a local account (externals, break-glass)
+    if verdict is not None:
+        user, ok = verdict
+    if user is None or not user.active or (verdict is None and not user.password_hash):
         try:
             _hasher.verify(_DUMMY_HASH, password or "-")
         except VerificationError:
@@ -188,11 +193,12 @@ def authenticate(c, username: str, password: str) -> User:
         audit.record(s, None, "login.refused_locked", user, {"username": username})
         _commit(c)
         raise E.AuthenticationFailed(E.LOCKED, until=user.locked_until.strftime("%d.%m.%Y %H:%M UTC"))
-    try:
-        _hasher.verify(user.password_hash, password or "")
-        ok = True
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        ok = False
+    if verdict is None:
+        try:
+            _hasher.verify(user.password_hash, password or "")
+            ok = True
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
     if not ok:
         user.failed_logins = (user.failed_logins or 0) + 1
         audit.record(s, None, "login.failed", user, {"username": username, "failed_logins": user.failed_logins})
@@ -205,7 +211,7 @@ def authenticate(c, username: str, password: str) -> User:
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    if _hasher.check_needs_rehash(user.password_hash):
+    if user.password_hash and _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     audit.record(s, user, "login.succeeded", user)
     _commit(c)
@@ -216,6 +222,9 @@ def set_password(c, actor, user_id: int, password: str) -> User:
     user = get_user(c, user_id)
     if actor is not None and actor.id != user.id:
         _require_admin(actor)
+    from publisher.services.directory import refuse_local_password
+
+    refuse_local_password(c, user)  # issue 18: the directory keeps a directory account's password
     _check_password_policy(password, user.username)
     user.password_hash = hash_password(password)
     user.failed_logins = 0
