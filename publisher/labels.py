@@ -120,3 +120,13 @@ EVENT_LABELS.update({
     "directory.account_disabled": N_("Konto vom Verzeichnis deaktiviert"),
 })
 OBJECT_LABELS.update({"directory_accounts": N_("Verzeichniskonto")})
+EVENT_LABELS.update({
+    "invitation.created": N_("Einladung verschickt"),
+    "invitation.accepted": N_("Einladung angenommen"),
+    "invitation.refused": N_("Einladungslink abgewiesen"),
+    "invitation.revoked": N_("Einladung zurückgezogen"),
+    "account.expiry_changed": N_("Ablaufdatum des Kontos geändert"),
+    "account.expired": N_("Konto abgelaufen"),
+    "group.owner_added": N_("Gruppenverantwortliche eingetragen"),
+})
+OBJECT_LABELS.update({"invitations": N_("Einladung")})

@@ -25,6 +25,11 @@ MIN_PASSWORD = 12
 TOKEN_PREFIX = "fgb_"
 
 
+def expired(user, now) -> bool:
+    """Issue 18: an invited external reader's account past its end date is refused like a deactivated one."""
+    return user is not None and user.expires_at is not None and user.expires_at <= now
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
@@ -180,7 +185,7 @@ def authenticate(c, username: str, password: str) -> User:
     verdict = directory.sign_on(c, username, password, user)  # None: a local account (externals, break-glass)
     if verdict is not None:
         user, ok = verdict
-    if user is None or not user.active or (verdict is None and not user.password_hash):
+    if user is None or not user.active or (verdict is None and not user.password_hash) or expired(user, now):
         try:
             _hasher.verify(_DUMMY_HASH, password or "-")
         except VerificationError:
@@ -292,7 +297,7 @@ def user_for_token(c, plaintext: str) -> User:
         raise E.AuthenticationFailed(E.TOKEN_INVALID)
     tok = c.session.execute(select(ApiToken).where(ApiToken.token_hash == _token_hash(plaintext))
                             ).scalar_one_or_none()
-    if tok is None or tok.revoked_at is not None or not tok.user.active:
+    if tok is None or tok.revoked_at is not None or not tok.user.active or expired(tok.user, c.now()):
         raise E.AuthenticationFailed(E.TOKEN_INVALID)
     now = c.now()
     if tok.last_used_at is None or (now - tok.last_used_at) > dt.timedelta(minutes=5):

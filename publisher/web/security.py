@@ -135,7 +135,10 @@ def current_user():
         from publisher.services import ctx_for_request
 
         user = ctx_for_request().session.get(User, uid)
-        if user is None or not user.active or session.get("pwf") != _pw_fingerprint(user):
+        from publisher.services.accounts import expired  # issue 18: invited readers' accounts end
+
+        if user is None or not user.active or session.get("pwf") != _pw_fingerprint(user) or \
+                expired(user, ctx_for_request().now()):
             session.clear()
             user = None
     g.freigabe_user = user

@@ -107,6 +107,13 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     # --- issue 18 (directory, invitations, requests, notifications; more actors in test_authz_matrix_issue18.py)
     ('/account/notifications', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     ('/account/notifications', 'POST'): _row('login', '422', '422', '422', '422', '422', '422'),
+    ('/invitations', 'GET'): _row('login', '403', '403', '403', 'ok', '403', '403'),
+    ('/invitations', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
+    ('/invitations/<int:invitation_id>/revoke', 'POST'): _row('login', '403', '403', '403', '404', '403', '403'),
+    ('/invitations/accounts/<int:user_id>/expiry', 'POST'): _row('login', '403', '403', '403', '404', '403', '403'),
+    ('/invitations/owners', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
+    ('/invitation/<token>', 'GET'): _row('404', '404', '404', '404', '404', '404', '404'),
+    ('/invitation/<token>', 'POST'): _row('404', '404', '404', '404', '404', '404', '404'),
 }
 
 
@@ -174,7 +181,8 @@ class Scene:
         values = {"submission_id": self.pub_id if rule.rule.startswith("/releases/") else self.open_id,
                   "version_id": self.pub_version, "user_id": self.victim.id, "token": "a" * 32,
                   "topic": r["topic"], "series": r["series"], "version": r["version"],
-                  "filename": f"{r['series']}.csv", "fmt": "csv", "series_id": self.series_id}
+                  "filename": f"{r['series']}.csv", "fmt": "csv", "series_id": self.series_id,
+                  "invitation_id": 987654, "request_id": 987654}  # issue 18: ids of no such object
         if rule.endpoint == "static":
             values["filename"] = "freigabe.css"
         args = {k: values[k] for k in rule.arguments}
