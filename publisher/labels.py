@@ -130,3 +130,13 @@ EVENT_LABELS.update({
     "group.owner_added": N_("Gruppenverantwortliche eingetragen"),
 })
 OBJECT_LABELS.update({"invitations": N_("Einladung")})
+EVENT_LABELS.update({
+    "request.recorded": N_("Einzelanfrage erfasst"),
+    "request.prepared": N_("Antwort auf Einzelanfrage vorbereitet"),
+    "request.delivered": N_("Einzelanfrage beantwortet (Link verschickt)"),
+    "request.link_reissued": N_("Neuer Link zur Einzelanfrage"),
+    "request.downloaded": N_("Einzelanfrage heruntergeladen"),
+    "request.link_refused": N_("Link zur Einzelanfrage abgewiesen"),
+    "request.closed": N_("Einzelanfrage abgeschlossen"),
+})
+OBJECT_LABELS.update({"individual_requests": N_("Einzelanfrage"), "delivery_links": N_("Lieferlink")})

@@ -162,9 +162,6 @@ def _published(c, sub, actor, details):
         fields = {**_fields(c, sub, actor), "embargo": format_datetime(emb.embargo_until, "de")}
         for u in ([dpo] if dpo is not None and dpo.active else _approvers(c, sub)):
             out.append(message(c, u, "embargo.ended", fields, f"/review/{sub.id}", submission_id=sub.id))
-    from publisher.services import requests as individual  # item 4: a delivery gets its link now
-
-    out.extend(individual.on_published(c, sub))
     return out
 
 
@@ -199,6 +196,10 @@ EVENTS: dict[str, Callable] = {
 def enqueue(c, event: str, sub: Submission | None = None, *, actor: Any = None,
             details: dict | None = None) -> list[MailMessage]:
     """The mails of ``event`` about ``sub`` (caller's transaction, no commit); [] for events nobody is told of."""
+    if event == "publication.completed" and sub is not None:
+        from publisher.services import requests as individual  # item 4: a delivery gets its link (and mail) now
+
+        individual.on_published(c, sub)
     handler = EVENTS.get(event)
     if handler is None or sub is None or not enabled(c):
         return []

@@ -77,7 +77,7 @@ def invitation_owner_add():
 
     c, user = ctx(), current_user()
     try:
-        invitations.add_owner(c, user, request.form.get("group") or "", request.form.get("username") or "")
+        invitations.add_owner(c, user, request.form.get("owner_group") or "", request.form.get("owner_username") or "")
     except InvalidInput as exc:
         errors, general = field_errors(exc)
         return _page(c, user, errors, general, status=422)

@@ -1,5 +1,5 @@
 """Issue 18's view modules, imported together by :func:`publisher.web.init_app` (one line there)."""
-from publisher.web import invitation_views, notification_views  # noqa: F401
+from publisher.web import invitation_views, notification_views, request_views  # noqa: F401
 from publisher.web.blueprint import bp
 
 
@@ -23,3 +23,11 @@ def _issue18_nav():
                                      ).first() is not None
 
     return {"may_invite": may_invite}
+
+
+@bp.app_context_processor
+def _request_labels():
+    from publisher.i18n import N_, gettext
+
+    labels = {"open": N_("offen"), "delivered": N_("beantwortet"), "closed": N_("abgeschlossen")}
+    return {"request_state_label": lambda s: gettext(labels[s]) if s in labels else s}

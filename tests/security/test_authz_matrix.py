@@ -114,6 +114,14 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/invitations/owners', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
     ('/invitation/<token>', 'GET'): _row('404', '404', '404', '404', '404', '404', '404'),
     ('/invitation/<token>', 'POST'): _row('404', '404', '404', '404', '404', '404', '404'),
+    ('/requests', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', '403', '403'),
+    ('/requests', 'POST'): _row('login', '422', '422', '403', '403', '403', '403'),
+    ('/requests/<int:request_id>', 'GET'): _row('login', '404', '404', '404', '404', '403', '403'),
+    ('/requests/<int:request_id>/prepare', 'POST'): _row('login', '404', '404', '403', '403', '403', '403'),
+    ('/requests/<int:request_id>/link', 'POST'): _row('login', '404', '404', '403', '403', '403', '403'),
+    ('/requests/<int:request_id>/close', 'POST'): _row('login', '404', '404', '403', '403', '403', '403'),
+    ('/delivery/<token>', 'GET'): _row('404', '404', '404', '404', '404', '404', '404'),
+    ('/delivery/<token>/<filename>', 'GET'): _row('404', '404', '404', '404', '404', '404', '404'),
 }
 
 
