@@ -122,6 +122,8 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/requests/<int:request_id>/close', 'POST'): _row('login', '404', '404', '403', '403', '403', '403'),
     ('/delivery/<token>', 'GET'): _row('404', '404', '404', '404', '404', '404', '404'),
     ('/delivery/<token>/<filename>', 'GET'): _row('404', '404', '404', '404', '404', '404', '404'),
+    ('/help', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    ('/help/<name>', 'GET'): _row('login', '404', '404', '404', '404', '404', '404'),
 }
 
 
@@ -190,7 +192,7 @@ class Scene:
                   "version_id": self.pub_version, "user_id": self.victim.id, "token": "a" * 32,
                   "topic": r["topic"], "series": r["series"], "version": r["version"],
                   "filename": f"{r['series']}.csv", "fmt": "csv", "series_id": self.series_id,
-                  "invitation_id": 987654, "request_id": 987654}  # issue 18: ids of no such object
+                  "invitation_id": 987654, "request_id": 987654, "name": "keiner"}  # issue 18: no such object
         if rule.endpoint == "static":
             values["filename"] = "freigabe.css"
         args = {k: values[k] for k in rule.arguments}

@@ -41,7 +41,7 @@ def fill(rule: str, sub, version_id) -> str:
 
 # issue 18: links and objects this scene has none of (unknown token / request): 404, headers still checked
 ISSUE18_NO_OBJECT = {"/delivery/<token>", "/delivery/<token>/<filename>", "/invitation/<token>",
-                     "/requests/<int:request_id>"}
+                     "/requests/<int:request_id>", "/help/<name>"}
 
 
 def test_every_web_route_declares_who_may_use_it(app):
