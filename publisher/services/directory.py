@@ -44,9 +44,12 @@ def _deactivate(c, user: User, acc: DirectoryAccount, reason: str, du: Directory
     if du is not None:
         acc.groups = list(du.groups)
     if user.active:
+        from publisher.services.credentials import on_deactivated
+
         user.active = False
+        ended = on_deactivated(c, user)  # issue 14: sessions and tokens end, pending approvals void
         audit.record(c.session, "directory", "directory.account_disabled", user,
-                     {"username": user.username, "reason": reason, "dn": acc.dn})
+                     {"username": user.username, "reason": reason, "dn": acc.dn, **ended})
 
 
 def _apply(c, user: User | None, du: DirectoryUser, role: str) -> tuple[User, dict]:
@@ -99,7 +102,7 @@ def _apply(c, user: User | None, du: DirectoryUser, role: str) -> tuple[User, di
 def _refuse(c, user: User | None, username: str, reason: str) -> None:
     """Audit the refusal, commit (deactivation included) and raise the same answer as a wrong password."""
     audit.record(c.session, None, "login.failed", user, {"username": username[:100], "reason": reason},
-                 object_type="users", object_id=str(user.id) if user is not None else "")
+                 object_type="users", object_id=str(user.id) if user is not None else "", anonymous=True)
     c.session.commit()
     raise E.AuthenticationFailed(E.LOGIN_FAILED)
 
@@ -141,7 +144,7 @@ def sign_on(c, username: str, password: str, user: User | None):
     except DirectoryError as exc:
         log.warning("directory sign-on of %s: %s", name, exc)
         audit.record(c.session, None, "login.failed", user, {"username": name, "reason": "directory_unavailable"},
-                     object_type="users", object_id=str(user.id) if user is not None else "")
+                     object_type="users", object_id=str(user.id) if user is not None else "", anonymous=True)
         c.session.commit()
         raise E.AuthenticationFailed(DIRECTORY_UNAVAILABLE) from None
     role = role_for(c.settings, du)

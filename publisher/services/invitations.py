@@ -157,7 +157,7 @@ def open_invitation(c, token: str) -> Invitation:
     except Gone as exc:
         c.session.rollback()
         audit.record(c.session, None, "invitation.refused", None, {"reason": exc.findings[0].params["reason_en"]},
-                     object_type="invitations", object_id="")
+                     object_type="invitations", object_id="", anonymous=True)
         _commit(c)
         raise
 
@@ -288,9 +288,12 @@ def sweep(c) -> int:
         rows = c.session.execute(select(User).where(User.expires_at.is_not(None), User.active.is_(True))).scalars()
         for u in list(rows):
             if u.expires_at <= now:
+                from publisher.services.credentials import on_deactivated
+
                 u.active = False
+                ended = on_deactivated(c, u)  # issue 14: sessions and tokens end
                 audit.record(c.session, "system", "account.expired", u,
-                             {"username": u.username, "expired_at": u.expires_at.isoformat()})
+                             {"username": u.username, "expired_at": u.expires_at.isoformat(), **ended})
                 n += 1
             elif u.expires_at - remind <= now and notify.enabled(c):
                 key = f"expiry:{u.id}:{u.expires_at.date().isoformat()}"

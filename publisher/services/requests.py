@@ -240,7 +240,7 @@ def _refuse(c, link: DeliveryLink | None, reason: str) -> Gone:
     c.session.rollback()
     audit.record(c.session, None, "request.link_refused", None,
                  {"request": link.request_id if link else None, "reason": reason},
-                 object_type="individual_requests", object_id=link.request_id if link else "")
+                 object_type="individual_requests", object_id=link.request_id if link else "", anonymous=True)
     c.session.commit()
     de, en = _DEAD[reason]
     return Gone(LINK_DEAD, reason=de, reason_en=en)

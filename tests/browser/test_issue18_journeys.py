@@ -7,6 +7,8 @@ Real servers: OpenLDAP slapd (LDAPS), aiosmtpd (STARTTLS + AUTH), the app on wer
 """
 from __future__ import annotations
 
+from publisher.manifest import current_sha  # noqa: E402
+
 import datetime as dt
 import re
 
@@ -70,7 +72,7 @@ def _restricted_release(fresh, users, hierarchy, table_bytes, live_server):
                               metadata=meta(audience="restricted", groups=["sozialplanung"]), mapping=LONG_MAPPING,
                               series="testreihe", hierarchy=hierarchy.id)
     sub = review.submit(c, users["submitter"], sub.id)
-    review.approve(c, users["approver"], sub.id, sub.current_version.artifact_sha256)
+    review.approve(c, users["approver"], sub.id, current_sha(c, sub))
     assert live_server.publish() >= 1
     return sub
 
@@ -130,7 +132,7 @@ def test_requester_downloads_once_from_the_mail_link_then_it_is_dead(page, live_
                      mapping={"geo_column": "stadtteil", "count_columns": ["anzahl"], "geo_level": "stadtteil"},
                      population="anfragen-test", hierarchy=hierarchy.id)
     sub = review.submit(c, users["submitter"], sub.id)
-    review.approve(c, users["approver"], sub.id, sub.current_version.artifact_sha256)
+    review.approve(c, users["approver"], sub.id, current_sha(c, sub))
     assert live_server.publish() >= 1
     mailer.run_until_idle(live_server.app)
     (mail,) = smtp_server.to("rita.rat@rat.example")

@@ -4,6 +4,8 @@ A request that would difference against a public release is refused with that re
 by an independent attacker over the files actually published (public CSV + the delivered CSV)."""
 from __future__ import annotations
 
+from publisher.manifest import current_sha  # noqa: E402
+
 import csv
 import datetime as dt
 import io
@@ -52,7 +54,7 @@ def _publish_public(ctx, app, users, hierarchy, world):
                               metadata={"title": "Geflüchtete nach Stadtteil", "reference_period": "2026-07",
                                         "contact": "statistik@stadt.example", "population": POP})
     sub = review.submit(ctx, users["submitter"], sub.id)
-    sub = review.approve(ctx, users["approver"], sub.id, sub.current_version.artifact_sha256)
+    sub = review.approve(ctx, users["approver"], sub.id, current_sha(ctx, sub))
     assert worker.run(app, once=True) >= 1
     ctx.session.expire_all()
     assert ctx.session.get(Submission, sub.id).state == "published"
@@ -105,8 +107,8 @@ def test_request_end_to_end_delivery_by_mail_link_download_once_then_dead(app, c
                    mapping=BLOCK_MAPPING, population=POP)
     sub = review.submit(ctx, users["submitter"], sub.id)
     with pytest.raises(E.Forbidden):  # four eyes as usual
-        review.approve(ctx, users["submitter"], sub.id, sub.current_version.artifact_sha256)
-    sub = review.approve(ctx, users["approver"], sub.id, sub.current_version.artifact_sha256)
+        review.approve(ctx, users["submitter"], sub.id, current_sha(ctx, sub))
+    sub = review.approve(ctx, users["approver"], sub.id, current_sha(ctx, sub))
     smtp_server.clear()
     assert worker.run(app, once=True) >= 1
     mailer.run_until_idle(app)
@@ -170,7 +172,7 @@ def test_request_that_would_difference_against_a_public_release_is_blocked_with_
     assert sub.current_version.outcome == "publishable"
     sub = review.submit(ctx, users["submitter"], sub.id)
     with pytest.raises(E.WrongState) as exc:
-        review.approve(ctx, users["approver"], sub.id, sub.current_version.artifact_sha256)
+        review.approve(ctx, users["approver"], sub.id, current_sha(ctx, sub))
     msg = exc.value.message("de")
     assert exc.value.http_status == 409 and f"Einreichung {public.id}" in msg and "stadtteile-monatlich" in msg
     c = fresh()

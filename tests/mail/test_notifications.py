@@ -7,6 +7,8 @@ value, area code or raw-table content of the table.
 """
 from __future__ import annotations
 
+from publisher.manifest import current_sha  # noqa: E402
+
 import datetime as dt
 
 import pytest
@@ -92,7 +94,7 @@ def test_submission_waits_approvers_are_told_and_the_submitter_hears_every_decis
     review.resubmit(ctx, people["submitter"], sub.id)
     review.reject(ctx, people["approver"], sub.id, "Nicht veröffentlichen")
     third = review.submit(ctx, people["submitter"], period("2026-08", add=5).id)
-    review.approve(ctx, people["approver"], third.id, third.current_version.artifact_sha256)
+    review.approve(ctx, people["approver"], third.id, current_sha(ctx, third))
     smtp_server.clear()
     assert worker.run(app, once=True) >= 1  # publication + the mails (the worker's mail hook)
     _send(app)
@@ -121,7 +123,7 @@ def test_failed_publication_mails_submitter_and_approvers_even_when_they_turned_
     notify.set_preference(ctx, people["submitter"], "off")
     notify.set_preference(ctx, people["approver"], "off")
     sub = review.submit(ctx, people["submitter"], period("2026-07").id)
-    sub = review.approve(ctx, people["approver"], sub.id, sub.current_version.artifact_sha256)
+    sub = review.approve(ctx, people["approver"], sub.id, current_sha(ctx, sub))
     # the approved artifact is damaged in storage: the worker refuses for good (publication.alert) -> failed
     path = ctx.store.path(sub.current_version.artifact_sha256)
     path.chmod(0o644)
@@ -144,7 +146,7 @@ def test_failed_publication_mails_submitter_and_approvers_even_when_they_turned_
 def test_standing_approval_release_and_embargo_end_are_told_to_the_dpo(app, ctx, people, period, smtp_server,
                                                                        monkeypatch, city):
     jul = review.submit(ctx, people["submitter"], period("2026-07").id)
-    jul = review.approve(ctx, people["approver"], jul.id, jul.current_version.artifact_sha256)
+    jul = review.approve(ctx, people["approver"], jul.id, current_sha(ctx, jul))
     worker.run(app, once=True)
     series.grant_standing_approval(ctx, people["approver"], jul.series_id, jul.id, "monatlich")
     smtp_server.clear()
@@ -163,7 +165,7 @@ def test_standing_approval_release_and_embargo_end_are_told_to_the_dpo(app, ctx,
     # embargo: the DPO who set it hears when it ended and the release went out
     sep = review.submit(ctx, people["submitter"], period("2026-09", add=10).id)
     when = (utcnow() + dt.timedelta(hours=2)).replace(microsecond=0)
-    review.approve(ctx, people["approver2"], sep.id, sep.current_version.artifact_sha256,
+    review.approve(ctx, people["approver2"], sep.id, current_sha(ctx, sep),
                    embargo_until=when.isoformat())
     smtp_server.clear()
     worker.run(app, once=True)

@@ -14,6 +14,8 @@ reader, the expired one or the requester.
 """
 from __future__ import annotations
 
+from publisher.manifest import current_sha  # noqa: E402
+
 import datetime as dt
 import re
 
@@ -82,7 +84,7 @@ def scene(app, ctx, fresh, users, make_user, hierarchy, city, slapd, monkeypatch
                          mapping={"geo_column": "stadtteil", "count_columns": ["anzahl"], "geo_level": "stadtteil"},
                          population=f"anfragen-{n}", hierarchy=hierarchy.id)
         sub = review.submit(fresh(), users["submitter"], sub.id)
-        review.approve(fresh(), users["approver"], sub.id, sub.current_version.artifact_sha256)
+        review.approve(fresh(), users["approver"], sub.id, current_sha(fresh(), sub))
         assert worker.run(app, once=True) >= 1
         links.append((sub.id, rq.reissue_link(fresh(), users["submitter"], req.id)))
     s.requester_link, s.requester_sub = links[0][1].replace("https://freigabe.stadt.example", ""), links[0][0]

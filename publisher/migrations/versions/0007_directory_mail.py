@@ -1,15 +1,15 @@
 """directory sign-on, invited external readers, individual requests, mail outbox (issue 18)
 
-Revision ID: 0004_directory_mail
-Revises: 0003_release_ledger
+Revision ID: 0007_directory_mail
+Revises: 0006_trust_roles
 """
 from alembic import op
 import sqlalchemy as sa
 import publisher.db
 
 
-revision = '0004_directory_mail'
-down_revision = '0003_release_ledger'
+revision = '0007_directory_mail'
+down_revision = '0006_trust_roles'
 branch_labels = None
 depends_on = None
 
