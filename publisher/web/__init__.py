@@ -12,6 +12,7 @@ def init_app(app):
     from publisher.web import admin, auth, errors, public, review, security, series_views, submissions  # noqa: F401,E501
     from publisher.web import account, withdrawal_views  # noqa: F401  (issue 14)
     from publisher.web.blueprint import bp
+    from publisher.web import issue18_views  # noqa: F401  (directory, invitations, requests, notifications, help)
     from publisher.web.presenters import label as report_label
     from publisher.web.presenters import job_error, report_levels, report_lines
 
