@@ -91,8 +91,9 @@ XREL_CATEGORIES = register(
     "recomputations through that grouping: please check by hand. Releases involved: {releases}.")
 XREL_OK = register(
     "FG-XREL-OK", Severity.INFO,
-    "Abgleich mit {count} früheren Veröffentlichungen: keine Aufdeckung über Veröffentlichungen hinweg.",
-    "Checked against {count} earlier releases: no disclosure across releases.")
+    "Abgleich mit {count} {count:früheren Veröffentlichung|früheren Veröffentlichungen}: keine Aufdeckung über "
+    "Veröffentlichungen hinweg.",
+    "Checked against {count} earlier {count:release|releases}: no disclosure across releases.")
 
 BLOCKING_CODES = frozenset({XREL_TEMPORAL, XREL_RECOMPUTABLE, XREL_NARROWED, XREL_NESTED})
 
