@@ -239,6 +239,7 @@ def _repair_loop(A, values, S, req, weight, deadline, hints=None, loc: Local | N
         if not bad:
             return S, verdicts, True, rnd
         last_resort = time.monotonic() > deadline or rnd >= 40
+        before = int(S.sum())
         for p in bad:
             v = got[p]
             if last_resort:
@@ -254,13 +255,17 @@ def _repair_loop(A, values, S, req, weight, deadline, hints=None, loc: Local | N
                                   ub=getattr(req, "ub", None))
                 if add is not None:
                     break
-            if add is None:
+            if add is None or (len(add) == 0 and wit is None):
+                # no LP-cheap fix, or the LP attacker can already move the cell but no integer table was
+                # found: suppress every cell of the cell's constraints (rare, safe, costly)
                 for r in AT[p].indices:
                     S[A[r].indices] = True
                 continue
             S[add] = True
             if wit is not None and up:
                 hints[p] = wit
+        if int(S.sum()) == before and (last_resort or rnd > 0):
+            break  # nothing left to suppress that would help: the pattern cannot be repaired
         todo = np.asarray(bad)
     got = run_audit(P, prove=True)
     verdicts.update(got)
