@@ -67,3 +67,27 @@ def truth(hier: pd.DataFrame, table: pd.DataFrame, dims: list[str]) -> dict[tupl
                     cat.append(TOTAL if m else rest.pop(0))
                 out[(lv, str(area), *cat)] = int(v)
     return out
+
+
+KOELN_ORIGINS = ["Afrika", "Amerika", "Asien", "Europäische Union", "Türkei", "Übriges Europa", "Sonstige"]
+KOELN_SHARES = [0.05, 0.03, 0.11, 0.34, 0.33, 0.14, 0.005]
+
+
+def koeln_shaped(seed: int):
+    """A synthetic table of the shape of Köln 2012 Stadtteil × Herkunft: 86 Stadtteile in 9 Stadtbezirke,
+    the 7 origin groups of foreign residents with Köln's overall shares (rare "Sonstige", small "Amerika"),
+    Stadtteil sizes log-normal (a few hundred to several thousand), shares varying per Stadtteil."""
+    rng = np.random.default_rng(seed)
+    sizes = np.sort(rng.integers(7, 13, size=9))
+    sizes = np.round(sizes / sizes.sum() * 86).astype(int)
+    sizes[-1] += 86 - sizes.sum()
+    bez = np.repeat(np.arange(1, 10), sizes)
+    teile = [f"{b}{i:02d}" for b, i in zip(bez, np.arange(86) % 100)]
+    hier = pd.DataFrame({"stadtteil": teile, "stadtbezirk": [str(b) for b in bez]})
+    pop = rng.lognormal(7.3, 0.9, size=86)
+    rows = []
+    for t, n in zip(teile, pop):
+        w = rng.dirichlet(np.asarray(KOELN_SHARES) * 60)
+        for o, v in zip(KOELN_ORIGINS, rng.poisson(n * w)):
+            rows.append((t, o, str(int(v))))
+    return hier, pd.DataFrame(rows, columns=["stadtteil", "herkunft", "anzahl"])
