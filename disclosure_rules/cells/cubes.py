@@ -52,6 +52,8 @@ class Geometry:
         self.root = [g for g in range(n_geo) if parent[g] < 0]
         self.kids = [np.asarray(c, dtype=np.int64) for c in self.children]
         self.leafroom = None
+        self.cat_cache: dict = {}
+        self.stage_cache: dict = {}
 
     def prepare(self, values: np.ndarray, lb: np.ndarray) -> None:
         """``leafroom[cell]``: the most a finest-level cell below ``cell`` (same categories) can move down -
@@ -106,28 +108,12 @@ def _geo_options(geo: Geometry, g: int, max_up: int):
     return out
 
 
-def best(geo: Geometry, p: int, delta: int, values: np.ndarray, lb: np.ndarray, suppressed: np.ndarray,
-         weight: np.ndarray, open_need: np.ndarray | None = None, limit: int = 6000, max_up: int = 8):
-    got = candidates(geo, p, delta, values, lb, suppressed, weight, open_need, limit, max_up, 1)
-    return got[0] if got else None
-
-
-def candidates(geo: Geometry, p: int, delta: int, values: np.ndarray, lb: np.ndarray, suppressed: np.ndarray,
-               weight: np.ndarray, open_need: np.ndarray | None = None, limit: int = 6000, max_up: int = 8,
-               keep: int = 1, chain_tries: int = 30, near: int = 12) -> list:
-    """The cheapest feasible hypercube around ``p`` (cost: weight of the corners not yet suppressed; among
-    equal costs the one whose upward corners protect most other open primary cells - ``open_need[j]`` is the
-    move cell ``j`` still needs, ``0`` if none - then the one whose new cells hold the largest counts, which
-    can serve as partners of later cells too).  Geography partners: the ``near`` siblings of ``p``'s area
-    nearest in the code list, then the other siblings, then (only if none works) siblings of its ancestors;
-    at most ``limit`` combinations per anchor level.  ``best``: ``(cost, Cube)`` or ``None``; ``candidates``: the ``keep`` best, cheapest first."""
-    g, cats = geo.split(p)
+def _cat_structure(geo: Geometry, cats: np.ndarray, n_corner: int):
+    """(number of category combinations, signs (C, corners), category part of the cell index (C, corners))."""
     cat_opts = _cat_options(geo, cats)
     if any(len(o) == 0 for o in cat_opts):
         return None
     cat_combos = list(product(*[range(len(o)) for o in cat_opts])) if geo.D else [()]
-    per_geo = max(1, limit // max(1, len(cat_combos)))
-    n_corner = 1 << (geo.D + 1)
     C = len(cat_combos)
     cat_coord = np.zeros((C, n_corner, geo.D), dtype=np.int64)
     cat_sign = np.ones((C, n_corner), dtype=np.int64)
@@ -141,39 +127,85 @@ def candidates(geo: Geometry, p: int, delta: int, values: np.ndarray, lb: np.nda
             else:
                 cat_coord[:, k, d] = cats[d]
     combo_part = cat_coord @ geo.weights if geo.D else np.zeros((C, n_corner), dtype=np.int64)
-    wfree = np.where(suppressed, 0.0, weight)
-    need = open_need if open_need is not None else np.zeros(len(values), dtype=np.int64)
+    return C, cat_sign, combo_part
+
+
+def _stages(geo: Geometry, g: int, per_geo: int, near: int, max_up: int, n_corner: int) -> list:
+    """The geography options of area ``g`` in search order, grouped into stages with their arrays."""
     by_anchor: dict[int, list] = {}
     for opt in _geo_options(geo, g, max_up):
         by_anchor.setdefault(opt[0], []).append(opt)
     corner_geo = (np.arange(n_corner) & 1).astype(bool)
-    stages = []
+    out = []
     for anchor, opts in by_anchor.items():
         opts = sorted(opts, key=lambda o: abs(o[1] - anchor))[:per_geo]
-        stages += [(opts[:near], False), (opts[near:], True)] if len(opts) > near else [(opts, True)]
+        for part, last in ([(opts[:near], False), (opts[near:], True)] if len(opts) > near else [(opts, True)]):
+            if not part:
+                out.append((part, last, None, None, None))
+                continue
+            a_arr = np.asarray([o[0] for o in part], dtype=np.int64)
+            gp_arr = np.asarray([o[1] for o in part], dtype=np.int64)
+            gflip = np.asarray([o[2] for o in part], dtype=np.int64)
+            geo_of = np.where(corner_geo[None, :], gp_arr[:, None], a_arr[:, None])
+            gsign = np.where(corner_geo[None, :], gflip[:, None], 1)
+            leaf = np.asarray([not len(geo.kids[o[0]]) and not len(geo.kids[o[1]]) for o in part])
+            out.append((part, last, geo_of, gsign, leaf))
+    return out
+
+
+def best(geo: Geometry, p: int, delta: int, values: np.ndarray, lb: np.ndarray, suppressed: np.ndarray,
+         weight: np.ndarray, open_need: np.ndarray | None = None, limit: int = 6000, max_up: int = 8):
+    got = candidates(geo, p, delta, values, lb, suppressed, weight, open_need, limit, max_up, 1)
+    return got[0] if got else None
+
+
+def candidates(geo: Geometry, p: int, delta: int, values: np.ndarray, lb: np.ndarray, suppressed: np.ndarray,
+               weight: np.ndarray, open_need: np.ndarray | None = None, limit: int = 6000, max_up: int = 8,
+               keep: int = 1, chain_tries: int = 30, near: int = 12, wfree: np.ndarray | None = None,
+               accept: float = 0.0) -> list:
+    """The cheapest feasible hypercube around ``p`` (cost: weight of the corners not yet suppressed; among
+    equal costs the one whose upward corners protect most other open primary cells - ``open_need[j]`` is the
+    move cell ``j`` still needs, ``0`` if none - then the one whose new cells hold the largest counts, which
+    can serve as partners of later cells too).  Geography partners: the ``near`` siblings of ``p``'s area
+    nearest in the code list, then the other siblings, then (only if none works) siblings of its ancestors;
+    at most ``limit`` combinations per anchor level.  ``best``: ``(cost, Cube)`` or ``None``; ``candidates``:
+    the ``keep`` best, cheapest first.  ``wfree``: ``weight`` where not suppressed, else 0 (if the caller keeps
+    it up to date)."""
+    g, cats = geo.split(p)
+    n_corner = 1 << (geo.D + 1)
+    key = tuple(int(c) for c in cats)
+    if key not in geo.cat_cache:
+        geo.cat_cache[key] = _cat_structure(geo, cats, n_corner)
+    cs = geo.cat_cache[key]
+    if cs is None:
+        return []
+    C, cat_sign, combo_part = cs
+    per_geo = max(1, limit // max(1, C))
+    if wfree is None:
+        wfree = np.where(suppressed, 0.0, weight)
+    need = open_need if open_need is not None else np.zeros(len(values), dtype=np.int64)
+    skey = (g, per_geo, near, max_up)
+    if skey not in geo.stage_cache:
+        geo.stage_cache[skey] = _stages(geo, g, per_geo, near, max_up, n_corner)
     found: list = []  # (score, cost, Cube)
-    for opts, last_of_anchor in stages:
+    for opts, last_of_anchor, geo_of, gsign, leaf in geo.stage_cache[skey]:
         if not opts:
             if found and last_of_anchor:
                 break
             continue
-        a_arr = np.asarray([o[0] for o in opts], dtype=np.int64)
-        gp_arr = np.asarray([o[1] for o in opts], dtype=np.int64)
-        gflip = np.asarray([o[2] for o in opts], dtype=np.int64)
-        geo_of = np.where(corner_geo[None, :], gp_arr[:, None], a_arr[:, None])  # (O, K)
         cells = geo_of[:, None, :] * geo.stride + combo_part[None, :, :]  # (O, C, K)
-        sign = cat_sign[None, :, :] * np.where(corner_geo[None, :], gflip[:, None], 1)[:, None, :]
-        moves = sign * delta
+        moves = cat_sign[None, :, :] * gsign[:, None, :] * delta
         ok = np.all((values[cells] + moves >= lb[cells]) | (moves >= 0), axis=2)
         if geo.leafroom is not None:
             ok &= np.all((moves >= 0) | (geo.leafroom[cells] >= -moves), axis=2)
         if not ok.any():
+            if found and last_of_anchor:
+                break
             continue
         cost = wfree[cells].sum(axis=2)
         cov = ((need[cells] > 0) & (moves >= need[cells])).sum(axis=2)
         hub = (np.minimum(values[cells], 50) * (wfree[cells] > 0)).sum(axis=2)
         score = cost - 1e-3 * cov - 1e-5 * hub
-        leaf = np.asarray([not len(geo.kids[o[0]]) and not len(geo.kids[o[1]]) for o in opts])
         sc = np.where(ok & leaf[:, None], score, np.inf).ravel()
         if np.isfinite(sc).any():
             top = np.argsort(sc, kind="stable")[:keep]
@@ -199,7 +231,7 @@ def candidates(geo: Geometry, p: int, delta: int, values: np.ndarray, lb: np.nda
                 hb = float((np.minimum(values[cc], 50) * (wfree[cc] > 0)).sum())
                 found.append((c_ - 1e-3 * cv - 1e-5 * hb, c_, Cube(cc, mm)))
         # the nearest partners first: a free cube there ends the search; a cube anchored lower always does
-        if found and (last_of_anchor or (len(found) >= keep and min(x[1] for x in found) <= 0)):
+        if found and (last_of_anchor or (len(found) >= keep and min(x[1] for x in found) <= accept)):
             break
     found.sort(key=lambda x: x[0])
     return [(c, cube) for _, c, cube in found[:keep]]

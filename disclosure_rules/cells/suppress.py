@@ -24,12 +24,16 @@ import numpy as np
 import scipy.sparse as sp
 
 from .audit import Interval, protected
-from .cubes import Geometry, best
+from .cubes import Geometry, best, candidates
 from .lpattack import Local, repair
 from .witness import audit
 
-
 _DEBUG = False
+
+
+def best_cube(geo, p, delta, values, lb, suppressed, weight, open_need, wfree=None):
+    got = candidates(geo, p, delta, values, lb, suppressed, weight, open_need, wfree=wfree)
+    return got[0] if got else None
 
 
 def primary_mask(values: np.ndarray, k: int, zeros_disclosive: bool) -> np.ndarray:
@@ -101,6 +105,7 @@ class _Cover:
         self.assign: dict[int, int] = {}
         self.members: dict[int, set] = {}  # cube id -> primary cells assigned to it
         self._next = 0
+        self.timing: dict = {}
 
     def suppressed(self) -> np.ndarray:
         return self.primary | (self.use > 0)
@@ -146,23 +151,26 @@ def _cube_cover(geo: Geometry, values, req, weight, base: np.ndarray, deadline: 
     order = sorted((int(p) for p in np.flatnonzero(need > 0)),
                    key=lambda p: (-int(need[p]), int(geo.t.geo_level[geo.t.cell_geo[p]]), p))
     missing = []
-
-    def suppressed():
-        return free | (cov.use > 0)
-
+    t_start = time.monotonic()
+    S_now = free.copy()
+    wfree = np.where(S_now, 0.0, weight)
     for p in order:
         if open_need[p] == 0:
             continue
-        got = best(geo, p, int(need[p]), vals, req.lb, suppressed(), weight, open_need)
+        got = best_cube(geo, p, int(need[p]), vals, req.lb, S_now, weight, open_need, wfree)
         if got is None:
             missing.append(p)
             continue
         cells = [j for j in cov.covers(got[1]) if open_need[j] > 0]
         cov.add(got[1], cells)
+        S_now[got[1].cells] = True
+        wfree[got[1].cells] = 0.0
         open_need[cells] = 0
+    t_greedy = time.monotonic()
     # local search: take one cube out, re-protect the cells it protected with the cheapest cubes given the
     # rest; keep the change when it frees more than it adds
     rng = np.random.default_rng(0)
+    on = np.zeros(len(vals), dtype=np.int64)
     for _pass in range(3):
         improved = 0
         ids = list(cov.cubes)
@@ -173,36 +181,51 @@ def _cube_cover(geo: Geometry, values, req, weight, base: np.ndarray, deadline: 
             if cid not in cov.cubes:
                 continue
             cube = cov.drop(cid)
-            S_now = free | (cov.use > 0)
-            gain = float(weight[cube.cells][~S_now[cube.cells]].sum())
+            freed = cube.cells[(cov.use[cube.cells] == 0) & ~free[cube.cells]]
+            gain = float(weight[freed].sum())
             orphans = sorted(cov.members.get(cid, ()))
             if gain <= 0 or not orphans:
                 cov.restore(cid, cube)
                 continue
-            on = np.zeros(len(vals), dtype=np.int64)
+            S_now[freed] = False
+            wfree[freed] = weight[freed]
             on[orphans] = need[orphans]
-            new, added, Sm = [], 0.0, S_now.copy()
+            new, added, touched = [], 0.0, []
             for p in sorted(orphans, key=lambda q: -int(need[q])):
                 if on[p] == 0:
                     continue
-                got = best(geo, p, int(need[p]), vals, req.lb, Sm, weight, on)
+                got = best_cube(geo, p, int(need[p]), vals, req.lb, S_now, weight, on, wfree)
                 if got is None:
                     added = np.inf
                     break
                 added += got[0]
-                Sm[got[1].cells] = True
+                fresh = got[1].cells[~S_now[got[1].cells]]
+                S_now[fresh] = True
+                wfree[fresh] = 0.0
+                touched.append(fresh)
                 cells = [j for j in cov.covers(got[1]) if on[j] > 0]
                 on[cells] = 0
                 new.append((got[1], cells))
+                if added >= gain - 1e-9:
+                    break
+            on[orphans] = 0
+            for fresh in touched:  # undo the trial
+                S_now[fresh] = False
+                wfree[fresh] = weight[fresh]
             if added < gain - 1e-9:
                 for c2, cells in new:
                     cov.add(c2, cells)
+                    S_now[c2.cells] = True
+                    wfree[c2.cells] = 0.0
                 cov.members.pop(cid, None)
                 improved += 1
             else:
                 cov.restore(cid, cube)
+                S_now[cube.cells] = True
+                wfree[cube.cells] = 0.0
         if not improved:
             break
+    cov.timing = {"greedy_s": round(t_greedy - t_start, 3), "local_search_s": round(time.monotonic() - t_greedy, 3)}
     return cov, missing
 
 
@@ -296,6 +319,7 @@ def protect(table, req, cost: np.ndarray, mode: str, time_limit_s: float, t0: fl
     method = "heuristic"
     cov, missing = _cube_cover(geo, vals, req, cost, base, deadline)
     stats["hypercubes_greedy"] = len(cov.cubes)
+    stats.update(cov.timing)
     if mode == "optimal":
         from .lns import improve
         from .relax import solve
