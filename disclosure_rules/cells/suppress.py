@@ -322,22 +322,27 @@ def protect(table, req, cost: np.ndarray, mode: str, time_limit_s: float, t0: fl
     stats.update(cov.timing)
     if mode == "optimal":
         from .lns import improve
-        from .relax import solve
 
         before = float(cost[cov.suppressed()].sum())
         improve(geo, vals, req, cost, cov, base, t0 + 0.7 * max(time_limit_s, 5.0))
         stats["lns_saved"] = round(before - float(cost[cov.suppressed()].sum()), 3)
-        rel = solve(table.A, vals, req, cost, max(1.0, deadline - time.monotonic()))
-        stats["lower_bound"] = {"status": rel.status, "value": round(rel.lower_bound, 3),
-                                "what": "necessary conditions (docs/rules-cells.md), same cost as the pattern"}
         method = "optimal"
     S = cov.suppressed() | base
     stats["hypercubes"] = len(cov.cubes)
     stats["without_hypercube"] = len(missing)
-    S, verdicts, passed, rounds = _repair_loop(table.A, vals, S, req, cost, deadline, hints=cov.hints())
+    # the repairs are about correctness, not speed: they get a generous budget of their own (the last resort,
+    # suppressing a cell's whole constraints, is for when that runs out too)
+    S, verdicts, passed, rounds = _repair_loop(table.A, vals, S, req, cost,
+                                               time.monotonic() + 10 * max(time_limit_s, 5.0), hints=cov.hints())
     stats["repair_rounds"] = rounds
     if passed:
         S = prune(S, P, verdicts)
+    if mode == "optimal":
+        from .relax import solve
+
+        rel = solve(table.A, vals, req, cost, max(1.0, min(time_limit_s, deadline - time.monotonic() + 5.0)))
+        stats["lower_bound"] = {"status": rel.status, "value": round(rel.lower_bound, 3),
+                                "what": "necessary conditions (docs/rules-cells.md), same cost as the pattern"}
     return Pattern(S, verdicts, passed, method, stats)
 
 
