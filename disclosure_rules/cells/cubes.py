@@ -153,6 +153,12 @@ def _stages(geo: Geometry, g: int, per_geo: int, near: int, max_up: int, n_corne
     return out
 
 
+def score_weights(wfree: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per cell: its cost if newly suppressed, minus a tie-break favouring large counts (they can serve as
+    partners of later cells too)."""
+    return wfree - 1e-5 * np.minimum(np.asarray(values, dtype=float), 50.0) * (wfree > 0)
+
+
 def best(geo: Geometry, p: int, delta: int, values: np.ndarray, lb: np.ndarray, suppressed: np.ndarray,
          weight: np.ndarray, open_need: np.ndarray | None = None, limit: int = 6000, max_up: int = 8):
     got = candidates(geo, p, delta, values, lb, suppressed, weight, open_need, limit, max_up, 1)
@@ -162,15 +168,15 @@ def best(geo: Geometry, p: int, delta: int, values: np.ndarray, lb: np.ndarray, 
 def candidates(geo: Geometry, p: int, delta: int, values: np.ndarray, lb: np.ndarray, suppressed: np.ndarray,
                weight: np.ndarray, open_need: np.ndarray | None = None, limit: int = 6000, max_up: int = 8,
                keep: int = 1, chain_tries: int = 30, near: int = 12, wfree: np.ndarray | None = None,
-               accept: float = 0.0) -> list:
+               accept: float = 0.0, wscore: np.ndarray | None = None) -> list:
     """The cheapest feasible hypercube around ``p`` (cost: weight of the corners not yet suppressed; among
     equal costs the one whose upward corners protect most other open primary cells - ``open_need[j]`` is the
     move cell ``j`` still needs, ``0`` if none - then the one whose new cells hold the largest counts, which
     can serve as partners of later cells too).  Geography partners: the ``near`` siblings of ``p``'s area
     nearest in the code list, then the other siblings, then (only if none works) siblings of its ancestors;
     at most ``limit`` combinations per anchor level.  ``best``: ``(cost, Cube)`` or ``None``; ``candidates``:
-    the ``keep`` best, cheapest first.  ``wfree``: ``weight`` where not suppressed, else 0 (if the caller keeps
-    it up to date)."""
+    the ``keep`` best, cheapest first.  ``wfree``: ``weight`` where not suppressed, else 0, and ``wscore``:
+    :func:`score_weights` of it (if the caller keeps them up to date)."""
     g, cats = geo.split(p)
     n_corner = 1 << (geo.D + 1)
     key = tuple(int(c) for c in cats)
@@ -183,6 +189,9 @@ def candidates(geo: Geometry, p: int, delta: int, values: np.ndarray, lb: np.nda
     per_geo = max(1, limit // max(1, C))
     if wfree is None:
         wfree = np.where(suppressed, 0.0, weight)
+    if wscore is None:
+        wscore = score_weights(wfree, values)
+    room = geo.leafroom if geo.leafroom is not None else np.maximum(np.asarray(values) - lb, 0)
     need = open_need if open_need is not None else np.zeros(len(values), dtype=np.int64)
     skey = (g, per_geo, near, max_up)
     if skey not in geo.stage_cache:
@@ -195,25 +204,25 @@ def candidates(geo: Geometry, p: int, delta: int, values: np.ndarray, lb: np.nda
             continue
         cells = geo_of[:, None, :] * geo.stride + combo_part[None, :, :]  # (O, C, K)
         moves = cat_sign[None, :, :] * gsign[:, None, :] * delta
-        ok = np.all((values[cells] + moves >= lb[cells]) | (moves >= 0), axis=2)
-        if geo.leafroom is not None:
-            ok &= np.all((moves >= 0) | (geo.leafroom[cells] >= -moves), axis=2)
+        # a corner that moves down needs room: for a finest-level cell its own (value - insiders' bound), for a
+        # sum the room of some finest-level cell below it (``leafroom`` covers both, see Geometry.prepare)
+        ok = np.all((moves >= 0) | (room[cells] >= -moves), axis=2)
         if not ok.any():
             if found and last_of_anchor:
                 break
             continue
-        cost = wfree[cells].sum(axis=2)
-        cov = ((need[cells] > 0) & (moves >= need[cells])).sum(axis=2)
-        hub = (np.minimum(values[cells], 50) * (wfree[cells] > 0)).sum(axis=2)
-        score = cost - 1e-3 * cov - 1e-5 * hub
+        cost = wscore[cells].sum(axis=2)  # weight of new cells, minus the tie-break for large counts
+        nd = need[cells]
+        score = cost - 1e-3 * ((nd > 0) & (moves >= nd)).sum(axis=2)
         sc = np.where(ok & leaf[:, None], score, np.inf).ravel()
         if np.isfinite(sc).any():
-            top = np.argsort(sc, kind="stable")[:keep]
+            top = np.argsort(sc, kind="stable")[:keep] if keep > 1 else [int(np.argmin(sc))]
             for f in top:
                 if not np.isfinite(sc[f]):
                     break
                 oi, ci = divmod(int(f), C)
-                found.append((float(sc[f]), float(cost[oi, ci]), Cube(cells[oi, ci].copy(), moves[oi, ci].copy())))
+                cc = cells[oi, ci].copy()
+                found.append((float(sc[f]), float(wfree[cc].sum()), Cube(cc, moves[oi, ci].copy())))
         chained = np.flatnonzero((ok & ~leaf[:, None]).ravel())
         if len(chained):
             lower = (cost - 1e-3 * (2 * n_corner + 8)).ravel()

@@ -26,11 +26,17 @@ class Local:
     def __init__(self, A: sp.csr_matrix):
         self.A = A.tocsr()
         self.AT = self.A.T.tocsr()
-        inc = (self.A != 0).astype(np.int8)
-        self.adj = (inc.T @ inc).tocsr()
-        self.adj.setdiag(0)
-        self.adj.eliminate_zeros()
-        self.big = None
+        self._adj = None
+
+    @property
+    def adj(self):  # cells sharing a constraint (built on first use)
+        if self._adj is None:
+            inc = (self.A != 0).astype(np.int8)
+            adj = (inc.T @ inc).tocsr()
+            adj.setdiag(0)
+            adj.eliminate_zeros()
+            self._adj = adj
+        return self._adj
 
     def component(self, p: int, suppressed: np.ndarray) -> np.ndarray:
         """Suppressed cells reachable from ``p`` through constraints (via suppressed cells only)."""

@@ -24,15 +24,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from .audit import Interval, protected
-from .cubes import Geometry, best, candidates
+from .cubes import Geometry, candidates, score_weights
 from .lpattack import Local, repair
 from .witness import audit
 
 _DEBUG = False
 
 
-def best_cube(geo, p, delta, values, lb, suppressed, weight, open_need, wfree=None):
-    got = candidates(geo, p, delta, values, lb, suppressed, weight, open_need, wfree=wfree)
+def best_cube(geo, p, delta, values, lb, suppressed, weight, open_need, wfree=None, wscore=None):
+    got = candidates(geo, p, delta, values, lb, suppressed, weight, open_need, wfree=wfree, wscore=wscore)
     return got[0] if got else None
 
 
@@ -154,10 +154,11 @@ def _cube_cover(geo: Geometry, values, req, weight, base: np.ndarray, deadline: 
     t_start = time.monotonic()
     S_now = free.copy()
     wfree = np.where(S_now, 0.0, weight)
+    wscore = score_weights(wfree, vals)
     for p in order:
         if open_need[p] == 0:
             continue
-        got = best_cube(geo, p, int(need[p]), vals, req.lb, S_now, weight, open_need, wfree)
+        got = best_cube(geo, p, int(need[p]), vals, req.lb, S_now, weight, open_need, wfree, wscore)
         if got is None:
             missing.append(p)
             continue
@@ -165,6 +166,7 @@ def _cube_cover(geo: Geometry, values, req, weight, base: np.ndarray, deadline: 
         cov.add(got[1], cells)
         S_now[got[1].cells] = True
         wfree[got[1].cells] = 0.0
+        wscore[got[1].cells] = 0.0
         open_need[cells] = 0
     t_greedy = time.monotonic()
     # local search: take one cube out, re-protect the cells it protected with the cheapest cubes given the
@@ -189,12 +191,13 @@ def _cube_cover(geo: Geometry, values, req, weight, base: np.ndarray, deadline: 
                 continue
             S_now[freed] = False
             wfree[freed] = weight[freed]
+            wscore[freed] = score_weights(wfree[freed], vals[freed])
             on[orphans] = need[orphans]
             new, added, touched = [], 0.0, []
             for p in sorted(orphans, key=lambda q: -int(need[q])):
                 if on[p] == 0:
                     continue
-                got = best_cube(geo, p, int(need[p]), vals, req.lb, S_now, weight, on, wfree)
+                got = best_cube(geo, p, int(need[p]), vals, req.lb, S_now, weight, on, wfree, wscore)
                 if got is None:
                     added = np.inf
                     break
@@ -202,6 +205,7 @@ def _cube_cover(geo: Geometry, values, req, weight, base: np.ndarray, deadline: 
                 fresh = got[1].cells[~S_now[got[1].cells]]
                 S_now[fresh] = True
                 wfree[fresh] = 0.0
+                wscore[fresh] = 0.0
                 touched.append(fresh)
                 cells = [j for j in cov.covers(got[1]) if on[j] > 0]
                 on[cells] = 0
@@ -212,17 +216,20 @@ def _cube_cover(geo: Geometry, values, req, weight, base: np.ndarray, deadline: 
             for fresh in touched:  # undo the trial
                 S_now[fresh] = False
                 wfree[fresh] = weight[fresh]
+                wscore[fresh] = score_weights(wfree[fresh], vals[fresh])
             if added < gain - 1e-9:
                 for c2, cells in new:
                     cov.add(c2, cells)
                     S_now[c2.cells] = True
                     wfree[c2.cells] = 0.0
+                    wscore[c2.cells] = 0.0
                 cov.members.pop(cid, None)
                 improved += 1
             else:
                 cov.restore(cid, cube)
                 S_now[cube.cells] = True
                 wfree[cube.cells] = 0.0
+                wscore[cube.cells] = 0.0
         if not improved:
             break
     cov.timing = {"greedy_s": round(t_greedy - t_start, 3), "local_search_s": round(time.monotonic() - t_greedy, 3)}

@@ -283,9 +283,21 @@ class Context:
     def __init__(self, A: sp.csr_matrix, AT: sp.csr_matrix):
         self.A = A
         self.AT = AT
-        self.A_int = A.tocsc().astype(np.int64)
-        inc = (A != 0).astype(np.int8)
-        self.adj = (inc.T @ inc).tocsr()
+        self._A_int = None
+        self._adj = None
+
+    @property
+    def A_int(self):
+        if self._A_int is None:
+            self._A_int = self.A.tocsc().astype(np.int64)
+        return self._A_int
+
+    @property
+    def adj(self):  # cells sharing a constraint (built when a local search needs it)
+        if self._adj is None:
+            inc = (self.A != 0).astype(np.int8)
+            self._adj = (inc.T @ inc).tocsr()
+        return self._adj
 
 
 def _near(ctx: Context, p: int, sup: np.ndarray, hops: int, cap: int = 4000) -> np.ndarray:
