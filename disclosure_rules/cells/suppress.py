@@ -28,9 +28,6 @@ from .cubes import Geometry, candidates, score_weights
 from .lpattack import Local, repair
 from .witness import audit
 
-_DEBUG = False
-
-
 def best_cube(geo, p, delta, values, lb, suppressed, weight, open_need, wfree=None, wscore=None):
     got = candidates(geo, p, delta, values, lb, suppressed, weight, open_need, wfree=wfree, wscore=wscore)
     return got[0] if got else None
@@ -262,10 +259,6 @@ def _repair_loop(A, values, S, req, weight, deadline, hints=None, loc: Local | N
         got = run_audit(todo, prove=False)
         verdicts.update(got)
         bad = [int(p) for p in todo if not got[int(p)].protected]
-        if _DEBUG:
-            from collections import Counter
-            print("round", rnd, "todo", len(todo), "bad", len(bad), Counter(v.proof for v in got.values()),
-                  round(time.monotonic() - deadline, 1), flush=True)
         if not bad:
             return S, verdicts, True, rnd
         last_resort = time.monotonic() > deadline or rnd >= 40

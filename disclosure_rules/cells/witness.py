@@ -67,7 +67,9 @@ class System:
         n_comp, self.labels = connected_components((inc.T @ inc).tocsr(), directed=False)
         self.n_comp = n_comp
         self._cache: dict[int, tuple] = {}
-        self.ub = float(max(int(self.values.sum()), 1)) * 2.0 + 10.0
+        # an artificial upper bound for the solvers, far above any required value (a cell whose constraints are
+        # all suppressed is unbounded; the bound only ever makes witnesses harder to find, never easier)
+        self.ub = 2.0 * float(max(int(self.values.sum()), 1)) + 1e5
 
     def component(self, comp: int):
         """(members: positions in S, Aeq (csr), beq (int64), Aeq_int (csr int64))."""
