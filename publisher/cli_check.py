@@ -36,6 +36,7 @@ def check_command(table, hierarchy, out_dir, rules_path, min_count, zeros_disclo
                   contributors_column, top_columns, dominance, p_percent):
     """Check TABLE against the disclosure rules; exit 0 publishable, 1 withheld, 2 bad input."""
     from disclosure_rules.checkrun import run_check
+    from publisher.config import table_limits
 
     code = run_check(table, hierarchy, out_dir, rules_path=rules_path, min_count=min_count,
                      zeros_disclosive=zeros_disclosive, geo_column=geo_column, count_column=count_column,
@@ -43,5 +44,5 @@ def check_command(table, hierarchy, out_dir, rules_path, min_count, zeros_disclo
                      dimensions=list(dimensions) or None, zero_symbol=zero_symbol, with_status=status_column,
                      lang=lang, value_column=value_column, contributors_column=contributors_column,
                      top_columns=tuple(top_columns), dominance=dominance, p_percent=p_percent,
-                     geo_level=geo_level)
+                     geo_level=geo_level, **table_limits())
     sys.exit(code)
