@@ -19,6 +19,7 @@ if [ "${FREIGABE_BENCH_CELLS:-1}" != 0 ]; then
   # shellcheck disable=SC2086
   .venv/bin/python benchmarks/bench_cells.py ${FREIGABE_BENCH_CELLS_ARGS:-}
   .venv/bin/python benchmarks/koeln_attack.py  # the real Köln file, if present (never committed)
+  .venv/bin/python benchmarks/attack_cities.py  # the independent attacker on 18 fresh cities (~2 min)
 fi
 if [ "${FREIGABE_BENCH_FILE:-1}" != 0 ]; then
   .venv/bin/python benchmarks/bench_file.py

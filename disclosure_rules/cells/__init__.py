@@ -68,12 +68,26 @@ def _statement(rules, outcome: str, n_primary: int, n_secondary: int) -> dict:
     }
 
 
+def _lower_level(rules) -> bool:
+    return bool(rules.cells.lower_protection_abs or rules.cells.lower_protection_pct)
+
+
+def _cover(table):
+    """cells × data rows (csr, 1 where the cell sums the row): who shares people with whom (lower side)."""
+    import scipy.sparse as sp
+
+    from .model import covering
+
+    cells, rows = covering(table)
+    return sp.csr_matrix((np.ones(len(cells)), (cells, rows)), shape=(table.n, len(table.row_cell)))
+
+
 def assess_cells(prepared, hierarchy, rules) -> Assessment:
     t0 = time.monotonic()
     table = build(prepared, hierarchy)
     k, zeros = rules.min_count, rules.zeros_are_disclosive
     primary = primary_mask(table.values, k, zeros)
-    req = requirement(table.values, primary, rules)
+    req = requirement(table.values, primary, rules, _cover(table) if _lower_level(rules) else None)
     cost = cell_cost(table.values, table.inner, rules.cells.objective)
     findings = list(prepared.findings) + list(hierarchy.findings)
     from ..findings import Finding

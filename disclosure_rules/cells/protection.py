@@ -11,8 +11,11 @@ Every primary cell ``p`` with true count ``v`` gets a *required protection inter
 
 Insiders (``insiders = true``, the default): the people counted in a primary cell know that it is at least its
 value.  The audit gives the attacker *all* these lower bounds at once (``x_q ≥ v_q`` for every primary cell
-``q``; for the lower side of ``p`` every ``q ≠ p``): a pattern that passes protects against every single group
-of insiders and against all of them together.
+``q``): a pattern that passes protects against every single group of insiders and against all of them together.
+For the lower side of ``p`` the insiders are the people of the primary cells that share nobody with ``p`` (no
+data row in common): ``p`` itself, the cells it contains and the cells containing part of it are known to ``p``'s
+own people - with them every cell made only of small cells could never be protected downwards (its parts'
+insiders together know its value), so the lower level would withhold such tables without protecting anyone.
 """
 from __future__ import annotations
 
@@ -30,14 +33,28 @@ class Requirement:
     need_lo: np.ndarray  # int64: the attacker's integer minimum must reach this (== value: no requirement)
     lb: np.ndarray  # int64: insiders' knowledge, a lower bound per cell (value for primaries, else 0)
     values: np.ndarray  # int64: the true counts
+    cover: object = None  # scipy csr (cells × data rows), 1 where a cell sums a data row (lower-side insiders)
+
+    def lower_lb(self, p: int) -> np.ndarray:
+        """Insiders' lower bounds for the lower side of ``p``: those of the primary cells sharing no data row with
+        ``p`` (without ``cover``: every primary cell but ``p``, stricter)."""
+        lb = self.lb.copy()
+        lb[int(p)] = 0
+        if self.cover is not None:
+            C = self.cover
+            rows = np.zeros(C.shape[1])
+            rows[C.indices[C.indptr[int(p)]:C.indptr[int(p) + 1]]] = 1.0
+            lb[(C @ rows) > 0] = 0
+        return lb
 
     @property
     def has_lower(self) -> bool:
         return bool(np.any((self.need_lo < self.values) & self.primary))
 
 
-def requirement(values: np.ndarray, primary: np.ndarray, rules) -> Requirement:
-    """The required protection of every primary cell under the rule set's ``[cells]`` parameters."""
+def requirement(values: np.ndarray, primary: np.ndarray, rules, cover=None) -> Requirement:
+    """The required protection of every primary cell under the rule set's ``[cells]`` parameters; ``cover``
+    (cells × data rows, see :meth:`Requirement.lower_lb`) only matters for a lower protection level."""
     c = rules.cells
     v = np.asarray(values, dtype=np.int64)
     up = np.maximum.reduce([np.full(len(v), int(c.upper_protection_abs), dtype=np.int64),
@@ -53,7 +70,8 @@ def requirement(values: np.ndarray, primary: np.ndarray, rules) -> Requirement:
     need_hi = np.where(prim, need_hi, v)
     need_lo = np.where(prim, need_lo, v)
     lb = np.where(prim, v, 0) if c.insiders else np.zeros(len(v), dtype=np.int64)
-    return Requirement(prim, need_hi.astype(np.int64), need_lo.astype(np.int64), lb.astype(np.int64), v)
+    return Requirement(prim, need_hi.astype(np.int64), need_lo.astype(np.int64), lb.astype(np.int64), v,
+                       cover if c.insiders else None)
 
 
 def describe(rules) -> dict:

@@ -60,7 +60,11 @@ def conditions(A: sp.csr_matrix, values: np.ndarray, req, insiders: str = "globa
     for p in np.flatnonzero(prim):
         for side, need in (("up", int(req.need_hi[p]) - int(vals[p])), ("down", int(vals[p]) - int(req.need_lo[p]))):
             if need > 0:
-                work.append((int(p), side, need, -1, None))
+                # the lower side faces fewer insiders when the requirement says so (Requirement.lower_lb):
+                # its chain of conditions then counts without insiders' bounds ("weak"), so the bound stays valid
+                weak = "weak" if side == "down" and getattr(req, "cover", None) is not None and not single \
+                    else None
+                work.append((int(p), side, need, -1, weak))
     seen = set()
     while work:
         item = work.pop()
@@ -85,7 +89,8 @@ def conditions(A: sp.csr_matrix, values: np.ndarray, req, insiders: str = "globa
             else:
                 groups = [q_fixed]
             for q in groups:
-                room = np.maximum(vals[cap_cells] - lb_cells[cap_cells], 0)
+                lbq = np.zeros_like(lb_cells) if q == "weak" else lb_cells
+                room = np.maximum(vals[cap_cells] - lbq[cap_cells], 0)
                 if single and q is not None:
                     room = np.where(cap_cells == q, 0, room)
                 if len(fm) == 1 and room.sum() < need:
@@ -115,7 +120,7 @@ def conditions(A: sp.csr_matrix, values: np.ndarray, req, insiders: str = "globa
                         a_t = c2[m2 == t][0]
                         capped2 = m2[(c2 == a_t) & (m2 != t)]
                         free2 = m2[c2 != a_t]
-                        room2 = np.maximum(vals[capped2] - lb_cells[capped2], 0)
+                        room2 = np.maximum(vals[capped2] - lbq[capped2], 0)
                         if single and q is not None:
                             room2 = np.where(capped2 == q, 0, room2)
                         coef: dict[int, float] = {}

@@ -271,7 +271,8 @@ def _repair_loop(A, values, S, req, weight, deadline, hints=None, loc: Local | N
                 continue
             up = v.hi < v.need_hi - 1e-6
             delta = float(v.need_hi - vals[p]) if up else float(vals[p] - v.need_lo)
-            lb = req.lb if up else np.where(np.arange(len(vals)) == p, 0, req.lb)
+            lb = req.lb if up else (req.lower_lb(p) if hasattr(req, "lower_lb")
+                                    else np.where(np.arange(len(vals)) == p, 0, req.lb))
             add, wit = None, None
             for hops in (2, 4, 8):
                 add, wit = repair(loc, vals, S, lb, p, delta, weight, big, hops=hops, up=up,

@@ -460,8 +460,7 @@ def audit(A: sp.csr_matrix, values: np.ndarray, suppressed: np.ndarray, req, cel
             if not sup[p]:
                 lo_ok, lo_bound = False, int(vals[p])
             else:
-                lb_p = lb.copy()
-                lb_p[p] = 0
+                lb_p = req.lower_lb(p) if hasattr(req, "lower_lb") else np.where(np.arange(len(lb)) == p, 0, lb)
                 rect = rectangles(A, AT, vals, sup, [p], {p: int(need_lo[p] - vals[p])}, lb_p, lb_self_zero=True)
                 cube = None if p in rect else local_witness(ctx, vals, sup, lb_p, p, int(need_lo[p]), False, 4)
                 if p in rect:
