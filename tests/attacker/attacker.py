@@ -45,7 +45,7 @@ class Published:
 def read_release(data: bytes) -> Published:
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
     header, body = rows[0], rows[1:]
-    assert header[:2] == ["level", "area"] and header[-1] == "count", header
+    assert header[:2] == ["level", "area"] and len(header) >= 3, header  # last column: count or amount
     dims = header[2:-1]
     keys, known, secret = [], {}, []
     for r in body:
@@ -57,7 +57,8 @@ def read_release(data: bytes) -> Published:
         elif v == NOTHING:
             known[key] = 0
         else:
-            known[key] = int(v)
+            x = float(v)
+            known[key] = int(x) if x.is_integer() else x
     return Published(keys, known, secret, dims)
 
 
@@ -155,15 +156,21 @@ class System:
         self.total = float(known.max(initial=0.0)) * 4 + 100.0
 
     def bounds(self, cell_keys: list[tuple], lower: dict[tuple, int] | None = None,
-               time_limit: float = 20.0, sides=(1.0, -1.0)) -> dict[tuple, tuple[int | None, int | None]]:
-        """Integer (min, max) of each given suppressed cell; ``lower``: known lower bounds of cells (insiders).
-        ``max`` is capped at the largest published value × 4 + 100 (far above any threshold).  ``sides``:
-        ``(1.0,)`` only the minimum, ``(-1.0,)`` only the maximum (the other is ``None``)."""
+               time_limit: float = 20.0, sides=(1.0, -1.0), upper: dict[tuple, float] | None = None,
+               integer: bool = True) -> dict[tuple, tuple]:
+        """Integer (min, max) of each given suppressed cell; ``lower``/``upper``: known bounds of cells
+        (insiders). ``max`` is capped at the largest published value × 4 + 100 (far above any threshold).
+        ``sides``: ``(1.0,)`` only the minimum, ``(-1.0,)`` only the maximum (the other is ``None``).
+        ``integer=False``: amounts (magnitude tables), a linear program and float results."""
         lower = lower or {}
         lb_all = np.zeros(len(self.secret_idx))
+        ub_all = np.full(len(self.secret_idx), self.total)
         for k, v in lower.items():
             if k in self.index and self.index[k] in self.pos:
                 lb_all[self.pos[self.index[k]]] = v
+        for k, v in (upper or {}).items():
+            if k in self.index and self.index[k] in self.pos:
+                ub_all[self.pos[self.index[k]]] = v
         out = {}
         for key in cell_keys:
             i = self.pos[self.index[key]]
@@ -177,11 +184,11 @@ class System:
                 c = np.zeros(len(comp))
                 c[at] = sign
                 cons = [LinearConstraint(Aeq, beq, beq)] if Aeq.shape[0] else []
-                r = milp(c, constraints=cons, integrality=np.ones(len(comp)),
-                         bounds=Bounds(lb_all[comp], np.full(len(comp), self.total)),
+                r = milp(c, constraints=cons, integrality=np.ones(len(comp)) if integer else np.zeros(len(comp)),
+                         bounds=Bounds(lb_all[comp], ub_all[comp]),
                          options={"time_limit": time_limit, "mip_rel_gap": 0.0})
                 assert r.status == 0, (key, r.message)
-                res[sign] = int(round(sign * r.fun))
+                res[sign] = int(round(sign * r.fun)) if integer else float(sign * r.fun)
             out[key] = (res[1.0], res[-1.0])
         return out
 
