@@ -178,6 +178,9 @@ def _transition(submission_id, action: str, endpoint: str = "web.submission"):
             raise ValueError(action)
     except InvalidInput as exc:
         errors, general = field_errors(exc)
+        if exc.code == "publisher.comment_required":  # shown at the one comment field of the decision form
+            errors.setdefault("comment", []).extend(general)
+            general = []
         if endpoint == "web.review_page":
             from publisher.web.review import review_page_response
 

@@ -200,11 +200,10 @@ def test_dpo_returns_staff_resubmits_own_approve_refused_dpo_approves(
     a11y.check(dpo, "review")
     shots.take(dpo, "review", docs=True)
 
-    # return with a comment, by keyboard: Tab into the comment, type, Tab to "Zurückgeben", Enter
-    dpo.locator("#c-approve").focus()
-    _tab_to(dpo, "#c-return")
+    # return with a comment, by keyboard: Tab into the one comment field, type, Tab to "Zurückgeben", Enter
+    dpo.locator("#f-comment").focus()
     dpo.keyboard.type("Bitte den Stichtag in der Beschreibung ergänzen.")
-    dpo.keyboard.press("Tab")
+    _tab_to(dpo, "[data-testid=return]", limit=5)
     assert dpo.evaluate("() => document.activeElement.textContent.trim()") == "Zurückgeben"
     dpo.keyboard.press("Enter")
     expect(dpo.locator(".flash-success")).to_be_visible()
@@ -239,9 +238,9 @@ def test_dpo_returns_staff_resubmits_own_approve_refused_dpo_approves(
     new_sha = _version(fresh, sub.id).current_version.artifact_sha256
     expect(dpo.get_by_text(f"sha256 {new_sha}")).to_be_visible()
     # approve by keyboard: from the comment field, Tab to "Freigeben", Enter
-    dpo.locator("#c-approve").focus()
+    dpo.locator("#f-comment").focus()
     dpo.keyboard.type("Passt.")
-    dpo.keyboard.press("Tab")
+    _tab_to(dpo, "[data-testid=approve]", limit=3)
     assert dpo.evaluate("() => document.activeElement.textContent.trim()") == "Freigeben"
     dpo.keyboard.press("Enter")
     expect(dpo.locator(".flash-success")).to_be_visible()
