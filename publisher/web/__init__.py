@@ -11,7 +11,7 @@ def init_app(app):
     from publisher import i18n
     from publisher.web import admin, auth, errors, public, review, security, series_views, submissions  # noqa: F401,E501
     from publisher.web import account, withdrawal_views  # noqa: F401  (issue 14)
-    from publisher.web import help_views  # noqa: F401  (issue 17)
+    from publisher.web import help_views, weekly_views  # noqa: F401  (issue 17)
     from publisher.web.blueprint import bp
     from publisher.web.presenters import label as report_label
     from publisher.web.presenters import job_error, report_levels, report_lines, target_label, waiting_text
@@ -21,6 +21,7 @@ def init_app(app):
     app.jinja_env.globals.update(report_levels=report_levels, report_lines=report_lines,
                                  report_label=report_label, job_error=job_error,
                                  target_label=target_label, wartezeit=waiting_text)
+    app.jinja_env.filters["zip_self"] = lambda xs: [(x, x) for x in xs]  # options whose value is their text
     security.init_app(app)
     if "web" not in app.blueprints:
         app.register_blueprint(bp)

@@ -214,7 +214,9 @@ def test_dpo_returns_staff_resubmits_own_approve_refused_dpo_approves(
     staff = make_page()
     login(staff, "sabine")
     staff.get_by_role("link", name="Geflüchtete nach Aufenthaltsstatus, August 2026").click()
-    expect(staff.get_by_text("Bitte den Stichtag in der Beschreibung ergänzen.")).to_be_visible()
+    # issue 17: the return comment at the top of the page (and in the history below)
+    expect(staff.locator("section.return-comment blockquote")).to_have_text(
+        "Bitte den Stichtag in der Beschreibung ergänzen.")
     a11y.check(staff, "submission-returned")
     staff.get_by_label("Beschreibung").fill("Stichtag: 31.08.2026.")
     staff.get_by_label("Kommentar (optional)").fill("Stichtag ergänzt.")
