@@ -131,6 +131,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FREIGABE_AUDIT_ANONYMOUS_PER_MINUTE", "AUDIT_ANONYMOUS_PER_MINUTE", int, 120,
             "Audit rows per minute and process for events of anonymous requests (failed logins, rate-limit "
             "hits); more are counted in one summary row."),
+    Setting("FREIGABE_DAV_ENABLED", "DAV_ENABLED", _bool, True,
+            "Serve the download area read-only over WebDAV (mapped network drive) at FREIGABE_DAV_PATH; sign-in "
+            "with user name and an API token (app password), never the login password."),
+    Setting("FREIGABE_DAV_PATH", "DAV_PATH", _str, "/dav",
+            "URL path of the WebDAV share (Windows: \\\\host@SSL\\dav)."),
+    Setting("FREIGABE_DAV_REQUIRE_HTTPS", "DAV_REQUIRE_HTTPS", _bool, True,
+            "Refuse WebDAV over plain HTTP (403 before any password prompt; behind a TLS proxy set "
+            "FREIGABE_PROXY_COUNT so the scheme is known). Only for local tests: false."),
+    Setting("FREIGABE_IDEMPOTENCY_TTL_HOURS", "IDEMPOTENCY_TTL_HOURS", float, 24.0,
+            "How long the API keeps the answer to a POST with an Idempotency-Key (a retry with the same key and "
+            "request gets it again; afterwards the key counts as new)."),
+    Setting("FREIGABE_IDEMPOTENCY_LOCK_SECONDS", "IDEMPOTENCY_LOCK_SECONDS", int, 600,
+            "A request holding an Idempotency-Key that gave no answer for this long is taken to have died; "
+            "another request with that key may then run."),
 )
 
 
