@@ -150,3 +150,23 @@ def test_markdown_subset_escapes_html():
     out = str(markdown_html("# T <b>\n\ntext **fett** <script>x</script>\n\n- a\n- `b`\n\n| x | y |\n|---|---|\n| 1 | 2 |\n"))
     assert "<script>" not in out and "&lt;script&gt;" in out and "<strong>fett</strong>" in out
     assert "<ul><li>a</li><li><code>b</code></li></ul>" in out and "<td>1</td>" in out and "<h2>T &lt;b&gt;</h2>" in out
+
+
+def test_rule_report_reads_as_sentences_and_tables_not_a_dump(auth, client, users, make_submission):
+    from tests.web.test_i18n import visible_text
+
+    sub = make_submission("submitted")
+    v = sub.current_version
+    auth.login("dora")
+    html = client.get(f"/review/{sub.id}").get_data(as_text=True)
+    report = html.split('id="report-heading"', 1)[1].split("</section>", 1)[0]
+    rs = v.report["rule_set"]
+    assert f"Regelwerk {rs['name']}, Version {rs['version']}" in report
+    assert re.search(rf"<th scope=\"row\">Mindestfallzahl</th><td>{rs['parameters']['min_count']}</td>", report)
+    loss = v.report["information_loss"]
+    assert f"Eingereicht wurden {loss['cells_submitted']} Zellen" in report
+    assert f"veröffentlicht werden {loss['cells_released']} Zellen" in report
+    text = visible_text(html)
+    for raw in ("scope_comparison", "protection_width", "message_en", "message_de", "information_loss",
+                "cells_submitted", "{'", '{"'):
+        assert raw not in text, raw
