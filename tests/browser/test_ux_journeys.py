@@ -61,6 +61,7 @@ def test_dpo_decides_from_one_screen_at_1366x768(make_page, live_server, make_su
     dpo.wait_for_url(re.compile(r"/hilfe#"))
     expect(dpo.get_by_role("heading", level=1)).to_have_text("Hilfe: Begriffe der Geheimhaltung")
     _clean(a11y, dpo, "help")
+    shots.take(dpo, "help", docs=True)
     dpo.get_by_role("link", name="Die Geheimhaltungsregeln ausführlich").click()
     expect(dpo.get_by_role("heading", level=1)).to_have_text("Geheimhaltungsregeln")
     _clean(a11y, dpo, "help-rules")
