@@ -166,6 +166,17 @@ def waiting_findings(version) -> int:
 QUEUE_SORTS = ("id", "title", "outcome", "level", "findings", "waiting", "submitter")
 
 
+def queue_page(c, actor, *, q: str = "", sort: str = "waiting", descending: bool = True, page=1, per_page: int = 50):
+    """The review list searched (every word in title, submitter, series or id) and cut into pages."""
+    from publisher.services.listing import _cut, _words, page_number
+
+    words = _words(q)
+    rows = [r for r in queue_rows(c, actor, sort, descending)
+            if all(w in f"{r['id']} {r['title']} {r['submitter']} {r['submission'].series.title}".casefold()
+                   for w in words)]
+    return _cut(rows, page_number(page), per_page, {"q": (q or "").strip()[:200]})
+
+
 def queue_rows(c, actor, sort: str = "waiting", descending: bool = True, state: str = "submitted") -> list[dict]:
     """The DPO's review list: per submission outcome, level, findings count and waiting time, sorted."""
     from publisher.db import utcnow

@@ -12,13 +12,16 @@ from publisher.web.security import current_user, requires
 def review_queue():
     from publisher.services import queries
 
-    from publisher.services.review_summary import queue_rows
+    from publisher.services.review_summary import queue_page
 
-    del queries  # the list comes with outcome, level, findings and waiting time (issue 17 item 2)
+    del queries  # the list comes with outcome, level, findings and waiting time (issue 17 items 2 and 5)
     sort = request.args.get("sort", "waiting")
     descending = request.args.get("dir", "desc") != "asc"
-    rows = queue_rows(ctx(), current_user(), sort=sort, descending=descending)
-    return render_template("queue.html", rows=rows, sort=sort, descending=descending)
+    page = queue_page(ctx(), current_user(), q=request.args.get("q", ""), sort=sort, descending=descending,
+                      page=request.args.get("page"))
+    args = {k: v for k, v in {"q": page.filters["q"], "sort": sort, "dir": "desc" if descending else "asc"}.items()
+            if v}
+    return render_template("queue.html", rows=page.items, page=page, args=args, sort=sort, descending=descending)
 
 
 def review_page_response(submission_id, errors=None, general=None, status=200):

@@ -170,3 +170,13 @@ def test_rule_report_reads_as_sentences_and_tables_not_a_dump(auth, client, user
     for raw in ("scope_comparison", "protection_width", "message_en", "message_de", "information_loss",
                 "cells_submitted", "{'", '{"'):
         assert raw not in text, raw
+
+
+def test_review_list_search(auth, client, users, make_submission):
+    a = make_submission("submitted", seed=31, title="Alpha Tabelle")
+    b = make_submission("submitted", seed=32, title="Beta Tabelle")
+    auth.login("dora")
+    html = client.get("/review?q=beta").get_data(as_text=True)
+    assert f"/review/{b.id}" in html and f"/review/{a.id}\"" not in html
+    assert f'href="/review?sort=title&amp;dir=desc&amp;q=beta"' in html  # sorting keeps the search
+    assert "Keine Einreichung passt zu „gamma“." in client.get("/review?q=gamma").get_data(as_text=True)
