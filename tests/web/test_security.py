@@ -36,7 +36,10 @@ def get_routes(app) -> list[str]:
 def fill(rule: str, sub, version_id) -> str:
     return (rule.replace("<int:submission_id>", str(sub.id)).replace("<submission_id>", str(sub.id))
             .replace("<int:version_id>", str(version_id)).replace("<version_id>", str(version_id))
-            .replace("<fmt>", "csv").replace("<path:filename>", "freigabe.css").replace("<filename>", "freigabe.css"))
+            .replace("<fmt>", "csv").replace("<path:filename>", "freigabe.css").replace("<filename>", "freigabe.css")
+            # issue 17: area code lists per hierarchy, upload template per series
+            .replace("<int:hierarchy_id>", str(sub.current_version.hierarchy_id))
+            .replace("<int:series_id>", str(sub.series_id)))
 
 
 # issue 18: links and objects this scene has none of (unknown token / request): 404, headers still checked
