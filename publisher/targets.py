@@ -81,6 +81,15 @@ class Registry:
         return out
 
 
+def label_of(key: str) -> str:
+    """The German message id of a target's name (from its class, without building it); the key if unknown."""
+    from catalog.ckan_target import CkanTarget
+    from catalog.download_area import DownloadAreaTarget
+
+    classes = {DOWNLOAD_AREA: DownloadAreaTarget, PORTAL: CkanTarget}
+    return classes[key].label["name"] if key in classes else key
+
+
 def registry(settings: Mapping[str, Any]) -> Registry:
     built = {}
     for key, build in BUILDERS.items():

@@ -426,3 +426,9 @@ def _load_ckan_instances():
 
 ckan_instance = _load_ckan_instances().ckan_instance
 ckan_scheming_instance = _load_ckan_instances().ckan_scheming_instance
+
+
+# --- issue 18: test CA, SMTP server (aiosmtpd), OpenLDAP slapd (tests/servers_directory.py) ---------------
+from tests.servers_directory import (  # noqa: E402,F401
+    ldap_settings, mail_settings, slapd, smtp_server, test_ca,
+)
