@@ -1,24 +1,22 @@
-"""CKAN publication target (via ``ckanapi``): one dataset per series, idempotent, verified.
+"""CKAN client (via ``ckanapi``): typed errors, anonymous download-back, DataStore, groups, scheming detection.
 
-* One CKAN dataset per series (``name`` = the package's stable series name) in the configured
-  organisation; its resources (data CSV, ``datapackage.json``) are created on the first release and
-  updated in place by later ones.  Each resource carries ``freigabe_key`` (``daten``/``datapackage``) and
-  ``sha256`` of the uploaded bytes, so a re-run recognises what is already there.
-* Never ``package_update`` (it deletes whatever is omitted): a new dataset is made with
-  ``package_create``; an existing one is changed with ``package_revise`` matched on its ``id`` *and*
-  ``metadata_modified`` (a concurrent change makes the revise fail instead of being overwritten), and only
-  when a field actually differs.  Resources are changed only when their sha256 differs.  So publishing
-  the same release twice changes nothing on CKAN: same resource ids, no duplicates, no new activity.
-* After uploading, every resource is downloaded back *anonymously* and its sha256 compared with the
-  approved artifact (:class:`CkanHashMismatch` otherwise); the dataset must be visible anonymously.
-* Every failure becomes a typed :class:`~catalog.errors.CkanError` with a stable code and German/English
-  message; ``retryable`` tells the worker whether to try again later (timeouts, refused connections, 5xx).
+The publication logic (one dataset per series, resources per version, DCAT-AP.de fields) is
+:mod:`catalog.ckan_target`; the fields of a release are built in :mod:`catalog.ckan_release`.  This module
+only talks to CKAN:
+
+* never ``package_update`` (it deletes whatever is omitted): ``package_create`` for a new dataset,
+  ``package_revise`` matched on ``id`` *and* ``metadata_modified`` (a concurrent change makes the revise
+  fail instead of being overwritten);
+* every failure becomes a typed :class:`~catalog.errors.CkanError` with a stable code and German/English
+  message; ``retryable`` tells the worker whether to try again later (timeouts, refused connections, 5xx);
+* :meth:`CkanClient.download_sha256` downloads a file back *without* credentials (what the public gets);
+* :meth:`CkanClient.schema` detects a ckanext-scheming portal (``scheming_dataset_schema_show``) so that its
+  fields are written instead of colliding extras.
 
 Settings are passed in (:class:`CkanSettings`); ``catalog`` reads no environment itself.
 :func:`CkanSettings.from_mapping` builds them from ``FREIGABE_CKAN_URL``/``_TOKEN``/``_ORG`` in a mapping
 the caller passes (e.g. ``os.environ``) and returns ``None`` when they are absent (CKAN target off).
-
-A :class:`CkanTarget` is meant for one thread (it remembers the last HTTP status per thread).
+A client is meant for one thread (it remembers the last HTTP status per thread).
 """
 
 from __future__ import annotations
@@ -26,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +32,6 @@ from typing import Any
 import ckanapi
 import requests
 
-from .datapackage import DataPackage
 from .errors import (
     CKAN_API,
     CKAN_HASH_MISMATCH,
@@ -56,47 +52,6 @@ from .errors import (
     CkanValidationError,
 )
 
-#: package licence name (Frictionless) -> licence id as GovData-style portals' license_list names it
-LICENSE_IDS = {
-    "DL-DE-BY-2.0": "dl-by-de/2.0",
-    "DL-DE-ZERO-2.0": "dl-zero-de/2.0",
-    "CC-BY-4.0": "CC-BY-4.0",
-    "CC0-1.0": "CC0-1.0",
-}
-#: extras this module owns (others on the dataset, e.g. set by portal staff, are kept)
-OWN_EXTRAS = (
-    "temporal_start",
-    "temporal_end",
-    "politicalGeocodingURI",
-    "politicalGeocodingLevelURI",
-    "geocodingText",
-    "theme",
-    "frequency",
-    "language",
-    "version_notes",
-    "changelog",
-    "contributorID",
-    "contact_name",
-    "contact_email",
-    "publisher_name",
-    "freigabe_package_id",
-    "freigabe_digest",
-    "freigabe_withdrawn",
-)
-CORE_FIELDS = (
-    "title",
-    "notes",
-    "version",
-    "license_id",
-    "author",
-    "author_email",
-    "maintainer",
-    "maintainer_email",
-    "url",
-    "private",
-)
-
-
 @dataclass(frozen=True)
 class CkanSettings:
     url: str
@@ -105,6 +60,10 @@ class CkanSettings:
     timeout: float = 30.0
     verify_tls: bool = True
     user_agent: str = "Freigabe/0.1 (+ckanapi)"
+    #: Freigabe licence key -> the portal's licence id (setting FREIGABE_CKAN_LICENSE_MAP); else looked up
+    license_map: Mapping[str, str] = field(default_factory=dict)
+    #: rows per DataStore call
+    datastore_chunk: int = 5000
 
     @classmethod
     def from_mapping(cls, env: Mapping[str, str], prefix: str = "FREIGABE_CKAN_") -> CkanSettings | None:
@@ -112,138 +71,13 @@ class CkanSettings:
         if not (url and token and org):
             return None
         timeout = float(env.get(prefix + "TIMEOUT") or 30)
-        return cls(url=url.rstrip("/"), token=token, org=org, timeout=timeout)
+        from .licences import parse_mapping
+
+        return cls(url=url.rstrip("/"), token=token, org=org, timeout=timeout,
+                   license_map=parse_mapping(env.get(prefix + "LICENSE_MAP") or ""))
 
 
-@dataclass(frozen=True)
-class CkanResourceSpec:
-    key: str  # stable role in the dataset: "daten", "datapackage"
-    name: str
-    filename: str
-    data: bytes
-    format: str
-    mimetype: str
-    description: str = ""
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
-
-
-@dataclass(frozen=True)
-class CkanRelease:
-    name: str
-    title: str
-    notes: str
-    version: str
-    license_id: str
-    author: str
-    maintainer: str
-    maintainer_email: str
-    resources: tuple[CkanResourceSpec, ...]
-    tags: tuple[str, ...] = ()
-    extras: Mapping[str, str] = field(default_factory=dict)
-    author_email: str = ""
-    url: str = ""
-
-    @classmethod
-    def from_package(cls, pkg: DataPackage, license_ids: Mapping[str, str] | None = None) -> CkanRelease:
-        d = pkg.descriptor
-        dcat = d.get("dcat", {})
-        lic = d["licenses"][0]["name"]
-        ids = {**LICENSE_IDS, **(license_ids or {})}
-        publisher = next((c for c in d.get("contributors", []) if c.get("role") == "publisher"), {})
-        contact = next((c for c in d.get("contributors", []) if c.get("role") == "contact"), {})
-        extras = {
-            "temporal_start": dcat.get("temporal", {}).get("start", ""),
-            "temporal_end": dcat.get("temporal", {}).get("end", ""),
-            "politicalGeocodingURI": dcat.get("politicalGeocodingURI", ""),
-            "politicalGeocodingLevelURI": dcat.get("politicalGeocodingLevelURI", ""),
-            "geocodingText": dcat.get("geocodingText", ""),
-            "theme": dcat.get("theme", ""),
-            "frequency": dcat.get("accrualPeriodicity", ""),
-            "language": dcat.get("language", ""),
-            "version_notes": dcat.get("versionNotes", ""),
-            # the series' releases so far (version, date, period, notes), as JSON text
-            "changelog": json.dumps(d["changelog"], ensure_ascii=False) if d.get("changelog") else "",
-            "contributorID": dcat.get("contributorID", ""),
-            "contact_name": contact.get("title", ""),
-            "contact_email": contact.get("email", ""),
-            "publisher_name": publisher.get("title", ""),
-            "freigabe_package_id": d.get("id", ""),
-            "freigabe_digest": pkg.digest(),
-        }
-        resources = (
-            CkanResourceSpec(
-                "daten",
-                d["title"],
-                pkg.data_path.rsplit("/", 1)[-1],
-                pkg.data_bytes,
-                "CSV",
-                "text/csv",
-                "Tabelle (UTF-8, Komma-getrennt); '.' = geheim gehalten, '-' = nichts vorhanden"
-                + ("; Spalte revision: 'r' = berichtigte Zahl" if "r" in d.get("symbols", {}) else ""),
-            ),
-            CkanResourceSpec(
-                "datapackage",
-                "datapackage.json",
-                "datapackage.json",
-                pkg.descriptor_bytes,
-                "JSON",
-                "application/json",
-                "Frictionless Data Package (Metadaten und Schema)",
-            ),
-        )
-        return cls(
-            name=pkg.name,
-            title=d["title"],
-            notes=d.get("description", ""),
-            version=pkg.version,
-            license_id=ids.get(lic, lic),
-            author=publisher.get("title", ""),
-            author_email=publisher.get("email", ""),
-            maintainer=contact.get("title", ""),
-            maintainer_email=contact.get("email", ""),
-            resources=resources,
-            tags=tuple(d.get("keywords", ())),
-            extras={k: v for k, v in extras.items() if v},
-            url=publisher.get("path", ""),
-        )
-
-
-@dataclass(frozen=True)
-class PublishedResource:
-    key: str
-    id: str
-    url: str
-    sha256: str
-    uploaded: bool  # False: the same bytes were already there
-
-
-@dataclass(frozen=True)
-class PublishResult:
-    dataset_id: str
-    dataset_name: str
-    dataset_url: str
-    metadata_changed: bool
-    resources: tuple[PublishedResource, ...]
-
-    @property
-    def changed(self) -> bool:
-        return self.metadata_changed or any(r.uploaded for r in self.resources)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "dataset_id": self.dataset_id,
-            "dataset_name": self.dataset_name,
-            "dataset_url": self.dataset_url,
-            "metadata_changed": self.metadata_changed,
-            "changed": self.changed,
-            "resources": [r.__dict__ for r in self.resources],
-        }
-
-
-class CkanTarget:
+class CkanClient:
     def __init__(self, settings: CkanSettings, session: requests.Session | None = None):
         self.settings = settings
         self._status = threading.local()
@@ -256,223 +90,155 @@ class CkanTarget:
         self.anon_session = requests.Session()
         self.anon_session.verify = settings.verify_tls
         self.anon_session.hooks["response"].append(self._remember_status)
-        self.anon = ckanapi.RemoteCKAN(
-            settings.url, user_agent=settings.user_agent, session=self.anon_session
-        )
-        self._licenses: set[str] | None = None
+        self.anon = ckanapi.RemoteCKAN(settings.url, user_agent=settings.user_agent, session=self.anon_session)
+        self._licenses: list[dict[str, Any]] | None = None
+        self._schema: dict[str, Any] | None | bool = False  # False: not asked yet
 
-    # -- public API -------------------------------------------------------------------------------------------
-    def publish(self, release: CkanRelease, *, verify: bool = True) -> PublishResult:
-        """Create or update the series' dataset and its resources; verify anonymously afterwards."""
-        self._check_license(release.license_id)
-        existing = self._show(release.name)
-        if existing is None:
-            pkg = self._call("package_create", self._create_dict(release))
-            metadata_changed = True
-        else:
-            pkg, metadata_changed = self._revise(existing, release)
-        published = []
-        for spec in release.resources:
-            pkg, res = self._sync_resource(pkg, spec)
-            published.append(res)
-        result = PublishResult(
-            pkg["id"],
-            pkg["name"],
-            f"{self.settings.url}/dataset/{pkg['name']}",
-            metadata_changed,
-            tuple(published),
-        )
-        if verify:
-            self.verify(release, result)
-        return result
-
-    def verify(self, release: CkanRelease, result: PublishResult | None = None) -> None:
-        """As an anonymous client: the dataset is visible and every resource's bytes hash as approved."""
-        try:
-            pkg = self._call("package_show", {"id": release.name}, anonymous=True)
-        except (CkanNotFound, CkanNotAuthorized):
-            raise CkanError(CKAN_NOT_PUBLIC, name=release.name, status=self._last_status() or 403) from None
-        by_key = {r.get("freigabe_key"): r for r in pkg.get("resources", [])}
-        for spec in release.resources:
-            res = by_key.get(spec.key)
-            if res is None:
-                raise CkanNotFound(
-                    CKAN_NOT_FOUND, what=f"resource {spec.key} of {release.name}", action="verify"
-                )
-            actual = self.download_sha256(res["url"])
-            if actual != spec.sha256:
-                raise CkanHashMismatch(
-                    CKAN_HASH_MISMATCH, resource=res["url"], expected=spec.sha256, actual=actual
-                )
-
-    def download_sha256(self, url: str) -> str:
-        """sha256 of a resource downloaded without credentials (streamed)."""
-        action = f"GET {url}"
-        try:
-            with self.anon_session.get(
-                url, timeout=self.settings.timeout, stream=True, allow_redirects=True
-            ) as r:
-                if r.status_code in (401, 403):
-                    raise CkanError(CKAN_NOT_PUBLIC, name=url, status=r.status_code)
-                if r.status_code == 404:
-                    raise CkanNotFound(CKAN_NOT_FOUND, what=url, action=action)
-                if r.status_code >= 500:
-                    raise CkanServerError(
-                        CKAN_SERVER, url=self.settings.url, status=r.status_code, action=action
-                    )
-                if r.status_code != 200:
-                    raise CkanError(CKAN_API, action=action, detail=f"HTTP {r.status_code}")
-                h = hashlib.sha256()
-                for chunk in r.iter_content(1 << 16):
-                    h.update(chunk)
-                return h.hexdigest()
-        except requests.Timeout:
-            raise CkanTimeout(
-                CKAN_TIMEOUT, url=self.settings.url, seconds=self.settings.timeout, action=action
-            ) from None
-        except requests.ConnectionError as exc:
-            raise CkanUnreachable(
-                CKAN_UNREACHABLE, url=self.settings.url, action=action, detail=type(exc).__name__
-            ) from None
-
-    def set_private(self, name: str, private: bool = True) -> bool:
-        """Make the dataset private (or public again); returns whether anything changed."""
-        pkg = self._show(name)
-        if pkg is None:
-            raise CkanNotFound(CKAN_NOT_FOUND, what=f"dataset {name}", action="set_private")
-        if bool(pkg.get("private")) == private:
-            return False
-        self._call(
-            "package_revise",
-            {
-                "match": {"id": pkg["id"], "metadata_modified": pkg["metadata_modified"]},
-                "update": {"private": private},
-            },
-        )
-        return True
-
-    def withdraw(self, name: str, notice: str) -> bool:
-        """Withdraw: the dataset becomes private and carries ``freigabe_withdrawn`` = notice."""
-        pkg = self._show(name)
-        if pkg is None:
-            return False  # never published: nothing to withdraw
-        extras = _extras_dict(pkg)
-        if pkg.get("private") and extras.get("freigabe_withdrawn") == notice:
-            return False
-        extras["freigabe_withdrawn"] = notice
-        self._call(
-            "package_revise",
-            {
-                "match": {"id": pkg["id"], "metadata_modified": pkg["metadata_modified"]},
-                "update": {"private": True, "extras": _extras_list(extras)},
-            },
-        )
-        return True
-
-    def is_public(self, name: str) -> bool:
-        try:
-            self._call("package_show", {"id": name}, anonymous=True)
-            return True
-        except (CkanNotFound, CkanNotAuthorized):
-            return False
-
+    # -- reading ----------------------------------------------------------------------------------------------
     def dataset(self, name: str, anonymous: bool = False) -> dict[str, Any] | None:
-        if anonymous:
-            try:
-                return self._call("package_show", {"id": name}, anonymous=True)
-            except (CkanNotFound, CkanNotAuthorized):
+        try:
+            return self._call("package_show", {"id": name}, anonymous=anonymous)
+        except (CkanNotFound, CkanNotAuthorized):
+            if anonymous:
                 return None
-        return self._show(name)
+            raise
+        except CkanError:
+            raise
 
-    def status(self) -> dict[str, Any]:
-        return self._call("status_show", {}, anonymous=True)
-
-    # -- internals --------------------------------------------------------------------------------------------
-    def _check_license(self, license_id: str) -> None:
-        if self._licenses is None:
-            self._licenses = {lic["id"] for lic in self._call("license_list", {}, anonymous=True)}
-        if license_id not in self._licenses:
-            raise CkanError(
-                CKAN_LICENSE_UNKNOWN, license_id=license_id, known=", ".join(sorted(self._licenses))
-            )
-
-    def _show(self, name: str) -> dict[str, Any] | None:
+    def show(self, name: str) -> dict[str, Any] | None:
+        """The dataset as the publishing user sees it (None: not there)."""
         try:
             return self._call("package_show", {"id": name})
         except CkanNotFound:
             return None
 
-    def _create_dict(self, release: CkanRelease) -> dict[str, Any]:
-        return {
-            "name": release.name,
-            "owner_org": self.settings.org,
-            "private": False,
-            **{f: getattr(release, f) for f in CORE_FIELDS if f != "private"},
-            "tags": [{"name": t} for t in ckan_tags(release.tags)],
-            "extras": _extras_list(dict(release.extras)),
-        }
+    def is_public(self, name: str) -> bool:
+        return self.dataset(name, anonymous=True) is not None
 
-    def _revise(self, pkg: dict[str, Any], release: CkanRelease) -> tuple[dict[str, Any], bool]:
-        want = self._create_dict(release)
-        update: dict[str, Any] = {}
-        for f in CORE_FIELDS:
-            if (pkg.get(f) or "") != (want[f] or "") and not (f == "private" and bool(pkg.get(f)) == want[f]):
-                update[f] = want[f]
-        current = _extras_dict(pkg)
-        merged = {k: v for k, v in current.items() if k not in OWN_EXTRAS}
-        merged.update(release.extras)
-        if merged != current:
-            update["extras"] = _extras_list(merged)
-        if sorted(t["name"] for t in pkg.get("tags", [])) != sorted(t["name"] for t in want["tags"]):
-            update["tags"] = want["tags"]
-        if (
-            pkg.get("organization")
-            and pkg["organization"].get("name") != self.settings.org
-            and pkg.get("owner_org") != self.settings.org
-        ):
-            update["owner_org"] = self.settings.org
-        if not update:
-            return pkg, False
-        out = self._call(
-            "package_revise",
-            {"match": {"id": pkg["id"], "metadata_modified": pkg["metadata_modified"]}, "update": update},
-        )
-        return out["package"], True
+    def status(self) -> dict[str, Any]:
+        return self._call("status_show", {}, anonymous=True)
 
-    def _sync_resource(
-        self, pkg: dict[str, Any], spec: CkanResourceSpec
-    ) -> tuple[dict[str, Any], PublishedResource]:
-        mine = [r for r in pkg.get("resources", []) if r.get("freigabe_key") == spec.key]
-        for extra in mine[1:]:  # duplicates left by an interrupted run
-            self._call("resource_delete", {"id": extra["id"]})
-        fields = {
-            "name": spec.name,
-            "format": spec.format,
-            "mimetype": spec.mimetype,
-            "description": spec.description,
-            "freigabe_key": spec.key,
-            "sha256": spec.sha256,
-            "hash": "sha256:" + spec.sha256,
-            "size": str(len(spec.data)),
-        }
-        if mine:
-            res = mine[0]
-            same = (
-                res.get("sha256") == spec.sha256
-                and all(str(res.get(k) or "") == str(v) for k, v in fields.items() if k != "size")
-                and res.get("url_type") == "upload"
-            )
-            if same:
-                return pkg, PublishedResource(spec.key, res["id"], res["url"], spec.sha256, False)
-            res = self._call("resource_patch", {"id": res["id"], **fields}, files={"upload": _file(spec)})
-        else:
-            res = self._call(
-                "resource_create",
-                {"package_id": pkg["id"], "url": "", **fields},
-                files={"upload": _file(spec)},
-            )
-        pkg = self._call("package_show", {"id": pkg["id"]})
-        return pkg, PublishedResource(spec.key, res["id"], res["url"], spec.sha256, True)
+    def license_list(self) -> list[dict[str, Any]]:
+        if self._licenses is None:
+            self._licenses = list(self._call("license_list", {}, anonymous=True))
+        return self._licenses
+
+    def schema(self) -> dict[str, Any] | None:
+        """The portal's ckanext-scheming dataset schema, or None on a portal without scheming."""
+        if self._schema is False:
+            try:
+                self._schema = self._call("scheming_dataset_schema_show", {"type": "dataset"}, anonymous=True)
+            except (CkanNotFound, CkanNotAuthorized, CkanValidationError):
+                self._schema = None
+            except CkanError as exc:  # a portal without the action answers 400 "action not found"
+                if getattr(exc, "retryable", False):
+                    raise
+                self._schema = None
+        return self._schema  # type: ignore[return-value]
+
+    def download_sha256(self, url: str) -> str:
+        """sha256 of a resource downloaded without credentials (streamed)."""
+        return hashlib.sha256(self.download(url)).hexdigest()
+
+    def download(self, url: str) -> bytes:
+        """A file as an anonymous client gets it."""
+        action = f"GET {url}"
+        try:
+            with self.anon_session.get(url, timeout=self.settings.timeout, stream=True, allow_redirects=True) as r:
+                if r.status_code in (401, 403):
+                    raise CkanError(CKAN_NOT_PUBLIC, name=url, status=r.status_code)
+                if r.status_code == 404:
+                    raise CkanNotFound(CKAN_NOT_FOUND, what=url, action=action)
+                if r.status_code >= 500:
+                    raise CkanServerError(CKAN_SERVER, url=self.settings.url, status=r.status_code, action=action)
+                if r.status_code != 200:
+                    raise CkanError(CKAN_API, action=action, detail=f"HTTP {r.status_code}")
+                return b"".join(r.iter_content(1 << 16))
+        except requests.Timeout:
+            raise CkanTimeout(CKAN_TIMEOUT, url=self.settings.url, seconds=self.settings.timeout,
+                              action=action) from None
+        except requests.ConnectionError as exc:
+            raise CkanUnreachable(CKAN_UNREACHABLE, url=self.settings.url, action=action,
+                                  detail=type(exc).__name__) from None
+
+    # -- writing ----------------------------------------------------------------------------------------------
+    def create(self, data: dict[str, Any]) -> dict[str, Any]:
+        return self._call("package_create", data)
+
+    def revise(self, pkg: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+        """``package_revise`` matched on id and metadata_modified; returns the new dataset.
+
+        List values (extras, tags, groups, scheming's repeating fields) replace the current list: they are
+        filtered out first, because ``package_revise`` merges lists element by element (a shorter or
+        reordered extras list would otherwise leave stale or duplicate keys)."""
+        data: dict[str, Any] = {"match": {"id": pkg["id"], "metadata_modified": pkg["metadata_modified"]},
+                                "update": update}
+        lists = sorted(k for k, v in update.items() if isinstance(v, list))
+        if lists:
+            data["filter"] = [f"-{k}" for k in lists]
+        out = self._call("package_revise", data)
+        return out["package"]
+
+    def upload(self, package_id: str, fields: dict[str, Any], filename: str, data: bytes,
+               resource_id: str | None = None) -> dict[str, Any]:
+        """Create (or, with ``resource_id``, replace) an uploaded resource."""
+        f = io.BytesIO(data)
+        f.name = filename  # requests uses it as the multipart filename (and CKAN in the URL)
+        if resource_id:
+            return self._call("resource_patch", {"id": resource_id, **fields}, files={"upload": f})
+        return self._call("resource_create", {"package_id": package_id, "url": "", **fields}, files={"upload": f})
+
+    def patch_resource(self, resource_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        return self._call("resource_patch", {"id": resource_id, **fields})
+
+    def delete_resource(self, resource_id: str) -> None:
+        try:
+            self._call("resource_delete", {"id": resource_id})
+        except CkanNotFound:
+            pass
+
+    def reorder(self, package_id: str, order: list[str]) -> None:
+        self._call("package_resource_reorder", {"id": package_id, "order": order})
+
+    def datastore_rows(self, resource_id: str) -> int | None:
+        """Rows in the DataStore for a resource (anonymously); None when it has none."""
+        try:
+            out = self._call("datastore_search", {"resource_id": resource_id, "limit": 0}, anonymous=True)
+        except (CkanNotFound, CkanNotAuthorized, CkanValidationError):
+            return None
+        return int(out.get("total") or 0)
+
+    def datastore_load(self, resource_id: str, header: list[str], rows: list[list[str]]) -> None:
+        """Replace the resource's DataStore table with these rows (all text: exactly the published cells,
+        DIN 55301 symbols included)."""
+        try:
+            self._call("datastore_delete", {"resource_id": resource_id, "force": True})
+        except (CkanNotFound, CkanValidationError):
+            pass
+        fields = [{"id": h, "type": "text"} for h in header]
+        chunk = max(1, int(self.settings.datastore_chunk))
+        first = [dict(zip(header, r)) for r in rows[:chunk]]
+        self._call("datastore_create", {"resource_id": resource_id, "force": True, "fields": fields,
+                                        "records": first})
+        for i in range(chunk, len(rows), chunk):
+            self._call("datastore_upsert", {"resource_id": resource_id, "force": True, "method": "insert",
+                                            "records": [dict(zip(header, r)) for r in rows[i:i + chunk]]})
+
+    def ensure_views(self, resource_id: str) -> bool:
+        """CKAN's default views (the DataStore preview) of a datastore_active resource; True if created."""
+        views = self._call("resource_view_list", {"id": resource_id})
+        if any(v.get("view_type") == "datatables_view" for v in views):
+            return False
+        resource = self._call("resource_show", {"id": resource_id})
+        created = self._call("resource_create_default_resource_views",
+                             {"resource": resource, "create_datastore_views": True})
+        return bool(created)
+
+    def ensure_group(self, name: str, title: str, description: str = "") -> None:
+        try:
+            self._call("group_show", {"id": name}, anonymous=True)
+        except (CkanNotFound, CkanNotAuthorized):
+            self._call("group_create", {"name": name, "title": title, "description": description})
 
     def _remember_status(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self._status.value = response.status_code
@@ -526,22 +292,6 @@ class CkanTarget:
             raise CkanError(CKAN_API, action=action, detail=detail) from None
 
 
-def ckan_tags(keywords: Sequence[str]) -> list[str]:
-    """Keywords as valid CKAN tags (2-100 chars of letters, digits, space, ``-_.``), deduplicated."""
-    out: list[str] = []
-    for k in keywords:
-        tag = re.sub(r"\s+", " ", re.sub(r"[^\w \-.]", " ", str(k))).strip()[:100].strip()
-        if len(tag) >= 2 and tag not in out:
-            out.append(tag)
-    return out
-
-
-def _file(spec: CkanResourceSpec) -> io.BytesIO:
-    f = io.BytesIO(spec.data)
-    f.name = spec.filename  # requests uses it as the multipart filename (and CKAN in the URL)
-    return f
-
-
 def _extras_dict(pkg: Mapping[str, Any]) -> dict[str, str]:
     return {e["key"]: e["value"] for e in pkg.get("extras", []) or []}
 
@@ -558,16 +308,4 @@ def _reason(exc: Exception) -> str:
     return type(exc).__name__
 
 
-def release_resources_sha256(release: CkanRelease) -> dict[str, str]:
-    return {r.key: r.sha256 for r in release.resources}
-
-
-__all__: Sequence[str] = (
-    "LICENSE_IDS",
-    "CkanRelease",
-    "CkanResourceSpec",
-    "CkanSettings",
-    "CkanTarget",
-    "PublishResult",
-    "PublishedResource",
-)
+__all__: Sequence[str] = ("CkanClient", "CkanSettings")

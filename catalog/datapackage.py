@@ -14,7 +14,7 @@ so an approval can be bound to the hashes).  :func:`validate_package` runs ``fri
 bytes and returns a :class:`ValidationReport`; :func:`build_package` raises :class:`PackageInvalid` (carrying
 the report) when the package does not validate.
 
-Public CSV conventions (DIN 55301 symbols): a suppressed count is written ``.`` ("Zahlenwert unbekannt oder
+Public CSV conventions (DIN 55301 symbols, owned by :mod:`catalog.releasetable`): a suppressed count is written ``.`` ("Zahlenwert unbekannt oder
 geheim zu halten"), a true zero as ``0`` or, if ``zero_symbol="-"``, as ``-`` ("nichts vorhanden"). Both
 are declared as ``missingValues`` of the ``count`` field, so frictionless reads them as null, and their
 meaning is documented in the field description and in the package property ``symbols``.  The ``status``
@@ -24,12 +24,10 @@ which cells are small.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
 import re
-import tempfile
 import uuid
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -43,10 +41,23 @@ import pandas as pd
 from .errors import (
     META_INVALID,
     TABLE_COLUMN_MISSING,
-    TABLE_VALUE_INVALID,
     CatalogError,
     MetadataError,
     PackageInvalid,
+)
+from .validation import ValidationProblem, ValidationReport, validate_package  # noqa: F401
+from .releasetable import (  # the file format's one owner; re-exported for callers of this module
+    NOTHING,
+    RESERVED_COLUMNS,
+    REVISED,
+    REVISION_COLUMN,
+    REVISION_SYMBOL,
+    SECRET,
+    STATUSES,
+    SYMBOLS,
+    revision_key,
+    write_codelist,
+    write_table,
 )
 
 NAME_RE = re.compile(r"^[a-z0-9_-]{2,100}$")
@@ -55,24 +66,6 @@ DATE_IN_NAME_RE = re.compile(r"(19|20)\d\d")
 #: namespace for the deterministic package ids (uuid5 of name and version)
 ID_NAMESPACE = uuid.UUID("5b0c7a52-9a1e-4f57-8a43-6f1d2d7f0b11")
 
-SECRET = "."
-NOTHING = "-"
-SYMBOLS = {
-    SECRET: {
-        "de": "Zahlenwert unbekannt oder geheim zu halten (aus Datenschutzgründen unterdrückt)",
-        "en": "value unknown or kept secret (suppressed for data protection)",
-    },
-    NOTHING: {"de": "nichts vorhanden (genau null)", "en": "nothing (exactly zero)"},
-}
-#: revision mark of a correction (German official statistics: "r" = berichtigte Zahl)
-REVISED = "r"
-REVISION_SYMBOL = {
-    "de": "berichtigte Zahl (gegenüber der korrigierten Version geändert oder neu)",
-    "en": "revised figure (changed or new compared with the corrected version)",
-}
-REVISION_COLUMN = "revision"
-STATUSES = ("ok", "zero", "primary", "secondary")
-RESERVED_COLUMNS = ("level", "area", "count", "status")
 
 DL_DE_BY = {
     "name": "DL-DE-BY-2.0",
@@ -87,7 +80,14 @@ DL_DE_ZERO = {
 THEME_BASE = "http://publications.europa.eu/resource/authority/data-theme/"
 FREQUENCY_BASE = "http://publications.europa.eu/resource/authority/frequency/"
 LANGUAGE_BASE = "http://publications.europa.eu/resource/authority/language/"
-GEOCODING_LEVEL_BASE = "http://dcat-ap.de/def/politicalGeocodingLevel/"
+ACCESS_RIGHT_BASE = "http://publications.europa.eu/resource/authority/access-right/"
+#: the current vocabulary (http://dcat-ap.de/def/politicalGeocoding/Level), not the outdated .../politicalGeocodingLevel/
+GEOCODING_LEVEL_BASE = "http://dcat-ap.de/def/politicalGeocoding/Level/"
+#: the EU data-theme vocabulary's codes (a DCAT theme; on CKAN each becomes a group named in lower case)
+THEMES = ("AGRI", "ECON", "EDUC", "ENER", "ENVI", "GOVE", "HEAL", "INTR", "JUST", "OP_DATPRO", "REGI", "SOCI",
+          "TECH", "TRAN")
+ACCESS_RIGHTS = ("PUBLIC", "RESTRICTED", "NON_PUBLIC")
+DATA_PACKAGE_SPEC = "https://specs.frictionlessdata.io/data-package/"
 FREQUENCIES = (
     "ANNUAL",
     "ANNUAL_2",
@@ -138,7 +138,7 @@ class PackageMetadata:
     geocoding_text: str = ""
     keywords: tuple[str, ...] = ()
     sources: tuple[Source, ...] = ()
-    theme: str = "SOCI"
+    themes: tuple[str, ...] = ("SOCI",)  # EU data-theme codes, from the series metadata
     frequency: str = "ANNUAL"
     language: str = "de"
     license: Mapping[str, str] = field(default_factory=lambda: dict(DL_DE_BY))
@@ -151,6 +151,10 @@ class PackageMetadata:
     topic: str | None = None  # download-area topic (free, slug)
     # DCAT-AP.de dcatde:contributorID, e.g. http://dcat-ap.de/def/contributors/... (GovData harvesting)
     contributor_id: str | None = None
+    licence_uri: str | None = None  # DCAT-AP.de licence URI (http://dcat-ap.de/def/licenses/...)
+    access_rights: str = "PUBLIC"  # EU access-right code: PUBLIC, or RESTRICTED for the download area's groups
+    landing_page: str | None = None  # the series' page (dcat:landingPage)
+    period: str = ""  # the reference period as the submission names it (e.g. 2026-07)
     # a correction: keys of the cells to mark "r" in the column ``revision`` - each key is
     # (level, area, ((dimension, category), ...) sorted by dimension), all strings (see revision_key).
     # None (not a correction): no revision column, the data file is exactly as for a first release.
@@ -158,48 +162,6 @@ class PackageMetadata:
     # the series' releases so far, oldest first: {version, date, period, notes}; empty: no changelog
     changelog: tuple[Mapping[str, str], ...] = ()
 
-
-def revision_key(level: Any, area: Any, dims: Mapping[str, Any]) -> tuple:
-    """The key of a data-file cell as :attr:`PackageMetadata.revised` holds it."""
-    return str(level), str(area), tuple(sorted((str(k), str(v)) for k, v in dims.items()))
-
-
-@dataclass(frozen=True)
-class ValidationProblem:
-    """One problem found by frictionless (typed, JSON-able)."""
-
-    type: str
-    message: str
-    resource: str | None = None
-    row: int | None = None
-    field: str | None = None
-    cell: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "type": self.type,
-            "message": self.message,
-            "resource": self.resource,
-            "row": self.row,
-            "field": self.field,
-            "cell": self.cell,
-        }
-
-
-@dataclass(frozen=True)
-class ValidationReport:
-    name: str
-    valid: bool
-    errors: tuple[ValidationProblem, ...]
-    stats: Mapping[str, Any]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "valid": self.valid,
-            "errors": [e.to_dict() for e in self.errors],
-            "stats": dict(self.stats),
-        }
 
 
 @dataclass(frozen=True)
@@ -314,13 +276,13 @@ def build_package(
     code_cols = _check_codelist(codelist, problems)
     if problems:
         raise MetadataError(problems)
-    data_csv = _data_csv(table, dims, meta, problems)
-    code_csv = _codelist_csv(codelist, code_cols)
-    if problems:
-        raise MetadataError(problems)
+    data_csv = write_table(table, zero_symbol=meta.zero_symbol, revised=meta.revised)  # MetadataError
+    code_csv = write_codelist(codelist, code_cols)
+    # flat layout: the descriptor's relative paths resolve wherever the files lie side by side (zip,
+    # download-area version folder)
     files = {
-        f"data/{meta.name}.csv": data_csv,
-        f"data/{meta.name}-gebiete.csv": code_csv,
+        f"{meta.name}.csv": data_csv,
+        f"{meta.name}-gebiete.csv": code_csv,
     }
     descriptor = _descriptor(meta, dims, code_cols, files)
     desc_bytes = (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -374,8 +336,12 @@ def check_metadata(meta: PackageMetadata) -> list[CatalogError]:
         bad("frequency", f"erlaubt / allowed: {', '.join(FREQUENCIES)}")
     if meta.language not in LANGUAGES:
         bad("language", f"erlaubt / allowed: {', '.join(LANGUAGES)}")
-    if not re.match(r"^[A-Z]{4}$", meta.theme or ""):
-        bad("theme", "Code des EU-Vokabulars data-theme, z. B. SOCI / EU data-theme code, e.g. SOCI")
+    if not meta.themes or any(t not in THEMES for t in meta.themes):
+        bad("themes", f"Codes des EU-Vokabulars data-theme / EU data-theme codes: {', '.join(THEMES)}")
+    if meta.access_rights not in ACCESS_RIGHTS:
+        bad("access_rights", f"erlaubt / allowed: {', '.join(ACCESS_RIGHTS)}")
+    if meta.landing_page and not str(meta.landing_page).startswith(("http://", "https://")):
+        bad("landing_page", "keine URL / not a URL")
     if meta.zero_symbol not in ("0", NOTHING):
         bad("zero_symbol", "'0' oder '-' / '0' or '-'")
     lic = dict(meta.license or {})
@@ -414,103 +380,6 @@ def _check_codelist(codelist: pd.DataFrame, problems: list[CatalogError]) -> lis
         if col not in codelist.columns:
             problems.append(CatalogError(TABLE_COLUMN_MISSING, table="codelist", column=col))
     return ["level", "code"] + [c for c in ("name", "parent") if c in codelist.columns]
-
-
-def _text(value: Any) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    return str(value)
-
-
-def _data_csv(
-    table: pd.DataFrame, dims: list[str], meta: PackageMetadata, problems: list[CatalogError]
-) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; also makes the writer quote CR in cells
-    revised = meta.revised
-    w.writerow(["level", "area", *dims, "count", *([REVISION_COLUMN] if revised is not None else [])])
-    statuses = table["status"].tolist() if "status" in table.columns else [None] * len(table)
-    cols = {c: table[c].tolist() for c in ["level", "area", *dims, "count"]}
-    for i in range(len(table)):
-        row_no = i + 2  # header is line 1
-        raw = cols["count"][i]
-        status = _text(statuses[i]) or None
-        if status is not None and status not in STATUSES:
-            problems.append(
-                CatalogError(
-                    TABLE_VALUE_INVALID,
-                    table="data",
-                    row=row_no,
-                    column="status",
-                    value=status,
-                    reason="ok/zero/primary/secondary",
-                )
-            )
-            continue
-        if raw is None or pd.isna(raw):
-            if status in ("ok", "zero"):
-                problems.append(
-                    CatalogError(
-                        TABLE_VALUE_INVALID,
-                        table="data",
-                        row=row_no,
-                        column="count",
-                        value="NA",
-                        reason=f"status {status} braucht eine Zahl / needs a number",
-                    )
-                )
-                continue
-            cell = SECRET
-        else:
-            try:
-                n = int(raw)
-            except (TypeError, ValueError):
-                problems.append(
-                    CatalogError(
-                        TABLE_VALUE_INVALID,
-                        table="data",
-                        row=row_no,
-                        column="count",
-                        value=str(raw),
-                        reason="keine ganze Zahl / not an integer",
-                    )
-                )
-                continue
-            if n != raw or n < 0:
-                problems.append(
-                    CatalogError(
-                        TABLE_VALUE_INVALID,
-                        table="data",
-                        row=row_no,
-                        column="count",
-                        value=str(raw),
-                        reason="keine ganze Zahl ≥ 0 / not an integer ≥ 0",
-                    )
-                )
-                continue
-            if status in ("primary", "secondary"):
-                # never publish a value the rules suppressed, whatever the frame says
-                cell = SECRET
-            elif n == 0:
-                cell = meta.zero_symbol
-            else:
-                cell = str(n)
-        row = [_text(cols["level"][i]), _text(cols["area"][i]), *(_text(cols[d][i]) for d in dims), cell]
-        if revised is not None:
-            key = revision_key(row[0], row[1], dict(zip(dims, row[2 : 2 + len(dims)])))
-            row.append(REVISED if key in revised else "")
-        w.writerow(row)
-    return buf.getvalue().encode("utf-8")
-
-
-def _codelist_csv(codelist: pd.DataFrame, cols: list[str]) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; also makes the writer quote CR in cells
-    w.writerow(cols)
-    values = {c: codelist[c].tolist() for c in cols}
-    for i in range(len(codelist)):
-        w.writerow([_text(values[c][i]) for c in cols])
-    return buf.getvalue().encode("utf-8")
 
 
 def package_id(meta: PackageMetadata) -> str:
@@ -615,11 +484,16 @@ def _descriptor(
             "politicalGeocodingURI": meta.geocoding_uri,
             "politicalGeocodingLevelURI": GEOCODING_LEVEL_BASE + meta.geocoding_level,
             "geocodingText": meta.geocoding_text,
-            "theme": THEME_BASE + meta.theme,
+            "theme": [THEME_BASE + t for t in meta.themes],
             "accrualPeriodicity": FREQUENCY_BASE + meta.frequency,
             "language": LANGUAGE_BASE + LANGUAGES[meta.language],
             "versionNotes": meta.version_notes,
             **({"contributorID": meta.contributor_id} if meta.contributor_id else {}),
+            **({"license": meta.licence_uri} if meta.licence_uri else {}),
+            "accessRights": ACCESS_RIGHT_BASE + meta.access_rights,
+            "conformsTo": DATA_PACKAGE_SPEC,
+            **({"landingPage": meta.landing_page} if meta.landing_page else {}),
+            **({"period": meta.period} if meta.period else {}),
             "contactPoint": {"name": meta.contact.name, "email": meta.contact.email},
         },
         "resources": [
@@ -668,50 +542,6 @@ def _descriptor(
     if meta.topic:
         descriptor["topic"] = meta.topic
     return descriptor
-
-
-# --------------------------------------------------------------------------------------------------------
-def validate_package(pkg: DataPackage | Mapping[str, bytes], name: str | None = None) -> ValidationReport:
-    """Validate exactly these bytes with frictionless (schema, types, keys, foreign keys, hashes)."""
-    import frictionless
-
-    files = pkg.files if isinstance(pkg, DataPackage) else pkg
-    name = name or (pkg.name if isinstance(pkg, DataPackage) else "?")
-    errors: list[ValidationProblem] = []
-    with tempfile.TemporaryDirectory(prefix="freigabe-dp-") as tmp:
-        for path, data in files.items():
-            target = Path(tmp) / path
-            if not target.resolve().is_relative_to(Path(tmp).resolve()):
-                errors.append(ValidationProblem("path-error", f"unsafe path {path!r}"))
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        if errors:
-            return ValidationReport(name, False, tuple(errors), {})
-        try:
-            package = frictionless.Package(str(Path(tmp) / "datapackage.json"), basepath=tmp)
-            report = package.validate()
-        except frictionless.FrictionlessException as exc:
-            err = exc.error
-            return ValidationReport(name, False, (ValidationProblem(err.type, err.message),), {})
-        except (ValueError, TypeError, KeyError, OSError) as exc:  # malformed descriptor and the like
-            return ValidationReport(name, False, (ValidationProblem("package-error", str(exc)),), {})
-        for err in report.errors:
-            errors.append(ValidationProblem(err.type, err.message))
-        for task in report.tasks:
-            for err in task.errors:
-                errors.append(
-                    ValidationProblem(
-                        err.type,
-                        err.message,
-                        resource=task.name,
-                        row=getattr(err, "row_number", None),
-                        field=getattr(err, "field_name", None),
-                        cell=getattr(err, "cell", None),
-                    )
-                )
-        stats = {"tasks": len(report.tasks), "rows": sum(int(t.stats.get("rows") or 0) for t in report.tasks)}
-    return ValidationReport(name, report.valid and not errors, tuple(errors), stats)
 
 
 def package_zip(files: Mapping[str, bytes], folder: str | None = None) -> bytes:

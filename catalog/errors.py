@@ -59,6 +59,16 @@ PACKAGE_INVALID = register(
     "data package {name} is not valid ({count} errors from the frictionless validation); "
     "it must not be published",
 )
+LICENCE_UNKNOWN = register(
+    "catalog.licence.unknown",
+    "Unbekannte Lizenz {licence!r}; bekannt sind: {known}",
+    "unknown licence {licence!r}; known are: {known}",
+)
+TARGET_UNKNOWN = register(
+    "catalog.target.unknown",
+    "Unbekanntes oder nicht eingerichtetes Veröffentlichungsziel {target!r} (eingerichtet: {known})",
+    "unknown or unconfigured publication target {target!r} (configured: {known})",
+)
 # --- storage ---------------------------------------------------------------------------------------------
 STORAGE_KEY_INVALID = register(
     "catalog.storage.key_invalid",
@@ -155,6 +165,10 @@ class CatalogError(Exception):
             "message_de": self.message("de"),
             "message_en": self.message("en"),
         }
+
+
+class TargetUnknown(CatalogError):
+    """A job names a target the registry does not have (e.g. CKAN switched off meanwhile)."""
 
 
 class MetadataError(CatalogError):

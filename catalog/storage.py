@@ -127,12 +127,15 @@ class LocalStorage:
 
     # -- releases -----------------------------------------------------------------------------------------
     def put_release(self, topic: str, series: str, version: str, files: dict[str, bytes]) -> dict[str, str]:
-        """Store a version's files (immutable) and then move the "latest" pointer to it."""
+        """Store a version's files (immutable) and then move the "latest" pointer to it if it is the newest."""
         hashes = {
             name: self.put(version_key(topic, series, version, name), data)
             for name, data in sorted(files.items())
         }
-        self.set_latest(topic, series, version, hashes)
+        current = self.latest(topic, series)
+        # a correction of an older period (1.0.1 after 1.1.0) never becomes "latest"
+        if current is None or _version_sort_key(version) >= _version_sort_key(current):
+            self.set_latest(topic, series, version, hashes)
         return hashes
 
     def set_latest(self, topic: str, series: str, version: str, hashes: dict[str, str] | None = None) -> None:

@@ -1,32 +1,36 @@
-"""What ``freigabe check`` does, as a plain function returning the exit status.
+"""What ``freigabe check`` computes, as a plain function returning data (the engine writes no files).
 
-0 publishable (``report.json`` + ``releasable.csv``), 1 withheld (``report.json`` only), 2 bad input (a clear
-message on stderr, nothing written).  Output is written to a temporary directory first and moved into place,
-so a failure never leaves half-written files.
+:func:`check` reads the table and hierarchy, runs the rules and returns a :class:`CheckRun`: the exit status
+(0 publishable, 1 withheld, 2 bad input), the report, the releasable table (or None) and, for bad input, the
+message.  ``publisher.cli_check`` writes ``report.json`` and ``releasable.csv`` through the release-table
+format's one owner (``catalog.releasetable``), so the CLI's file is byte for byte the web path's artifact.
 """
 from __future__ import annotations
 
-import os
-import shutil
-import sys
-import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any
 
 from .findings import InputError
-from .output import releasable_csv_bytes
 
 EXIT_PUBLISHABLE, EXIT_WITHHELD, EXIT_BAD_INPUT = 0, 1, 2
 
 
-def run_check(table_path, hierarchy_path, out_dir, rules_path=None, min_count=None, zeros_disclosive=None,
-              geo_column=None, count_column=None, scope=None, sheet=None, layout="long", dimensions=None,
-              zero_symbol="0", with_status=False, lang="de", stderr: TextIO | None = None,
-              value_column=None, contributors_column=None, top_columns=(), dominance=None, p_percent=None,
-              geo_level=None, max_cells=None, max_bytes=None) -> int:
+@dataclass(frozen=True)
+class CheckRun:
+    exit_code: int
+    report: dict[str, Any] | None = None
+    releasable: Any = None  # DataFrame (Assessment.releasable) or None
+    value_column: str | None = None  # a magnitude table: the amount column
+    error: str | None = None  # bad input: the message in the requested language
+
+
+def check(table_path, hierarchy_path, rules_path=None, min_count=None, zeros_disclosive=None,
+          geo_column=None, count_column=None, scope=None, sheet=None, layout="long", dimensions=None,
+          lang="de", value_column=None, contributors_column=None, top_columns=(), dominance=None,
+          p_percent=None, geo_level=None, max_cells=None, max_bytes=None) -> CheckRun:
     from . import assess, load_hierarchy, load_rules, prepare_table, read_table_file
 
-    err = stderr or sys.stderr
     try:
         dom: dict = {}
         if dominance:
@@ -59,33 +63,9 @@ def run_check(table_path, hierarchy_path, out_dir, rules_path=None, min_count=No
         if prepared is not None:
             result = assess(prepared, hierarchy, rules)
     except InputError as exc:
-        print(exc.message(lang), file=err)
-        return EXIT_BAD_INPUT
+        return CheckRun(EXIT_BAD_INPUT, error=exc.message(lang))
     except FileNotFoundError as exc:
-        print(("Datei nicht gefunden: " if lang != "en" else "file not found: ") + str(exc.filename), file=err)
-        return EXIT_BAD_INPUT
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".freigabe-check-", dir=out.parent))
-    try:
-        from .report import dumps_report
-
-        (tmp / "report.json").write_text(dumps_report(result.report.to_dict()) + "\n", encoding="utf-8")
-        if result.releasable is not None:
-            if value_column:
-                from .output import magnitude_csv_bytes
-
-                data = magnitude_csv_bytes(result.releasable, value_column, with_status)
-            else:
-                data = releasable_csv_bytes(result.releasable, zero_symbol, with_status)
-            (tmp / "releasable.csv").write_bytes(data)
-        out.mkdir(parents=True, exist_ok=True)
-        for name in ("report.json", "releasable.csv"):
-            target = out / name
-            if (tmp / name).exists():
-                os.replace(tmp / name, target)
-            elif target.exists():
-                target.unlink()  # a stale releasable.csv from an earlier run must not survive a withheld result
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return EXIT_PUBLISHABLE if result.outcome == "publishable" else EXIT_WITHHELD
+        return CheckRun(EXIT_BAD_INPUT, error=("Datei nicht gefunden: " if lang != "en" else "file not found: ")
+                        + str(exc.filename))
+    code = EXIT_PUBLISHABLE if result.outcome == "publishable" else EXIT_WITHHELD
+    return CheckRun(code, result.report.to_dict(), result.releasable, value_column)

@@ -324,6 +324,9 @@ def _register() -> None:
     from publisher.cli_trust import register  # issue 14: release stop|withdraw, token list|revoke, reset
 
     register(main)
+    from publisher.cli_jobs import register as register_jobs  # issue 14 item 10: publication failed|retry
+
+    register_jobs(main)
     try:
         from publisher.cli_check import check_command
     except ImportError:  # the engine's CLI is not there yet

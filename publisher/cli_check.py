@@ -1,9 +1,59 @@
-"""``freigabe check``: the engine on the command line (thin wrapper over disclosure_rules.checkrun)."""
+"""``freigabe check``: the engine on the command line.
+
+:func:`disclosure_rules.checkrun.check` returns the data; this module writes ``report.json`` and
+``releasable.csv`` (the release-table format of :mod:`catalog.releasetable`, the same writer as the web
+path's artifact: same table and options → identical bytes and sha256).  Exit 0 publishable, 1 withheld,
+2 bad input (a clear message on stderr, nothing written).  Files are written to a temporary directory first
+and moved into place, so a failure never leaves half-written files.
+"""
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
+from typing import TextIO
 
 import click
+
+
+def run_check(table_path, hierarchy_path, out_dir, *, zero_symbol: str = "0", with_status: bool = False,
+              lang: str = "de", stderr: TextIO | None = None, **options) -> int:
+    """Check and write the outputs; returns the exit status.  ``options``: those of
+    :func:`disclosure_rules.checkrun.check`."""
+    from catalog import releasetable
+    from disclosure_rules.checkrun import EXIT_BAD_INPUT, check
+    from disclosure_rules.report import dumps_report
+
+    run = check(table_path, hierarchy_path, lang=lang, **options)
+    if run.exit_code == EXIT_BAD_INPUT:
+        print(run.error, file=stderr or sys.stderr)
+        return run.exit_code
+    files = {"report.json": (dumps_report(run.report) + "\n").encode("utf-8")}
+    if run.releasable is not None:
+        if run.value_column:
+            files["releasable.csv"] = releasetable.write_magnitude_table(run.releasable, run.value_column,
+                                                                         with_status)
+        else:
+            files["releasable.csv"] = releasetable.write_table(run.releasable, zero_symbol=zero_symbol,
+                                                               with_status=with_status)
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".freigabe-check-", dir=out.parent))
+    try:
+        for name, data in files.items():
+            (tmp / name).write_bytes(data)
+        out.mkdir(parents=True, exist_ok=True)
+        for name in ("report.json", "releasable.csv"):
+            target = out / name
+            if (tmp / name).exists():
+                os.replace(tmp / name, target)
+            elif target.exists():
+                target.unlink()  # a stale releasable.csv from an earlier run must not survive a withheld result
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return run.exit_code
 
 
 @click.command("check")
@@ -35,7 +85,6 @@ def check_command(table, hierarchy, out_dir, rules_path, min_count, zeros_disclo
                   dimensions, wide, scope, sheet, zero_symbol, status_column, lang, value_column,
                   contributors_column, top_columns, dominance, p_percent):
     """Check TABLE against the disclosure rules; exit 0 publishable, 1 withheld, 2 bad input."""
-    from disclosure_rules.checkrun import run_check
     from publisher.config import table_limits
 
     code = run_check(table, hierarchy, out_dir, rules_path=rules_path, min_count=min_count,

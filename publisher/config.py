@@ -101,6 +101,20 @@ SETTINGS: tuple[Setting, ...] = (
             "DCAT-AP.de politicalGeocodingURI of the municipality (set your Gemeindeschlüssel)."),
     Setting("FREIGABE_DOWNLOAD_TOPIC", "DOWNLOAD_TOPIC", _str, "statistik",
             "Folder/topic under which releases are filed in the download area."),
+    # --- targets (issue 15) ---
+    Setting("FREIGABE_PUBLIC_URL", "PUBLIC_URL", _str, "",
+            "Base URL under which the public reaches Freigabe (e.g. https://statistik.stadt.example/freigabe): "
+            "release pages become the DCAT landing pages and download-area URLs appear in the DCAT records "
+            "(empty: the portal's dataset page is the landing page)."),
+    Setting("FREIGABE_CONTRIBUTOR_ID", "CONTRIBUTOR_ID", _str, "",
+            "DCAT-AP.de contributorID of the office (an IRI from http://dcat-ap.de/def/contributors/, required "
+            "by GovData's harvesting convention K12/13)."),
+    Setting("FREIGABE_DEFAULT_THEMES", "DEFAULT_THEMES", _str, "SOCI",
+            "EU data-theme codes (comma-separated) of a series whose metadata names none; each becomes a CKAN "
+            "group and a dcat:theme."),
+    Setting("FREIGABE_CKAN_LICENSE_MAP", "CKAN_LICENSE_MAP", _str, "",
+            "Licence key -> the portal's licence id, as 'dl-de/by-2-0=dl-by-de/2.0; cc-by-4.0=CC-BY-4.0' "
+            "(empty: looked up in the portal's license_list by id, URL or title)."),
     Setting("FREIGABE_MAX_TABLE_CELLS", "MAX_TABLE_CELLS", int, 100_000_000,
             "Largest table the engine reads, in cells = rows x columns of the file (uploads, `freigabe check`). "
             "Refused early with FG-READ-TOO-MANY-CELLS-ESTIMATED (estimate from the file size and the first MiB) "

@@ -169,7 +169,8 @@ ACTION_VERBS = {"submit": N_("einreichen"), "approve": N_("freigeben"), "approve
                 "start_publishing": N_("die Veröffentlichung beginnen"), "publish": N_("veröffentlichen"),
                 "publication_failed": N_("die Veröffentlichung als fehlgeschlagen melden"),
                 "manage accounts": N_("Konten verwalten"), "manage reference data": N_("Referenzdaten verwalten"),
-                "retention": N_("Aufbewahrungsfristen anwenden")}
+                "retention": N_("Aufbewahrungsfristen anwenden"),
+                "retry_publication": N_("fehlgeschlagene Veröffentlichungen erneut versuchen")}
 ROLE_LABELS = {"submitter": N_("Statistikstelle"), "approver": N_("Datenschutzbeauftragte/r"),
                "admin": N_("Administration"), "reader": N_("Lesende"), "system": N_("System")}
 

@@ -27,6 +27,7 @@ EVENT_LABELS = {
     "publication.withdraw_done": N_("Auftrag erledigt: zurückgenommen"),
     "publication.job_failed": N_("Veröffentlichungsauftrag endgültig fehlgeschlagen"),
     "publication.job_retry": N_("Veröffentlichungsauftrag wird wiederholt"),
+    "publication.job_retried": N_("Fehlgeschlagene Veröffentlichung erneut angestoßen"),
     "publication.job_taken_over": N_("Veröffentlichungsauftrag übernommen"),
     "publication.alert": N_("Warnung zur Veröffentlichung"),
     "release.withdrawn": N_("Veröffentlichung zurückgezogen"),

@@ -31,7 +31,7 @@ from disclosure_rules.findings import Severity, register
 
 FORMAT = "freigabe-release-manifest/1"
 PUBLISHED_META = ("title", "description", "keywords", "reference_period", "source", "licence", "contact",
-                  "correction_reason")
+                  "correction_reason", "themes", "frequency")
 
 MANIFEST_CHANGED = register(
     "publisher.manifest_changed", Severity.ERROR,
@@ -87,10 +87,11 @@ def normalise_embargo(when: dt.datetime | None) -> dt.datetime | None:
 
 
 def targets_for(settings: dict, meta: dict) -> list[str]:
-    """Where an approved version goes: restricted → download area only; public → download area (+ CKAN)."""
-    if (meta or {}).get("audience") == "restricted":
-        return ["download"]
-    return ["download", "ckan"] if settings.get("CKAN_URL") else ["download"]
+    """Where an approved version goes: the registry's targets for its audience (:mod:`publisher.targets`, the
+    one place that names targets; restricted → never a public portal)."""
+    from publisher.targets import registry
+
+    return registry(settings).for_audience((meta or {}).get("audience") or "public")
 
 
 def build(c, sub, version, embargo_until: dt.datetime | None = None) -> Manifest:
@@ -115,7 +116,10 @@ def build(c, sub, version, embargo_until: dt.datetime | None = None) -> Manifest
                       "version": version.hierarchy.version, "file_sha256": version.hierarchy.file_sha256},
         "rule_set": {"id": version.rule_set.id, "name": version.rule_set.name, "version": version.rule_set.version},
         "publisher": {"name": s.get("PUBLISHER_NAME") or "Statistikstelle", "email": s.get("PUBLISHER_EMAIL") or None,
-                      "geocoding_uri": s.get("GEOCODING_URI") or None, "topic": s.get("DOWNLOAD_TOPIC") or "statistik"},
+                      "geocoding_uri": s.get("GEOCODING_URI") or None, "topic": s.get("DOWNLOAD_TOPIC") or "statistik",
+                      # issue 15: published in the DCAT-AP.de record of the release
+                      "contributor_id": s.get("CONTRIBUTOR_ID") or None,
+                      "default_themes": s.get("DEFAULT_THEMES") or None, "public_url": s.get("PUBLIC_URL") or None},
         "embargo_until": _iso(embargo_until),
     }
     return Manifest(doc, digest(doc))
@@ -251,17 +255,22 @@ def verify_job(c, job, sub, version) -> Manifest:
 
 # --- plain German for the review page -----------------------------------------------------------------------
 
-TARGET_LABELS = {"download": ("Download-Bereich von Freigabe", "Freigabe's download area"),
-                 "ckan": ("Offenes Datenportal (CKAN)", "Open-data portal (CKAN)")}
 META_LABELS = {"title": ("Titel", "Title"), "description": ("Beschreibung", "Description"),
                "keywords": ("Schlagwörter", "Keywords"), "reference_period": ("Bezugszeitraum", "Reference period"),
                "source": ("Quelle", "Source"), "licence": ("Lizenz", "Licence"), "contact": ("Kontakt", "Contact"),
-               "correction_reason": ("Grund der Korrektur", "Reason for correction")}
+               "correction_reason": ("Grund der Korrektur", "Reason for correction"),
+               "themes": ("Kategorien (DCAT)", "Categories (DCAT)"),
+               "frequency": ("Aktualisierungsintervall", "Update frequency")}
 
 
-def describe(m: Manifest, lang: str = "de") -> list[dict[str, str]]:
-    """The manifest as rows ``{"group", "label", "value"}`` in plain language (what, where, for whom, when)."""
+def describe(m: Manifest, lang: str = "de", settings: dict | None = None) -> list[dict[str, str]]:
+    """The manifest as rows ``{"group", "label", "value"}`` in plain language (what, where, for whom, when);
+    targets are named by the registry's labels (:mod:`publisher.targets`)."""
+    from publisher.i18n import translate
+    from publisher.targets import registry
+
     i = 1 if lang == "en" else 0
+    known = registry(settings).targets if settings is not None else {}
     d = m.document
     rows: list[dict[str, str]] = []
 
@@ -286,7 +295,8 @@ def describe(m: Manifest, lang: str = "de") -> list[dict[str, str]]:
     p = d.get("publisher") or {}
     add(s_what[i], ("Herausgeber", "Publisher")[i], f"{p.get('name')}" + (f" <{p['email']}>" if p.get("email") else ""))
     for target in d.get("targets") or []:
-        add(s_where[i], ("Ziel", "Target")[i], TARGET_LABELS.get(target, (target, target))[i])
+        label = known[target].label.get("name", target) if target in known else target
+        add(s_where[i], ("Ziel", "Target")[i], translate(label, lang))
     if d.get("audience") == "restricted":
         add(s_who[i], ("Zugang", "Access")[i],
             ("Eingeschränkt: nur die Gruppen ", "Restricted: only the groups ")[i] + ", ".join(d.get("groups") or []))

@@ -9,9 +9,7 @@ again on the numbers in it before anything leaves Freigabe.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -19,19 +17,10 @@ from typing import Any
 import pandas as pd
 
 from catalog import Contact, DataPackage, PackageMetadata, Source, build_package
+from catalog import licences, releasetable
+from catalog.errors import MetadataError
 from catalog.datapackage import codelist_from_hierarchy_rows
 from publisher.storage import sha256_bytes
-
-SUPPRESSED = "."
-NOTHING = "-"
-
-LICENCES = {
-    # Freigabe's licence keys -> (package licence name, title, url)
-    "dl-de/by-2-0": ("DL-DE-BY-2.0", "Datenlizenz Deutschland – Namensnennung – Version 2.0",
-                     "https://www.govdata.de/dl-de/by-2-0"),
-    "dl-de/zero-2-0": ("DL-DE-ZERO-2.0", "Datenlizenz Deutschland – Zero – Version 2.0",
-                       "https://www.govdata.de/dl-de/zero-2-0"),
-}
 
 
 class PublicationRefused(Exception):
@@ -49,32 +38,23 @@ class PublicationRefused(Exception):
 
 
 def render_artifact(releasable: pd.DataFrame, zero_symbol: str = "0") -> bytes:
-    """The releasable table as the catalog writes it into a data package (the bytes an approval binds)."""
-    meta = _placeholder_meta(zero_symbol)
-    pkg = build_package(releasable, _codelist_for(releasable), meta, validate=False)
-    return pkg.files[pkg.data_path]
+    """The releasable table in the release-table format (the bytes an approval binds); the same writer
+    as ``freigabe check`` and the data packages (:mod:`catalog.releasetable`)."""
+    return releasetable.write_table(releasable, zero_symbol=zero_symbol)
 
 
 def parse_artifact(data: bytes) -> pd.DataFrame:
-    """Read an artifact CSV back into the releasable frame layout (count NA where suppressed)."""
-    text = data.decode("utf-8")
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows or rows[0][:2] != ["level", "area"] or rows[0][-1] != "count":
-        raise PublicationRefused("FG-PUB-ARTIFACT-FORMAT", "Das freigegebene Artefakt hat nicht das erwartete Format.",
-                                 "The approved artifact does not have the expected format.")
-    header, body = rows[0], rows[1:]
-    frame = pd.DataFrame(body, columns=header, dtype=object)
-    counts = frame["count"].astype(str)
-    status = pd.Series("ok", index=frame.index, dtype=object)
-    status[counts == SUPPRESSED] = "primary"  # the public file does not say which kind; both are secret
-    status[counts == NOTHING] = "zero"
-    numeric = pd.to_numeric(counts.where(~counts.isin([SUPPRESSED, NOTHING])), errors="coerce")
-    if numeric.isna().sum() != (counts == SUPPRESSED).sum():
-        raise PublicationRefused("FG-PUB-ARTIFACT-FORMAT", "Das freigegebene Artefakt enthält ungültige Werte.",
-                                 "The approved artifact holds invalid values.")
-    frame["count"] = numeric.where(counts != NOTHING, 0).astype("Int64")
-    frame["status"] = status.where(~((status == "ok") & (frame["count"] == 0)), "zero")
-    return frame
+    """Read an artifact back into the releasable frame layout (count NA where suppressed)."""
+    try:
+        return releasetable.read_table(data)
+    except (releasetable.TableFormatError, UnicodeDecodeError) as exc:
+        what = "header" if str(exc) == "header" else "value"
+        raise PublicationRefused(
+            "FG-PUB-ARTIFACT-FORMAT",
+            "Das freigegebene Artefakt hat nicht das erwartete Format." if what == "header"
+            else "Das freigegebene Artefakt enthält ungültige Werte.",
+            "The approved artifact does not have the expected format." if what == "header"
+            else "The approved artifact holds invalid values.") from None
 
 
 def recheck(artifact: bytes, approved_sha256: str, min_count: int, zeros_are_disclosive: bool) -> pd.DataFrame:
@@ -118,18 +98,12 @@ class ReleaseInfo:
     version_notes: str = ""
     changelog: tuple[dict, ...] = ()  # the series' releases so far and this one: {version, date, period, notes}
     revised: frozenset[tuple] | None = None  # a correction: keys of the cells marked "r"; None: not a correction
+    contributor_id: str | None = None  # DCAT-AP.de contributorID (setting FREIGABE_CONTRIBUTOR_ID)
+    default_themes: tuple[str, ...] = ("SOCI",)  # setting FREIGABE_DEFAULT_THEMES, when the series names none
+    landing_page: str | None = None  # the release's public page (setting FREIGABE_PUBLIC_URL)
 
 
-def strip_revision_column(data: bytes) -> bytes:
-    """A correction's data file without its last column ``revision``: must be the approved artifact."""
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
-    if not rows or rows[0][-1] != "revision":
-        return data
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")  # the catalog's writer
-    for row in rows:
-        w.writerow(row[:-1])
-    return buf.getvalue().encode("utf-8")
+strip_revision_column = releasetable.strip_revision_column
 
 
 def build_release_package(artifact: bytes, frame: pd.DataFrame, info: ReleaseInfo) -> DataPackage:
@@ -153,7 +127,11 @@ def build_release_package(artifact: bytes, frame: pd.DataFrame, info: ReleaseInf
 def package_metadata(info: ReleaseInfo) -> PackageMetadata:
     m = info.meta
     start, end = parse_period(m.get("reference_period", ""), info.approved_at.date())
-    lic_name, lic_title, lic_url = LICENCES.get(m.get("licence") or "dl-de/by-2-0", LICENCES["dl-de/by-2-0"])
+    audience = m.get("audience") or "public"
+    try:  # an unknown licence was refused at upload; never replaced silently here
+        lic = licences.for_audience(m.get("licence"), audience)
+    except MetadataError as exc:
+        raise PublicationRefused("FG-PUB-LICENCE-UNKNOWN", exc.message("de"), exc.message("en")) from None
     contact_email = _email(m.get("contact", "")) or info.publisher_email
     statement = info.public_statement or {}
     description = (m.get("description") or m.get("title") or "").strip()
@@ -175,8 +153,14 @@ def package_metadata(info: ReleaseInfo) -> PackageMetadata:
         geocoding_text=info.meta.get("geocoding_text") or "",
         keywords=tuple(m.get("keywords") or ()),
         sources=(Source(m["source"]),) if m.get("source") else (),
-        frequency=m.get("frequency") or "MONTHLY",
-        license={"name": lic_name, "title": lic_title, "path": lic_url},
+        frequency=m.get("frequency") or frequency_of(m.get("reference_period", "")),
+        themes=tuple(m.get("themes") or info.default_themes),
+        license=lic.frictionless(),
+        licence_uri=lic.uri,
+        access_rights="RESTRICTED" if audience == "restricted" else "PUBLIC",
+        contributor_id=info.contributor_id or None,
+        landing_page=info.landing_page,
+        period=str(m.get("reference_period") or ""),
         topic=info.topic,
         version_notes=info.version_notes,
         changelog=tuple(info.changelog),
@@ -223,21 +207,19 @@ def parse_period(text: str, default: dt.date) -> tuple[dt.date, dt.date]:
     return default, default
 
 
+def frequency_of(period: str) -> str:
+    """The EU frequency code a reference period implies when the series names none: a month → MONTHLY,
+    a year → ANNUAL, a quarter → QUARTERLY, anything else → IRREG."""
+    period = period or ""
+    if _MONTH_RE.match(period):
+        return "MONTHLY"
+    if _YEAR_RE.match(period):
+        return "ANNUAL"
+    if re.match(r"^\s*\d{4}-?Q[1-4]\s*$", period, re.I):
+        return "QUARTERLY"
+    return "IRREG"
+
+
 def _email(text: str) -> str | None:
     m = re.search(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", text or "")
     return m.group(0) if m else None
-
-
-def _placeholder_meta(zero_symbol: str) -> PackageMetadata:
-    return PackageMetadata(
-        name="artefakt", title="Artefakt", description="Artefakt", public_statement_de="Artefakt", version="0.0.0",
-        created="2000-01-01T00:00:00Z", publisher=Contact("Freigabe"), contact=Contact("Freigabe", "x@example.org"),
-        temporal_start="2000-01-01", temporal_end="2000-01-01",
-        geocoding_uri="http://dcat-ap.de/def/politicalGeocoding/municipalityKey/00000000",
-        zero_symbol=zero_symbol)
-
-
-def _codelist_for(releasable: pd.DataFrame) -> pd.DataFrame:
-    pairs = releasable[["level", "area"]].drop_duplicates()
-    return codelist_from_hierarchy_rows(
-        {"level": str(lv), "code": str(a)} for lv, a in zip(pairs["level"], pairs["area"]))

@@ -1,11 +1,17 @@
 """The publication worker: consumes ``publication_jobs`` (outbox), exactly once per job and target.
 
+Every job names a target by key; the worker asks the registry (:mod:`publisher.targets`) for it and calls
+its ``publish(release)`` or ``withdraw(version)`` (:class:`catalog.targets.Target`).  The worker names no
+target itself.
+
 ``freigabe worker`` runs it as a separate process (production: several, on PostgreSQL); ``make demo`` and the
 embedded default run one in a thread of the web process (``FREIGABE_WORKER_IN_PROCESS``).
 
 For every job the worker, before anything leaves Freigabe:
 1. checks that the submission is still to be published (a withdrawn release is never pushed again),
 2. checks that an approval by someone other than the submitter is bound to exactly this artifact's sha256,
+   and that the release manifest rebuilt now is exactly the approved one (:func:`publisher.manifest.
+   verify_job`: metadata, audience, groups, targets, embargo; issue 14),
 3. reads the artifact from storage and compares its sha256 with the approved one,
 4. runs the threshold rule again on every published number,
 5. builds the Frictionless data package (validated) whose data file must be the artifact byte for byte.
@@ -26,14 +32,16 @@ from typing import Any
 import click
 from sqlalchemy import select
 
-from catalog import LocalStorage, PackageInvalid, to_excel_csv
+from catalog import PackageInvalid
 from catalog.errors import CatalogError
+from catalog.targets import Release
 from publisher.models import Decision, Hierarchy, PublicationJob, RuleSet, Submission, SubmissionVersion
 from publisher.publication import PublicationRefused, ReleaseInfo, build_release_package, recheck
 from publisher import mailer
 from publisher.services import open_ctx
 from publisher.services import publication as jobs
 from publisher.services.withdrawal import WithdrawWaits
+from publisher.targets import registry
 from publisher.workflow import State
 
 log = logging.getLogger("freigabe.worker")
@@ -94,6 +102,8 @@ def _release_info(c, sub: Submission, version: SubmissionVersion, approval: Deci
     # issue 14: computed only from the releases every reader of this release may read (publisher.services.audience)
     from publisher.services import audience as ledger
 
+    from publisher.preflight import settings_info
+
     settings = c.settings
     label = ledger.release_version(c, sub, version)
     revised = ledger.revised_keys(c, sub, version, frame)  # None unless a correction (for this audience)
@@ -106,28 +116,14 @@ def _release_info(c, sub: Submission, version: SubmissionVersion, approval: Deci
         approved_at=approval.created_at,
         version=label,
         hierarchy_rows=_hierarchy_rows(c, version.hierarchy),
-        publisher_name=settings.get("PUBLISHER_NAME") or "Statistikstelle",
-        publisher_email=settings.get("PUBLISHER_EMAIL") or None,
-        geocoding_uri=settings.get("GEOCODING_URI")
-        or "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/00000000",
-        topic=settings.get("DOWNLOAD_TOPIC") or "statistik",
+        **settings_info(settings),  # the same as the check at upload (publisher.preflight)
+        landing_page=(f"{settings['PUBLIC_URL'].rstrip('/')}/releases/{sub.id}" if settings.get("PUBLIC_URL")
+                      else None),
         version_notes=notes,
         changelog=tuple(ledger.changelog(c, sub, version, release_version=label, date=approval.created_at.date(),
                                          notes=notes)),
         revised=revised,
     )
-
-
-def _ckan_target(settings: dict):
-    from catalog.ckan import CkanSettings, CkanTarget
-
-    cfg = CkanSettings.from_mapping({
-        "FREIGABE_CKAN_URL": settings.get("CKAN_URL") or "",
-        "FREIGABE_CKAN_TOKEN": settings.get("CKAN_TOKEN") or "",
-        "FREIGABE_CKAN_ORG": settings.get("CKAN_ORG") or "",
-        "FREIGABE_CKAN_TIMEOUT": str(settings.get("CKAN_TIMEOUT") or ""),
-    })
-    return CkanTarget(cfg) if cfg else None
 
 
 # --- running one job --------------------------------------------------------------------------------------
@@ -137,11 +133,14 @@ def perform(c, job: PublicationJob) -> dict[str, Any]:
     sub = c.session.get(Submission, job.submission_id)
     version = c.session.get(SubmissionVersion, job.version_id)
     meta = version.meta or {}
+    targets = registry(c.settings)
+    target = targets.get(job.target)  # TargetUnknown (not retried) when it is no longer configured
     if job.purpose == "withdraw":
-        return _withdraw(c, job, sub, version)
+        return _withdraw(c, job, sub, version, target)
     if sub.state not in (State.APPROVED.value, State.PUBLISHING.value):
         return {"skipped": f"state {sub.state}"}
-    if job.target == "ckan" and meta.get("audience") == "restricted":
+    audience = meta.get("audience") or "public"
+    if job.target not in targets.for_audience(audience):
         raise PublicationRefused("FG-PUB-RESTRICTED-TO-CKAN",
                                  "Eine eingeschränkte Veröffentlichung darf nie ins Portal.",
                                  "A restricted release must never reach the portal.")
@@ -170,34 +169,16 @@ def perform(c, job: PublicationJob) -> dict[str, Any]:
     ledger.gate_before_publication(c, sub, version)  # cross-release checks against the ledger, once more
     info = _release_info(c, sub, version, approval, frame)  # the artifact is parsed once, above
     pkg = build_release_package(artifact, frame, info)
-    if job.target == "download":
-        store = LocalStorage(c.settings["DOWNLOAD_DIR"])
-        files = {
-            "datapackage.json": pkg.descriptor_bytes,
-            f"{pkg.name}.csv": pkg.data_bytes,
-            f"{pkg.name}-excel.csv": to_excel_csv(pkg.data_bytes),
-            f"{pkg.name}-{pkg.version}.zip": pkg.to_zip(),
-        }
-        hashes = store.put_release(info.topic, pkg.name, pkg.version, files)
-        return {"topic": info.topic, "series": pkg.name, "version": pkg.version, "files": hashes,
-                "digest": pkg.digest(), "audience": meta.get("audience", "public"),
-                "groups": meta.get("groups", [])}
-    if job.target == "ckan":
-        from catalog.ckan import CkanRelease
-
-        target = _ckan_target(c.settings)
-        if target is None:
-            raise PublicationRefused("FG-PUB-CKAN-OFF", "CKAN ist nicht eingerichtet.", "CKAN is not configured.")
-        result = target.publish(CkanRelease.from_package(pkg))  # downloads back and compares sha256
-        return {"ckan": result.to_dict(), "digest": pkg.digest(), "version": pkg.version}
-    raise PublicationRefused("FG-PUB-TARGET", f"Unbekanntes Ziel {job.target}.", f"Unknown target {job.target}.")
+    result = target.publish(Release(pkg, audience, tuple(meta.get("groups") or ()), info.topic))
+    return {**result, "version": pkg.version, "digest": pkg.digest()}
 
 
-def _withdraw(c, job, sub, version) -> dict[str, Any]:
-    """Issue 14: one withdraw job per target (publisher.services.withdrawal; CKAN: only if it shows this version)."""
+def _withdraw(c, job, sub, version, target) -> dict[str, Any]:
+    """Take exactly the version this job's release was published as back from this target (issue 14 item 5:
+    :func:`publisher.services.withdrawal.perform` waits for a running publish job and names date and reason)."""
     from publisher.services import withdrawal
 
-    return withdrawal.perform(c, job, sub, version, _ckan_target(c.settings) if job.target == "ckan" else None)
+    return withdrawal.perform(c, job, sub, version, target)
 
 
 def process_one(app, wid: str | None = None) -> bool:

@@ -410,6 +410,24 @@ def make_submission(ctx, users, hierarchy, table_bytes):
     return make
 
 
+# --- targets (issue 15): the CKAN test instances, one per variant for the whole session ---------------------
+def _load_ckan_instances():
+    import importlib.util
+    import sys
+
+    name = "_freigabe_ckan_instances"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / "catalog" / "instances.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+ckan_instance = _load_ckan_instances().ckan_instance
+ckan_scheming_instance = _load_ckan_instances().ckan_scheming_instance
+
+
 # --- issue 18: test CA, SMTP server (aiosmtpd), OpenLDAP slapd (tests/servers_directory.py) ---------------
 from tests.servers_directory import (  # noqa: E402,F401
     ldap_settings, mail_settings, slapd, smtp_server, test_ca,

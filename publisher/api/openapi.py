@@ -40,7 +40,9 @@ SCHEMAS = {
     "Upload": {"type": "object", "required": ["file", "metadata"], "properties": {
         "file": {"type": "string", "format": "binary", "description": "CSV/TXT/XLSX"},
         "metadata": {"type": "string", "description": "JSON-Objekt: title*, reference_period*, description, "
-                     "keywords[], source, licence (dl-de/by-2-0), contact, audience (public|restricted), groups[], "
+                     "keywords[], source, licence (dl-de/by-2-0 | dl-de/zero-2-0 | cc-by-4.0 | cc-zero; "
+                     "unbekannt: 422), contact, audience (public|restricted), groups[], "
+                     "themes[] (EU-Datenkategorien, z. B. SOCI), frequency (EU-Code, z. B. MONTHLY), "
                      "correction_reason (Pflicht bei einer Korrektur eines veröffentlichten Zeitraums)"},
         "mapping": {"type": "string", "description": "JSON-Objekt: geo_column, count_columns[], dimensions[], "
                     "layout (long|wide), wide_dimension, additive, sheet, header_row, geo_level"},

@@ -74,7 +74,9 @@ RESPONSE_SCHEMAS: dict[str, dict] = {
         zip={**STR_OR_NULL, "description": "ZIP-Paket dieser Version"},
         latest={**STR_OR_NULL, "description": "CSV der jeweils neuesten Version der Reihe"},
         ckan={**STR_OR_NULL, "description": "Datensatz im Open-Data-Portal (CKAN), sobald dort veröffentlicht"},
-        dav={**STR_OR_NULL, "description": "Ordner dieser Version im WebDAV-Laufwerk"}),
+        dav={**STR_OR_NULL, "description": "Ordner dieser Version im WebDAV-Laufwerk"},
+        targets={"type": "object", "additionalProperties": {"type": "string"},
+                 "description": "Ziel → Adresse dieser Version bei jedem weiteren Veröffentlichungsziel"}),
     "Release": _obj(
         ["id", "title", "reference_period", "audience", "series", "artifact_sha256", "published_at", "links"],
         id={"type": "integer"}, title=STR_OR_NULL, description={"type": "string"},
@@ -93,6 +95,20 @@ RESPONSE_SCHEMAS: dict[str, dict] = {
                                                     "items": {"$ref": "#/components/schemas/ProblemType"}}),
     "OpenAPIDocument": _obj(["openapi", "info", "paths", "components"], openapi={"type": "string"},
                             info={"type": "object"}, paths={"type": "object"}, components={"type": "object"}),
+    # issue 14 item 10: failed publication jobs and their typed errors
+    "PublicationJob": _obj(
+        ["id", "submission_id", "target", "purpose", "state", "attempts", "error"],
+        id={"type": "integer"}, submission_id={"type": "integer"}, version_id={"type": "integer"},
+        target={"type": "string"}, purpose={"enum": ["publish", "withdraw"]},
+        state={"enum": ["pending", "running", "done", "failed"]}, attempts={"type": "integer"},
+        updated_at=DATE_TIME_OR_NULL,
+        error={"oneOf": [{"type": "null"}, _obj(
+            ["code", "message_de", "message_en", "retryable"], code={"type": "string"},
+            message_de={"type": "string"}, message_en={"type": "string"},
+            problems={"type": "array", "items": {"type": "string"}},
+            retryable={"type": "boolean", "description": "false: the cause is the release itself (new version)"})]}),
+    "PublicationJobList": _obj(["items"], items={"type": "array",
+                                                 "items": {"$ref": "#/components/schemas/PublicationJob"}}),
 }
 
 PARAMETERS = {

@@ -258,6 +258,10 @@ def release_dict(c, sub, area: dict) -> dict[str, Any]:
         if c.settings.get("DAV_ENABLED", True):
             dav_url = "/".join(["/" + str(c.settings.get("DAV_PATH") or "/dav").strip("/"), rel.topic, rel.series,
                                 rel.version, ""])
+    from publisher.targets import PORTAL
+
+    # where else the version lives, as the registry's targets report it (issue 15: nothing here names a target)
+    targets = {key: url for key, _label, url in downloads.locations(c, rel)} if rel is not None else {}
     return {"id": sub.id, "title": meta.get("title"), "description": meta.get("description", ""),
             "keywords": meta.get("keywords", []), "reference_period": meta.get("reference_period"),
             "licence": meta.get("licence"), "source": meta.get("source", ""),
@@ -267,7 +271,7 @@ def release_dict(c, sub, area: dict) -> dict[str, Any]:
             "links": {"self": url_for("api.release", submission_id=sub.id),
                       "html": url_for("downloads.release", submission_id=sub.id),
                       "files": files, "package": package, "zip": zip_, "latest": latest,
-                      "ckan": downloads.portal_url(c, rel) if rel is not None else None, "dav": dav_url}}
+                      "ckan": targets.get(PORTAL), "targets": targets, "dav": dav_url}}
 
 
 def _download_area(c, user) -> dict:

@@ -24,6 +24,7 @@ from publisher import audit
 from publisher.models import PublicationJob, Submission
 from publisher.models_downloads import DownloadRecord
 from publisher.services.errors import Forbidden, NotFound, ServiceError, not_found
+from publisher.targets import DOWNLOAD_AREA
 from publisher.workflow import State
 
 DOWNLOAD_FORBIDDEN = register(
@@ -35,7 +36,8 @@ DOWNLOAD_WITHDRAWN = register(
     "Die Veröffentlichung {what} wurde zurückgezogen; ihre Dateien werden nicht mehr ausgeliefert.",
     "The release {what} was withdrawn; its files are no longer served.")
 
-MEDIA_TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json", ".zip": "application/zip"}
+MEDIA_TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json", ".zip": "application/zip",
+               ".ttl": "text/turtle; charset=utf-8"}
 DEFAULT_RETENTION_DAYS = 365
 
 
@@ -71,7 +73,7 @@ class SeriesView:
 def _releases(c) -> list[Release]:
     rows = c.session.execute(
         select(PublicationJob, Submission).join(Submission, Submission.id == PublicationJob.submission_id)
-        .where(PublicationJob.target == "download", PublicationJob.purpose == "publish",
+        .where(PublicationJob.target == DOWNLOAD_AREA, PublicationJob.purpose == "publish",
                PublicationJob.state == "done").order_by(PublicationJob.id)).all()
     out = []
     for job, sub in rows:
@@ -90,19 +92,20 @@ def _releases(c) -> list[Release]:
     return out
 
 
-def portal_url(c, rel: Release) -> str | None:
-    """The CKAN dataset page of a public release, once the CKAN job of exactly its published version is done."""
+def locations(c, rel: Release) -> list[tuple[str, dict, str]]:
+    """Where else the exactly published version of a public release lives: (target key, label, URL) from the
+    done publish jobs of its version, as the registry's targets report them (e.g. the portal's dataset)."""
+    from publisher.targets import registry
+
     if rel.audience != "public" or rel.withdrawn:
-        return None
+        return []
     sub = c.session.get(Submission, rel.submission_id)
-    job = c.session.execute(
+    jobs = c.session.execute(
         select(PublicationJob).where(PublicationJob.submission_id == rel.submission_id,
                                      PublicationJob.version_id == sub.current_version_id,
-                                     PublicationJob.target == "ckan", PublicationJob.purpose == "publish",
-                                     PublicationJob.state == "done").order_by(PublicationJob.id.desc())
-    ).scalars().first()
-    url = ((job.result or {}).get("ckan") or {}).get("dataset_url") if job is not None else None
-    return url if isinstance(url, str) and url.startswith(("http://", "https://")) else None
+                                     PublicationJob.target != DOWNLOAD_AREA, PublicationJob.purpose == "publish",
+                                     PublicationJob.state == "done").order_by(PublicationJob.id)).scalars().all()
+    return registry(c.settings).locations({j.target: j.result or {} for j in jobs})
 
 
 def may_see(actor, rel: Release) -> bool:

@@ -79,6 +79,12 @@ LOCKED = register(
     "Das Konto ist nach zu vielen Fehlversuchen bis {until} gesperrt.",
     "The account is locked until {until} after too many failed attempts.")
 TOKEN_INVALID = register("publisher.token_invalid", E, "Das API-Token ist ungültig.", "The API token is invalid.")
+CATEGORY_SYMBOL = register(
+    "publisher.category_symbol", E,
+    "Die Kategorie „{value}“ ist ein Zeichen nach DIN 55301 („.“ = geheim gehalten, „-“ = nichts vorhanden) "
+    "und würde in der veröffentlichten Tabelle als fehlender Wert gelesen; bitte benennen Sie sie um.",
+    "The category '{value}' is a DIN 55301 symbol ('.' = suppressed, '-' = nothing) and would be read as a "
+    "missing value in the published table; please rename it.")
 ENGINE_FAILED = register(
     "publisher.engine_failed", E,
     "Die Prüfung der Datei ist mit einem internen Fehler abgebrochen ({error}); es wurde nichts gespeichert.",

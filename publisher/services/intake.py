@@ -69,6 +69,40 @@ def _clean_text(value: Any, field_name: str, limit: int) -> str:
     return value
 
 
+def _dcat_fields(c, metadata: dict, out: dict, partial: bool) -> list[Finding]:
+    """The licence must be a known one (never silently replaced at publication); themes (EU data-theme codes)
+    and frequency (EU frequency code) describe the series in DCAT-AP.de."""
+    from catalog import licences
+    from catalog.datapackage import FREQUENCIES, THEMES
+
+    problems: list[Finding] = []
+    if out.get("licence"):
+        try:
+            licences.licence(out["licence"])
+        except Exception:  # catalog.licence.unknown
+            problems.append(E.invalid_field(
+                "licence", f"unbekannt; bekannt sind: {', '.join(sorted(licences.LICENCES))}.",
+                f"unknown; known are: {', '.join(sorted(licences.LICENCES))}."))
+    if "themes" in metadata:
+        themes = metadata.get("themes") or []
+        if isinstance(themes, str):
+            themes = [t for t in re.split(r"[,;\s]+", themes) if t]
+        if not isinstance(themes, list) or not all(isinstance(t, str) and t.strip().upper() in THEMES
+                                                     for t in themes):
+            problems.append(E.invalid_field("themes", f"Kategorien aus: {', '.join(THEMES)}.",
+                                            f"categories from: {', '.join(THEMES)}."))
+        else:
+            out["themes"] = sorted({t.strip().upper() for t in themes})
+    if metadata.get("frequency"):
+        freq = str(metadata.get("frequency")).strip().upper()
+        if freq not in FREQUENCIES:
+            problems.append(E.invalid_field("frequency", f"eine von: {', '.join(FREQUENCIES)}.",
+                                            f"one of: {', '.join(FREQUENCIES)}."))
+        else:
+            out["frequency"] = freq
+    return problems
+
+
 def validate_metadata(c, metadata: dict | None, *, partial: bool = False) -> dict:
     if metadata is None:
         metadata = {}
@@ -126,6 +160,11 @@ def validate_metadata(c, metadata: dict | None, *, partial: bool = False) -> dic
             groups = []
         out["audience"] = audience
         out["groups"] = sorted(set(groups)) if audience == "restricted" else []
+    problems += _dcat_fields(c, metadata, out, partial)  # issue 15: licence, themes, frequency
+    if not partial and not problems:  # issue 14 item 10: every field a target would refuse, now
+        from publisher import preflight
+
+        problems += preflight.problems(c, out)
     if metadata.get("correction_reason"):  # issue 8: why a published period is released again
         try:
             out["correction_reason"] = _clean_text(metadata.get("correction_reason"), "correction_reason", 2000)
@@ -212,6 +251,18 @@ def releasable_bytes(assessment, prepared=None) -> bytes | None:
     return render_artifact(assessment.releasable)
 
 
+def _refuse_symbol_categories(prepared, filename: str) -> None:
+    """A category labelled '.' or '-' would be read as null in the published package: refuse it now."""
+    from catalog.releasetable import symbol_categories
+
+    hits = symbol_categories(prepared.data, [str(d) for d in prepared.dimensions])
+    if hits:
+        rows = getattr(prepared, "source_rows", None)
+        raise InputError([Finding(E.CATEGORY_SYMBOL, {"value": value}, file=filename, column=col,
+                                  row=int(rows[i]) if rows is not None and i < len(rows) else None)
+                          for col, i, value in hits[:20]])
+
+
 def run_check(c, data: bytes, filename: str, mapping: dict, hierarchy, rule_set, progress=None) -> CheckResult:
     """Run read → prepare → assess in memory.  Raises InvalidInput with the engine's findings.
 
@@ -236,6 +287,7 @@ def run_check(c, data: bytes, filename: str, mapping: dict, hierarchy, rule_set,
         errors = [f for f in getattr(prepared, "findings", []) if f.severity == Severity.ERROR]
         if errors:
             raise InputError(errors)
+        _refuse_symbol_categories(prepared, filename)
         step("assess", 0.0)
         assessment = assess(prepared, eh, rules)
     except InputError as exc:

@@ -18,6 +18,8 @@
 """
 from __future__ import annotations
 
+from catalog.releasetable import NOTHING, SECRET
+
 from typing import Any
 
 from sqlalchemy import select
@@ -77,7 +79,7 @@ def _cells_rows(frame) -> tuple[list[str], list[dict]]:
         rows.append({"level": str(rec["level"]), "area": str(rec["area"]),
                      "dims": {d: str(rec[d]) for d in dims},
                      "count": None if count is None else int(count),
-                     "symbol": "." if count is None else ("-" if rec.get("status") == "zero" else "")})
+                     "symbol": SECRET if count is None else (NOTHING if rec.get("status") == "zero" else "")})
     return dims, rows
 
 
@@ -411,8 +413,9 @@ def gate_before_publication(c, sub: Submission, version: SubmissionVersion) -> C
 
 
 def release_version_from(result: dict[str, Any] | None) -> str:
-    for target in ("download", "ckan"):
-        v = ((result or {}).get(target) or {}).get("version")
+    """The release version the targets' results (target key → result) report."""
+    for target_result in (result or {}).values():
+        v = (target_result or {}).get("version") if isinstance(target_result, dict) else None
         if v:
             return str(v)
     return "1.0.0"

@@ -7,6 +7,10 @@ Claiming is safe with concurrent workers on both backends: the candidate is sele
 ``FOR UPDATE SKIP LOCKED`` (PostgreSQL) and taken with a conditional UPDATE on its current state and
 ``attempts`` (a compare-and-set), so two workers can never both hold a job.  A job whose worker died
 (``running`` with a lease older than ``WORKER_LEASE_SECONDS``) is taken over.
+
+Every state change follows the jobs' one transition table (:mod:`publisher.job_states`).  A job that fails
+for good notifies the submitter and the DPOs in the same transaction (:func:`publisher.services.job_retry.
+notify_failed`); the DPO or an admin retries it (:func:`publisher.services.job_retry.retry`).
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 
 from publisher import audit
+from publisher.job_states import JobState, check_job_transition
 from publisher.models import PublicationJob, Submission
 from publisher.workflow import State
 
@@ -36,8 +41,8 @@ def claim(c, worker_id: str) -> PublicationJob | None:
     s = c.session
     now = c.now()
     due = or_(
-        and_(PublicationJob.state == "pending", PublicationJob.next_attempt_at <= now),
-        and_(PublicationJob.state == "running", PublicationJob.locked_at < now - _lease(c)),
+        and_(PublicationJob.state == JobState.PENDING.value, PublicationJob.next_attempt_at <= now),
+        and_(PublicationJob.state == JobState.RUNNING.value, PublicationJob.locked_at < now - _lease(c)),
     )
     try:
         for _ in range(5):
@@ -50,11 +55,12 @@ def claim(c, worker_id: str) -> PublicationJob | None:
                 s.rollback()
                 return None
             job_id, state, attempts = row
+            t = check_job_transition("claim" if state == JobState.PENDING.value else "take_over", state)
             res = s.execute(
                 update(PublicationJob)
                 .where(PublicationJob.id == job_id, PublicationJob.state == state,
                        PublicationJob.attempts == attempts)
-                .values(state="running", locked_by=worker_id, locked_at=now, attempts=attempts + 1,
+                .values(state=t.target.value, locked_by=worker_id, locked_at=now, attempts=attempts + 1,
                         updated_at=now)
                 .execution_options(synchronize_session=False))
             if res.rowcount != 1:  # another worker was faster
@@ -62,8 +68,8 @@ def claim(c, worker_id: str) -> PublicationJob | None:
                 continue
             job = s.get(PublicationJob, job_id)
             s.refresh(job)
-            if state == "running":
-                audit.record(s, "system", "publication.job_taken_over", job,
+            if t.audit_event is not None:
+                audit.record(s, "system", t.audit_event, job,
                              {"job": job_id, "worker": worker_id, "attempt": attempts + 1})
             s.commit()
             return job
@@ -75,7 +81,7 @@ def claim(c, worker_id: str) -> PublicationJob | None:
 
 def _own(c, job_id: int, worker_id: str) -> PublicationJob | None:
     job = c.session.get(PublicationJob, job_id, with_for_update=True)
-    if job is None or job.state != "running" or job.locked_by != worker_id:
+    if job is None or job.state != JobState.RUNNING.value or job.locked_by != worker_id:
         return None  # lost the lease to another worker: leave the job alone
     return job
 
@@ -88,7 +94,8 @@ def succeed(c, job_id: int, worker_id: str, result: dict[str, Any]) -> Publicati
             s.rollback()
             return None
         now = c.now()
-        job.state, job.result, job.done_at, job.updated_at = "done", audit.json_safe(result), now, now
+        t = check_job_transition("succeed", job.state)
+        job.state, job.result, job.done_at, job.updated_at = t.target.value, audit.json_safe(result), now, now
         job.last_error, job.locked_by, job.locked_at = None, None, None
         audit.record(s, "system", f"publication.{job.purpose}_done", job,
                      {"job": job.id, "target": job.target, "submission": job.submission_id,
@@ -113,11 +120,13 @@ def retry_later(c, job_id: int, worker_id: str, error: dict[str, Any]) -> Public
         job.last_error = audit.canonical_json(audit.json_safe(error))
         job.locked_by, job.locked_at, job.updated_at = None, None, now
         if job.attempts >= limit:
-            job.state = "failed"
-            audit.record(s, "system", "publication.job_failed", job,
+            t = check_job_transition("give_up", job.state)
+            job.state = t.target.value
+            audit.record(s, "system", t.audit_event, job,
                          {"job": job.id, "target": job.target, "attempts": job.attempts, "error": error})
+            _notify(c, job, error)
         else:
-            job.state = "pending"
+            job.state = check_job_transition("retry_later", job.state).target.value
             job.next_attempt_at = now + backoff(job.attempts)
             audit.record(s, "system", "publication.job_retry", job,
                          {"job": job.id, "target": job.target, "attempts": job.attempts,
@@ -138,15 +147,23 @@ def fail(c, job_id: int, worker_id: str, error: dict[str, Any], *, alert: bool =
             s.rollback()
             return None
         now = c.now()
-        job.state, job.last_error = "failed", audit.canonical_json(audit.json_safe(error))
+        t = check_job_transition("fail", job.state)
+        job.state, job.last_error = t.target.value, audit.canonical_json(audit.json_safe(error))
         job.locked_by, job.locked_at, job.updated_at = None, None, now
-        audit.record(s, "system", "publication.alert" if alert else "publication.job_failed", job,
+        audit.record(s, "system", "publication.alert" if alert else t.audit_event, job,
                      {"job": job.id, "target": job.target, "submission": job.submission_id, "error": error})
+        _notify(c, job, error)
         s.commit()
         return job
     except BaseException:
         s.rollback()
         raise
+
+
+def _notify(c, job: PublicationJob, error: dict[str, Any]) -> None:
+    from publisher.services import job_retry
+
+    job_retry.notify_failed(c, job, error)
 
 
 def skip(c, job_id: int, worker_id: str, reason: str) -> PublicationJob | None:
@@ -170,7 +187,7 @@ def settle_submission(c, submission_id: int) -> Submission | None:
         return None
     jobs = jobs_for(c, submission_id)
     c.session.rollback()
-    if not jobs or any(j.state in ("pending", "running") for j in jobs):
+    if not jobs or any(j.state in (JobState.PENDING.value, JobState.RUNNING.value) for j in jobs):
         return None
     state = State(sub.state)
     if state == State.APPROVED:
@@ -178,7 +195,7 @@ def settle_submission(c, submission_id: int) -> Submission | None:
         state = State(sub.state)
     if state != State.PUBLISHING:
         return sub
-    failed = [j for j in jobs if j.state == "failed"]
+    failed = [j for j in jobs if j.state == JobState.FAILED.value]
     if failed:
         return review.publication_failed(c, submission_id, "; ".join(
             f"{j.target}: {(j.last_error or '')[:300]}" for j in failed))

@@ -19,11 +19,10 @@ from publisher.services import intake, notify
 from publisher.storage import StorageError, sha256_bytes
 from publisher.workflow import Transition, check_user_can, resolve_action
 
-PUBLICATION_TARGETS = ("download", "ckan")
-
 
 def _targets(c, version) -> list[str]:
-    """Publication targets of an approved version: restricted → download area only."""
+    """Publication targets of an approved version: the registry's targets for its audience (restricted: never
+    a public portal), as the release manifest records them (:func:`publisher.manifest.targets_for`)."""
     from publisher.manifest import targets_for
 
     return targets_for(c.settings, version.meta or {})

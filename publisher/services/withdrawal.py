@@ -5,11 +5,12 @@
   manifest gets a ``purpose="withdraw"`` job, so a target a running job still reaches is taken back too.
 * :func:`withdraw_release` - PUBLISHED → WITHDRAWN (:func:`publisher.services.review.withdraw_release`).
 * :func:`info` - what the public sees: "zurückgezogen" with date and reason (never who).
-* :func:`perform` - the worker's side of a withdraw job (one call from :mod:`publisher.worker`): the download
-  area serves nothing of a withdrawn release (access is checked against the submission's state, files are
-  not cached long); CKAN: the dataset of the series is made private only when it shows exactly this version
-  (one dataset per series is overwritten by each release today; an older withdrawn version is no longer on
-  the portal). A withdraw job waits while a publish job of the same target is still running.
+* :func:`perform` - the worker's side of a withdraw job (one call from :mod:`publisher.worker`), through the
+  Target protocol (:meth:`catalog.targets.Target.withdraw` of the registry's target): the download area serves
+  nothing of a withdrawn release (access is checked against the submission's state, files are not cached
+  long); CKAN deletes exactly this version's resources (per-version history, issue 15: the dataset's latest
+  becomes the newest version left; private only when no version is left). A withdraw job waits while a
+  publish job of the same target is still running.
 
 Every change is one transaction with its audit row (the workflow transitions' events ``release.stopped`` /
 ``release.withdrawn`` plus ``publication.withdraw_queued`` per target).
@@ -21,9 +22,10 @@ from typing import Any
 from sqlalchemy import select
 
 from publisher import audit
+from publisher.job_states import JobState, check_job_transition
 from publisher.models import Decision, PublicationJob, Submission
 from publisher.services import review
-from publisher.workflow import State, check_user_can
+from publisher.workflow import Role, State, check_user_can
 
 
 def _queue(c, actor, sub: Submission, targets, text: str) -> None:
@@ -54,9 +56,10 @@ def stop_release(c, actor, submission_id, reason: str) -> Submission:
         jobs = c.session.execute(select(PublicationJob).where(
             PublicationJob.version_id == v.id, PublicationJob.purpose == "publish")).scalars().all()
         for job in jobs:
-            if job.state == "pending":
-                job.state, job.result, job.done_at, job.updated_at = "done", {"skipped": "stopped"}, c.now(), c.now()
-                audit.record(c.session, actor, "publication.job_cancelled", job,
+            if job.state == JobState.PENDING.value:
+                jt = check_job_transition("cancel", job.state, Role(actor.role))
+                job.state, job.result, job.done_at, job.updated_at = jt.target.value, {"skipped": "stopped"}, c.now(), c.now()
+                audit.record(c.session, actor, jt.audit_event, job,
                              {"job": job.id, "target": job.target, "submission": sub.id})
         reached = [j.target for j in jobs if j.state in ("running", "failed") or (
             j.state == "done" and not (j.result or {}).get("skipped"))]
@@ -88,43 +91,48 @@ class WithdrawWaits(Exception):
     """A publish job of the same target is still running: retry the withdraw job later."""
 
 
-def _released_version(c, sub: Submission, version) -> str | None:
-    for job in c.session.execute(select(PublicationJob).where(
-            PublicationJob.version_id == version.id, PublicationJob.purpose == "publish",
-            PublicationJob.state == "done")).scalars():
-        v = (job.result or {}).get("version")
-        if v:
-            return str(v)
-    return None
+def _published_result(c, version, target_key: str) -> dict[str, Any]:
+    """What the done publish job of ``version`` at this target returned (empty: never published there)."""
+    job = c.session.execute(select(PublicationJob).where(
+        PublicationJob.version_id == version.id, PublicationJob.target == target_key,
+        PublicationJob.purpose == "publish", PublicationJob.state == "done")
+        .order_by(PublicationJob.id.desc())).scalars().first()
+    return dict((job.result or {}) if job is not None else {})
 
 
-def perform(c, job, sub: Submission, version, ckan_target=None) -> dict[str, Any]:
-    """Take the release back at ``job.target``.  Raises :class:`WithdrawWaits` while a publish job of the same
-    version and target is still running (so the withdrawal cannot overtake it)."""
+def perform(c, job, sub: Submission, version, target) -> dict[str, Any]:
+    """Take exactly the published version back at ``target`` (a :class:`catalog.targets.Target` from the
+    registry; CKAN deletes only this version's resources, the download area serves it no more).  Raises
+    :class:`WithdrawWaits` while a publish job of the same version and target is still running (so the
+    withdrawal cannot overtake it)."""
+    from catalog.targets import ReleaseRef
+    from publisher.publication import package_name
+
     running = c.session.execute(select(PublicationJob.id).where(
         PublicationJob.version_id == version.id, PublicationJob.target == job.target,
         PublicationJob.purpose == "publish", PublicationJob.state == "running")).first()
     if running is not None:
         raise WithdrawWaits(job.target)
+    result = _published_result(c, version, job.target)
+    if result.get("skipped"):
+        return {"withdrawn": True, "changed": False, "skipped": "never published to this target"}
+    if not result.get("version"):
+        attempted = c.session.execute(select(PublicationJob.id).where(
+            PublicationJob.version_id == version.id, PublicationJob.target == job.target,
+            PublicationJob.purpose == "publish", PublicationJob.attempts > 0)).first()
+        if attempted is None:
+            return {"withdrawn": True, "changed": False, "skipped": "never published to this target"}
+        # a publish job that failed may have reached the target part-way: take back what carries its version
+        from publisher.services import audience
+
+        result = {"version": audience.release_version(c, sub, version)}
     what = info(c, sub) or {}
     when = what.get("at")
     notice = (f"Zurückgezogen am {when.date().isoformat() if when else ''}: {what.get('reason') or ''}").strip()
-    if job.target == "ckan":
-        from publisher.publication import package_name
-
-        if ckan_target is None:
-            return {"skipped": "ckan off"}
-        name = package_name(sub.series.slug)
-        mine = _released_version(c, sub, version)
-        current = ckan_target.dataset(name)
-        if current is None:
-            return {"withdrawn": True, "changed": False, "ckan": "not on the portal"}
-        if mine is not None and str(current.get("version") or "") not in ("", mine):
-            # the portal shows another (later) version of the series: this one is not there any more
-            return {"withdrawn": True, "changed": False, "ckan": f"portal shows {current.get('version')}"}
-        changed = ckan_target.withdraw(name, notice)
-        return {"withdrawn": True, "changed": bool(changed), "ckan": "dataset private"}
-    return {"withdrawn": True, "notice": notice}  # download area: access follows the submission's state
+    ref = ReleaseRef(name=result.get("series") or result.get("dataset_name") or package_name(sub.series.slug),
+                     version=str(result["version"]), topic=result.get("topic") or "statistik", notice=notice,
+                     result=result)
+    return {**target.withdraw(ref), "notice": notice}
 
 
 __all__ = ["stop_release", "withdraw_release", "info", "perform", "WithdrawWaits"]

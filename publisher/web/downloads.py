@@ -10,9 +10,6 @@ reachable from here.
 """
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, render_template, request
 
 from publisher.web.blueprint import ctx
@@ -48,12 +45,21 @@ def file(topic: str, series: str, version: str, filename: str):
     return resp.make_conditional(request)
 
 
+def _locations(c, rel) -> list[tuple[str, str, str]]:
+    """(label, link text, URL) of every other place the version lives; the texts are German message ids
+    (marked in publisher/targets.py), translated by the template."""
+    from publisher.services import downloads
+
+    return [(label.get("name", key), label.get("link", url), url) for key, label, url in downloads.locations(c, rel)]
+
+
 def _preview(c, rel) -> tuple[list[str], list[list[str]], int]:
     """Header and the first rows of the PUBLISHED table (the released CSV in the download area); drawn once
     per published file (its sha256; publisher.web.release_cache)."""
+    from catalog.targets import file_names
     from publisher.web.release_cache import part
 
-    name = f"{rel.series}.csv"
+    name = file_names(rel.series, rel.version)["daten"]
     if name not in rel.files:
         return [], [], 0
     return part("preview", (rel.files[name], PREVIEW_ROWS), lambda: _read_preview(c, rel, name))
@@ -61,6 +67,7 @@ def _preview(c, rel) -> tuple[list[str], list[list[str]], int]:
 
 def _read_preview(c, rel, name: str) -> tuple[list[str], list[list[str]], int]:
     from catalog import LocalStorage
+    from catalog.releasetable import read_rows
     from catalog.storage import version_key
 
     import hashlib
@@ -68,7 +75,7 @@ def _read_preview(c, rel, name: str) -> tuple[list[str], list[list[str]], int]:
     text = LocalStorage(c.settings["DOWNLOAD_DIR"]).get(version_key(rel.topic, rel.series, rel.version, name))
     if hashlib.sha256(text).hexdigest() != rel.files[name]:  # only the published bytes are previewed
         return [], [], 0
-    rows = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
+    rows = read_rows(text)
     if not rows:
         return [], [], 0
     return rows[0], rows[1:PREVIEW_ROWS + 1], len(rows) - 1
@@ -97,5 +104,5 @@ def release(submission_id: int):
     graphics = {} if rel.withdrawn else {"map_svg": release_map(c, rel, version),
                                          "chart_svg": release_chart(c, current_user(), rel)}
     html = render_template("release.html", rel=rel, sub=sub, version=version, meta=(version.meta or {}),
-                           portal_url=downloads.portal_url(c, rel), header=header, rows=rows, total=total, preview_rows=PREVIEW_ROWS, **graphics)
+                           locations=_locations(c, rel), header=header, rows=rows, total=total, preview_rows=PREVIEW_ROWS, **graphics)
     return release_cache.store_response(key, html) if key is not None else html

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import request
 
 META_FIELDS = ("title", "description", "keywords", "reference_period", "source", "licence", "contact",
-               "audience", "groups", "correction_reason")
+               "audience", "groups", "correction_reason", "themes", "frequency")
 MULTI = ("count_columns", "dimensions")  # text field (comma-separated) or a group of checkboxes (issue 17)
 MAPPING_TEXT = ("geo_column", "geo_level", "count_columns", "dimensions", "layout", "wide_dimension", "sheet", "header_row")
 
@@ -13,7 +13,7 @@ def metadata_from_form(partial: bool = False) -> dict:
     out = {}
     for name in META_FIELDS:
         value = request.form.get(name)
-        if value is None and partial:
+        if value is None and (partial or name in ("themes", "frequency")):
             continue
         out[name] = (value or "").strip()
     return out

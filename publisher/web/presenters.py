@@ -164,28 +164,23 @@ def report_lines(report: Any) -> list[tuple[str, str]]:
 
 
 def job_error(last_error: str | None) -> dict:
-    """A publication job's stored error (JSON) as code, message and the validation problems, for the DPO."""
-    import json
-
-    try:
-        err = json.loads(last_error or "{}")
-    except ValueError:
-        return {"code": "", "message": str(last_error), "problems": []}
+    """A publication job's stored error as its typed failure (:func:`publisher.services.job_retry.failure`):
+    code, message in the UI language, the validation problems, whether a retry can help."""
     from publisher.i18n import current_lang
+    from publisher.services.job_retry import failure
 
-    lang = current_lang()
-    message = err.get(f"message_{lang}") or err.get("message_de") or err.get("message") or ""
-    problems = [e.get("message") or e.get("note") or e.get("type") or str(e)
-                for e in (err.get("report") or {}).get("errors", [])][:20]
-    return {"code": err.get("code", ""), "message": message, "problems": problems}
+    f = failure(last_error)
+    if f is None:
+        return {"code": "", "message": "", "problems": [], "retryable": False}
+    return {"code": f.code, "message": f.message(current_lang()), "problems": f.problems, "retryable": f.retryable}
 
 
 def target_label(target: str) -> str:
-    """A publication target's name in the UI language (the manifest's own labels)."""
-    from publisher.i18n import current_lang
-    from publisher.manifest import TARGET_LABELS
+    """A publication target's name in the UI language (as the registry's target labels it)."""
+    from publisher.i18n import current_lang, translate
+    from publisher.targets import label_of
 
-    return TARGET_LABELS.get(target, (target, target))[1 if current_lang() == "en" else 0]
+    return translate(label_of(target), current_lang())
 
 
 def waiting_text(seconds: float) -> str:

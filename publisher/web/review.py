@@ -48,7 +48,7 @@ def review_page_response(submission_id, errors=None, general=None, status=200):
     from publisher.services.review_summary import summary
 
     return render_template("review.html", d=data, s=summary(c, data, m, current_lang()), errors=errors or {}, general=general or [],
-                           manifest=m, manifest_rows=M.describe(m, current_lang()) if m else [],
+                           manifest=m, manifest_rows=M.describe(m, current_lang(), c.settings) if m else [],
                            withdrawal=_withdrawal_info(c, sub),
                            earlier_embargo=series.earlier_embargo(c, sub, data["version"])
                            if data["version"] is not None and sub.state == "submitted" else None,

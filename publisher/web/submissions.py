@@ -29,6 +29,10 @@ def dashboard():
         from publisher.services import series
 
         notes = list(reversed(series.notifications(ctx(), user)))[:20]
+    elif user.role == "submitter":  # issue 14 item 10: e.g. "Veröffentlichung fehlgeschlagen"
+        from publisher.services import job_retry
+
+        notes = job_retry.notifications_for(ctx(), user)[:20]
     from publisher.web.account import role_grants_view  # issue 14: roles waiting for a second person
 
     return render_template("dashboard.html", page=page, submissions=page.items if page else [], waiting=waiting,

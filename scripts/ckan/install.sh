@@ -2,7 +2,13 @@
 # Installs the CKAN test instance's software: ckan[requirements]==$CKAN_VERSION into its own venv under
 # ~/.cache/freigabe/ckan-$CKAN_VERSION/venv (outside the clone, keyed by version), plus the system
 # packages start.sh needs (redis-server, PostgreSQL 15 server binaries) where they are missing.
-# Idempotent: a stamp file marks a finished install; a second run returns at once.
+# The CKAN extensions the tests use go into the same venv (own stamp, keyed by their versions):
+#   ckanext-dcat $DCAT_VERSION (PyPI; 2.4.4 works with CKAN 2.12, 2.3.0 answers /catalog.ttl with HTTP 500),
+#   GovData's ckanext-dcatde $DCATDE_VERSION from the unmodified archive in ../shared/vendor/ beside the
+#   checkout (no registry has it; its pin ckanext-dcat==2.3.0 is overridden: installed with --no-deps plus
+#   its other requirements), ckanext-scheming $SCHEMING_VERSION (PyPI) for the scheming portal variant.
+#   Without the vendor archive the install FAILS with a clear message (the tests need dcatde).
+# Idempotent: stamp files mark a finished install; a second run returns at once.
 #
 #   scripts/ckan/install.sh            # install (or verify) the default version
 #   CKAN_VERSION=2.12.0 scripts/ckan/install.sh
@@ -13,6 +19,24 @@ BASE="$CACHE/ckan-$CKAN_VERSION"
 VENV="$BASE/venv"
 STAMP="$BASE/installed.stamp"
 PYTHON=${PYTHON:-python3}
+DCAT_VERSION=${DCAT_VERSION:-2.4.4}
+DCATDE_VERSION=${DCATDE_VERSION:-6.10.0}
+SCHEMING_VERSION=${SCHEMING_VERSION:-3.1.0}
+EXT_STAMP="$BASE/ext-dcat-$DCAT_VERSION-dcatde-$DCATDE_VERSION-scheming-$SCHEMING_VERSION.stamp"
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+
+# the vendor folder: $FREIGABE_VENDOR_DIR, else ../shared/vendor beside the checkout (CI, /work/main),
+# else ../../shared/vendor (a git worktree one level deeper, e.g. /work/wt/<name>)
+find_vendor() {
+  local d
+  for d in "${FREIGABE_VENDOR_DIR:-}" "$ROOT/../shared/vendor" "$ROOT/../../shared/vendor"; do
+    if [ -n "$d" ] && [ -f "$d/ckanext-dcatde-$DCATDE_VERSION.tar.gz" ]; then
+      (cd "$d" && pwd)
+      return 0
+    fi
+  done
+  return 1
+}
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -44,7 +68,34 @@ if [ ${#need[@]} -gt 0 ]; then
   case " ${need[*]} " in *" postgresql-15 "*) $SUDO service postgresql stop >/dev/null 2>&1 || true ;; esac
 fi
 
+install_extensions() {
+  [ -f "$EXT_STAMP" ] && return 0
+  local vendor
+  if ! vendor=$(find_vendor); then
+    echo "install.sh: ERROR: ckanext-dcatde-$DCATDE_VERSION.tar.gz not found." >&2
+    echo "install.sh: looked in \$FREIGABE_VENDOR_DIR (${FREIGABE_VENDOR_DIR:-unset}), $ROOT/../shared/vendor" >&2
+    echo "install.sh: and $ROOT/../../shared/vendor. The CKAN tests need GovData's ckanext-dcatde, which no" >&2
+    echo "install.sh: package registry offers: put shared/ (with vendor/) beside the checkout or set" >&2
+    echo "install.sh: FREIGABE_VENDOR_DIR to the folder holding the archive." >&2
+    exit 3
+  fi
+  local pipq=("$VENV/bin/pip" install --quiet)
+  "${pipq[@]}" "ckanext-dcat==$DCAT_VERSION" "ckanext-scheming==$SCHEMING_VERSION" 2>&1 \
+    | grep -v "is ignored: it is neither" >&2 || true
+  # dcatde pins ckanext-dcat==2.3.0 (HTTP 500 on /catalog.ttl with CKAN 2.12): its other requirements by
+  # hand, the package itself without dependencies, from the unmodified archive
+  "${pipq[@]}" "ckantoolkit>=0.0.7" "pycountry>=21" "python-dateutil>=2.8.2" "SPARQLWrapper>=1.8.5" 2>&1 \
+    | grep -v "is ignored: it is neither" >&2 || true
+  "${pipq[@]}" --no-deps "$vendor/ckanext-dcatde-$DCATDE_VERSION.tar.gz" 2>&1 \
+    | grep -v "is ignored: it is neither" >&2 || true
+  "$VENV/bin/python" -c "import ckanext.dcat.profiles, ckanext.dcatde.profiles, ckanext.scheming.plugins" \
+    || { echo "install.sh: ERROR: the CKAN extensions do not import" >&2; exit 3; }
+  date -u +%Y-%m-%dT%H:%M:%SZ > "$EXT_STAMP"
+  echo "install.sh: ckanext-dcat $DCAT_VERSION, ckanext-dcatde $DCATDE_VERSION, ckanext-scheming $SCHEMING_VERSION installed" >&2
+}
+
 if [ -f "$STAMP" ] && [ -x "$VENV/bin/ckan" ]; then
+  install_extensions
   exit 0
 fi
 
@@ -57,3 +108,4 @@ fi
 "$VENV/bin/python" -c "import ckan, ckan.config.middleware" >/dev/null
 date -u +%Y-%m-%dT%H:%M:%SZ > "$STAMP"
 echo "install.sh: CKAN $CKAN_VERSION installed in $VENV" >&2
+install_extensions

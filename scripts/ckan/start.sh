@@ -2,10 +2,17 @@
 # Starts a private CKAN 2.12 test instance on 127.0.0.1 and writes its settings to an env file:
 #   private PostgreSQL 15 cluster (run as user postgres via runuser, temp data dir, free port),
 #   Redis (free port, no persistence), the Solr HTTP API stand-in (scripts/ckan/solr_standin.py),
-#   CKAN itself (ckan.ini configured like a German municipal portal: licence list with dl-by-de/2.0 and
-#   dl-zero-de/2.0 from a local JSON file), a sysadmin with an API token and an organisation.
+#   CKAN itself, configured like a German municipal portal that GovData harvests: the DataStore (own
+#   database, write and read-only roles, so CKAN's preview and Data API work), ckanext-dcat with GovData's
+#   ckanext-dcatde profile `dcatap_de` (RDF at /dataset/<id>.ttl and /catalog.ttl), a licence list from a
+#   local JSON file, a sysadmin with an API token and an organisation.
 #
 #   scripts/ckan/start.sh [ENV_FILE]      (default ENV_FILE: $STATE_DIR/ckan.env; path printed on stdout)
+#
+# FREIGABE_CKAN_VARIANT selects the portal:
+#   govdata   (default) licence list with GovData's URI ids (http://dcat-ap.de/def/licenses/dl-by-de/2.0 ...)
+#   scheming  ckanext-scheming with ckanext-dcat's DCAT-AP schema (dcat_ap_full.yaml, profiles
+#             euro_dcat_ap_2 + euro_dcat_ap_scheming) and a licence list with short ids (dl-by-de/2.0 ...)
 #
 # The env file defines FREIGABE_CKAN_URL, FREIGABE_CKAN_TOKEN, FREIGABE_CKAN_ORG and FREIGABE_CKAN_STATE_DIR
 # (everything start.sh started is recorded there; scripts/ckan/stop.sh ENV_FILE stops exactly that).
@@ -18,6 +25,8 @@ CACHE=${FREIGABE_CKAN_CACHE:-$HOME/.cache/freigabe}
 VENV="$CACHE/ckan-$CKAN_VERSION/venv"
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 ORG=${FREIGABE_CKAN_TEST_ORG:-statistikamt}
+VARIANT=${FREIGABE_CKAN_VARIANT:-govdata}
+case "$VARIANT" in govdata|scheming) ;; *) echo "start.sh: unknown FREIGABE_CKAN_VARIANT=$VARIANT" >&2; exit 2 ;; esac
 
 "$HERE/install.sh"
 
@@ -57,6 +66,8 @@ runuser -u postgres -- "$PGBIN/pg_ctl" -D "$STATE/pg/data" -l "$STATE/pg/postgre
 echo "PG_DATA=$STATE/pg/data" >> "$STATE/state.env"
 runuser -u postgres -- "$PGBIN/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres \
   -c "CREATE ROLE ckan LOGIN PASSWORD 'ckan'" -c "CREATE DATABASE ckan OWNER ckan ENCODING 'UTF8'" \
+  -c "CREATE ROLE datastore_ro NOSUPERUSER NOCREATEDB NOCREATEROLE LOGIN PASSWORD 'datastore'" \
+  -c "CREATE DATABASE datastore OWNER ckan ENCODING 'UTF8'" \
   >"$STATE/psql.log" 2>&1
 
 # --- Redis ------------------------------------------------------------------------------------------------
@@ -78,16 +89,37 @@ CKAN_PORT=$(free_port)
 CKAN_URL="http://127.0.0.1:$CKAN_PORT"
 INI="$STATE/ckan.ini"
 mkdir -p "$STATE/storage"
-cat > "$STATE/licenses.json" <<'JSON'
+if [ "$VARIANT" = govdata ]; then
+  LIC_BY="http://dcat-ap.de/def/licenses/dl-by-de/2.0"; LIC_ZERO="http://dcat-ap.de/def/licenses/dl-zero-de/2.0"
+  LIC_CC="http://dcat-ap.de/def/licenses/cc-by/4.0"; LIC_CLOSED="http://dcat-ap.de/def/licenses/other-closed"
+else
+  LIC_BY="dl-by-de/2.0"; LIC_ZERO="dl-zero-de/2.0"; LIC_CC="cc-by-4.0"; LIC_CLOSED="other-closed"
+fi
+cat > "$STATE/licenses.json" <<JSON
 [
-  {"id": "dl-by-de/2.0", "title": "Datenlizenz Deutschland Namensnennung 2.0",
+  {"id": "$LIC_BY", "title": "Datenlizenz Deutschland Namensnennung 2.0",
    "url": "https://www.govdata.de/dl-de/by-2-0", "od_conformance": "approved", "osd_conformance": "not reviewed",
    "status": "active", "is_generic": false},
-  {"id": "dl-zero-de/2.0", "title": "Datenlizenz Deutschland Zero 2.0",
+  {"id": "$LIC_ZERO", "title": "Datenlizenz Deutschland Zero 2.0",
    "url": "https://www.govdata.de/dl-de/zero-2-0", "od_conformance": "approved", "osd_conformance": "not reviewed",
-   "status": "active", "is_generic": false}
+   "status": "active", "is_generic": false},
+  {"id": "$LIC_CC", "title": "Creative Commons Namensnennung 4.0 International",
+   "url": "https://creativecommons.org/licenses/by/4.0/", "od_conformance": "approved",
+   "osd_conformance": "not reviewed", "status": "active", "is_generic": false},
+  {"id": "$LIC_CLOSED", "title": "Andere geschlossene Lizenz",
+   "url": "http://dcat-ap.de/def/licenses/other-closed", "od_conformance": "not reviewed",
+   "osd_conformance": "not reviewed", "status": "active", "is_generic": true}
 ]
 JSON
+if [ "$VARIANT" = govdata ]; then
+  PLUGIN_CFG=("ckan.plugins = activity datastore datatables_view dcat dcatde"
+              "ckanext.dcat.rdf.profiles = dcatap_de")
+else
+  PLUGIN_CFG=("ckan.plugins = activity datastore datatables_view scheming_datasets dcat"
+              "ckanext.dcat.rdf.profiles = euro_dcat_ap_2 euro_dcat_ap_scheming"
+              "scheming.dataset_schemas = ckanext.dcat.schemas:dcat_ap_full.yaml"
+              "scheming.presets = ckanext.scheming:presets.json ckanext.dcat.schemas:presets.yaml")
+fi
 (cd "$STATE" && "$VENV/bin/ckan" generate config "$INI" >"$STATE/generate.log" 2>&1)
 "$VENV/bin/ckan" config-tool "$INI" \
   "sqlalchemy.url = postgresql://ckan:ckan@127.0.0.1:$PG_PORT/ckan" \
@@ -99,7 +131,10 @@ JSON
   "ckan.storage_path = $STATE/storage" \
   "ckan.max_resource_size = 100" \
   "licenses_group_url = file://$STATE/licenses.json" \
-  "ckan.plugins = activity" \
+  "ckan.datastore.write_url = postgresql://ckan:ckan@127.0.0.1:$PG_PORT/datastore" \
+  "ckan.datastore.read_url = postgresql://datastore_ro:datastore@127.0.0.1:$PG_PORT/datastore" \
+  "ckan.views.default_views = datatables_view" \
+  "${PLUGIN_CFG[@]}" \
   "ckan.locale_default = de" \
   "ckan.auth.create_unowned_dataset = false" \
   "ckan.search.solr_commit = true" \
@@ -109,6 +144,10 @@ JSON
 
 # --- database, sysadmin, token ----------------------------------------------------------------------------
 "$VENV/bin/ckan" -c "$INI" db init >"$STATE/db-init.log" 2>&1
+# DataStore: the read-only role may only read (CKAN's own SQL, run as the superuser)
+"$VENV/bin/ckan" -c "$INI" datastore set-permissions 2>"$STATE/datastore-perm.log" \
+  | runuser -u postgres -- "$PGBIN/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d datastore \
+  >>"$STATE/datastore-perm.log" 2>&1
 "$VENV/bin/ckan" -c "$INI" sysadmin add freigabe --create email=freigabe@example.org \
   password=freigabe-test-1234 >"$STATE/sysadmin.log" 2>&1
 TOKEN=$("$VENV/bin/ckan" -c "$INI" user token add freigabe freigabe-tests -q 2>"$STATE/token.log" | tail -n 1)
@@ -143,6 +182,7 @@ FREIGABE_CKAN_URL=$CKAN_URL
 FREIGABE_CKAN_TOKEN=$TOKEN
 FREIGABE_CKAN_ORG=$ORG
 FREIGABE_CKAN_STATE_DIR=$STATE
+FREIGABE_CKAN_VARIANT=$VARIANT
 EOF
 cp "$ENV_FILE" "$STATE/ckan.env" 2>/dev/null || true
 echo "$ENV_FILE"

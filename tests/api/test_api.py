@@ -60,7 +60,8 @@ def upload(client, headers, data: bytes, metadata: dict | None, mapping=LONG_MAP
 
 
 def meta(**kw):
-    m = {"title": "Geflüchtete nach Aufenthaltsstatus", "reference_period": "2026-08", "keywords": ["Migration"]}
+    m = {"title": "Geflüchtete nach Aufenthaltsstatus", "reference_period": "2026-08", "keywords": ["Migration"],
+         "contact": "statistik@stadt.example"}
     m.update(kw)
     return m
 
@@ -103,7 +104,8 @@ def test_a_route_without_description_breaks_the_document(app_config):
 # --- the error envelope everywhere -------------------------------------------------------------------
 
 def concrete(path: str, sub_id: int) -> str:
-    return path.replace("{submission_id}", str(sub_id)).replace("{code}", "publisher.not_found")
+    return (path.replace("{submission_id}", str(sub_id)).replace("{code}", "publisher.not_found")
+            .replace("{job_id}", "1"))
 
 
 def test_error_envelope_on_every_endpoint(app, client, tokens, make_submission, fresh):

@@ -110,7 +110,8 @@ class SchemaJudge:
         return response
 
 
-def test_every_route_answers_as_documented(app, client, tokens, make_submission, hierarchy, table_bytes, fresh):
+def test_every_route_answers_as_documented(app, client, tokens, make_submission, hierarchy, table_bytes, fresh,
+                                          ctx):
     judge = SchemaJudge(app)
     t = tokens
     # uploads, lists, one submission, 304
@@ -155,6 +156,18 @@ def test_every_route_answers_as_documented(app, client, tokens, make_submission,
     assert client.get(f"{API}/problems?per_page=5&page=2").status_code == 200
     assert client.get(f"{API}/problems/publisher.wrong_state").status_code == 200
     assert client.get(f"{API}/openapi.json").status_code == 200
+    # a failed publication (portal unreachable, one attempt), listed and retried (issue 14 item 10)
+    portal = {"CKAN_URL": "http://127.0.0.1:9", "CKAN_TOKEN": "t", "CKAN_ORG": "stadt", "CKAN_TIMEOUT": 2,
+              "WORKER_MAX_ATTEMPTS": 1}
+    app.config.update(portal)
+    ctx.settings.update(portal)  # the approval (through ctx) and the worker see the same registry
+    make_submission("approved", reference_period="2026-11")
+    worker.run(app, once=True)
+    failed = client.get(f"{API}/publication-jobs/failed", headers=t["approver"]).get_json()["items"]
+    assert [(f["target"], f["error"]["retryable"]) for f in failed] == [("ckan", True)], failed
+    assert client.post(f"{API}/publication-jobs/{failed[0]['id']}/retry", headers=t["approver"],
+                       json={"comment": "Portal wieder da"}).status_code == 200
+    problem(client.post(f"{API}/publication-jobs/{failed[0]['id']}/retry", headers=t["submitter"]), 403)
     # errors of many kinds
     problem(client.get(f"{API}/submissions"), 401)
     problem(client.get(f"{API}/releases/{draft.id}"), 404)

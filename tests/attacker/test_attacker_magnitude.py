@@ -4,7 +4,7 @@ the number of contributors and the two largest contributions, on fresh generated
 Sensitivity and required protection are computed here from the rule as docs/rules-cells.md states it (fewer than
 ``min_count`` contributors: 10 % of the value; (1, 85 %)-dominance: ``100/85·x1 − X``; p % rule with p = 10:
 ``p/100·x1 − (X − x1 − x2)``), on every level, from the generated rows (not by Freigabe).  The attacker reads the
-published CSV as ``disclosure_rules.output.magnitude_csv_bytes`` writes it and the public hierarchy, and solves its
+published CSV as ``catalog.releasetable.write_magnitude_table`` writes it (the release-table format's one owner) and the public hierarchy, and solves its
 own linear programs (amounts are not integers) knowing what the insiders of every *other* sensitive cell know: its
 largest contributor knows the cell is at least that contribution, a single contributor knows the cell's amount
 exactly.  Every sensitive cell must keep its required protection on both sides.
@@ -19,7 +19,7 @@ import pytest
 
 from disclosure_rules import load_hierarchy, load_rules
 from disclosure_rules.cells.magnitude import assess_magnitude, prepare_magnitude
-from disclosure_rules.output import magnitude_csv_bytes
+from catalog.releasetable import write_magnitude_table as magnitude_csv_bytes
 from tests.attacker.attacker import System, read_hierarchy, read_release
 
 TOTAL = "Insgesamt"

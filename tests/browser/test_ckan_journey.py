@@ -8,23 +8,13 @@ is not ours to fix); the Freigabe pages visited on the way keep both checks.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import re
-import sys
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.ckan]
 
-# the real CKAN instance fixture of the catalog tests (same pattern as tests/worker)
-_spec = importlib.util.spec_from_file_location(
-    "_browser_catalog_conftest", Path(__file__).resolve().parent.parent / "catalog" / "conftest.py")
-_catalog_conftest = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = _catalog_conftest
-_spec.loader.exec_module(_catalog_conftest)
-ckan_instance = _catalog_conftest.ckan_instance
 
 
 @pytest.fixture
@@ -55,8 +45,9 @@ def test_public_follows_the_portal_link_and_downloads_the_csv_from_ckan(
         response = ckan.goto(portal)
         assert response is not None and response.status == 200, portal
         expect(ckan.locator("h1")).to_contain_text("Juli 2026 (Portal)")
-        # the dataset page lists the CSV resource; its resource page offers the download
-        ckan.locator("a[href*='/resource/']", has_text="Juli 2026 (Portal)").first.click()
+        # the dataset page lists the version's resources (newest period first); the data CSV's resource page
+        # offers the download
+        ckan.locator("a[href*='/resource/']", has_text="2026-07 – Daten (CSV) – 1.0.0").first.click()
         ckan.wait_for_url(re.compile(r"/resource/[0-9a-f-]+"))
         download_link = ckan.locator("a.resource-url-analytics, a[href*='/download/']").first
         href = download_link.get_attribute("href")

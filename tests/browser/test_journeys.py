@@ -100,6 +100,7 @@ def test_staff_uploads_a_german_csv_maps_columns_sees_the_check_and_submits(
     page.get_by_label("Bezugszeitraum").fill("2026-07")
     page.get_by_label("Beschreibung").fill("Personen mit Wohnsitz in Musterstadt, Stichtag 31.07.2026.")
     page.get_by_label("Schlagwörter").fill("Geflüchtete, Aufenthaltsstatus")
+    page.get_by_label("Kontakt").fill("Statistikstelle <statistik@stadt.example>")  # the portal needs an e-mail
     page.get_by_role("button", name="Prüfen und als Entwurf speichern").click()
     page.wait_for_url(re.compile(r"/submissions/\d+$"))
     expect(page.get_by_text("Einreichung gespeichert.")).to_be_visible()
@@ -152,6 +153,7 @@ def test_bad_upload_names_the_problem_and_stores_nothing(page, live_server, user
     page.get_by_label("Merkmalsspalten").fill("monat")
     page.get_by_label("Titel").fill("Kaputt")
     page.get_by_label("Bezugszeitraum").fill("2026-07")
+    page.get_by_label("Kontakt").fill("statistik@stadt.example")
     page.get_by_role("button", name="Prüfen und als Entwurf speichern").click()
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()

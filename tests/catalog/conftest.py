@@ -1,27 +1,18 @@
 """Fixtures of the catalog tests: generated tables/metadata and the real CKAN 2.12 test instance.
 
-The ``ckan_instance`` session fixture starts CKAN with scripts/ckan/start.sh (installing it once with
-scripts/ckan/install.sh into ~/.cache/freigabe when needed) and stops exactly that with stop.sh.  With
-``FREIGABE_TEST_CKAN_URL`` (+ ``FREIGABE_TEST_CKAN_TOKEN``, ``FREIGABE_TEST_CKAN_ORG``) set, that running
-instance is used instead and nothing is started or stopped.
+The CKAN instances (``ckan_instance``, ``ckan_scheming_instance``) are session fixtures of the whole suite,
+defined in tests/catalog/instances.py and registered by tests/conftest.py (one instance per variant per
+session, shared by tests/catalog, tests/worker, tests/faults and tests/browser).
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
-import urllib.request
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
 
-from catalog.ckan import CkanSettings
 from catalog.datapackage import Contact, PackageMetadata, Source
 
 
@@ -80,7 +71,9 @@ def make_meta(**overrides) -> PackageMetadata:
         keywords=("Migration", "Schutzsuchende"),
         sources=(Source("Ausländerzentralregister, Auszug der Ausländerbehörde"),),
         version_notes="Erstveröffentlichung",
-        contributor_id="http://dcat-ap.de/def/contributors/musterstadt",
+        # an IRI from GovData's contributor list (convention K12/13 checks it against that list)
+        contributor_id="http://dcat-ap.de/def/contributors/stadtNuernberg",
+        licence_uri="http://dcat-ap.de/def/licenses/dl-by-de/2.0",
         dimension_titles={"aufenthaltsstatus": "Aufenthaltsstatus"},
     )
     base.update(overrides)
@@ -98,91 +91,3 @@ class Factories:
 @pytest.fixture
 def make() -> type[Factories]:
     return Factories
-
-
-@dataclass
-class CkanInstance:
-    settings: CkanSettings
-    state_dir: Path | None  # None: an external instance (FREIGABE_TEST_CKAN_URL)
-    web: subprocess.Popen | None = None  # a CKAN web process this fixture restarted (to reap it)
-
-    def stop_web(self) -> None:
-        """Stop only the CKAN web process (PostgreSQL, Redis and Solr stand-in keep running)."""
-        assert self.state_dir is not None
-        pid = int((self.state_dir / "ckan.pid").read_text())
-        os.kill(pid, 15)
-        if self.web is not None and self.web.pid == pid:
-            try:
-                self.web.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.web.kill()
-                self.web.wait()
-            self.web = None
-            return
-        for _ in range(100):
-            if not Path(f"/proc/{pid}").exists():
-                return
-            time.sleep(0.1)
-        os.kill(pid, 9)
-
-    def start_web(self, timeout: float = 60) -> None:
-        assert self.state_dir is not None
-        with open(self.state_dir / "ckan.log", "ab") as log:
-            proc = subprocess.Popen(
-                [str(self.state_dir / "serve.sh")],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.web = proc
-        (self.state_dir / "ckan.pid").write_text(str(proc.pid))
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            try:
-                urllib.request.urlopen(self.settings.url + "/api/3/action/status_show", timeout=2)
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("CKAN web process did not come back")
-
-
-def _env_file(path: Path) -> dict[str, str]:
-    out = {}
-    for line in path.read_text().splitlines():
-        if "=" in line:
-            k, v = line.split("=", 1)
-            out[k.strip()] = v.strip()
-    return out
-
-
-@pytest.fixture(scope="session")
-def ckan_instance(tmp_path_factory):
-    url = os.environ.get("FREIGABE_TEST_CKAN_URL")
-    if url:
-        yield CkanInstance(
-            CkanSettings(
-                url.rstrip("/"),
-                os.environ["FREIGABE_TEST_CKAN_TOKEN"],
-                os.environ.get("FREIGABE_TEST_CKAN_ORG", "statistikamt"),
-            ),
-            None,
-        )
-        return
-    env_path = tmp_path_factory.mktemp("ckan") / "ckan.env"
-    started = subprocess.run(
-        [str(ROOT / "scripts/ckan/start.sh"), str(env_path)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    if started.returncode != 0:
-        pytest.fail(f"scripts/ckan/start.sh failed:\n{started.stdout}\n{started.stderr}")
-    env = _env_file(env_path)
-    inst = CkanInstance(CkanSettings.from_mapping(env), Path(env["FREIGABE_CKAN_STATE_DIR"]))
-    try:
-        yield inst
-    finally:
-        subprocess.run([str(ROOT / "scripts/ckan/stop.sh"), str(env_path)], timeout=120, check=False)
-        if inst.web is not None:
-            inst.web.wait(timeout=30)

@@ -10,19 +10,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from catalog.ckan import CkanRelease, CkanResourceSpec, CkanSettings, CkanTarget
+from catalog.ckan import CkanSettings
+from catalog.ckan_release import CkanRelease, CkanResourceSpec
+from catalog.ckan_target import CkanTarget
 from catalog.errors import CkanServerError, CkanTimeout, CkanUnreachable
 
 RELEASE = CkanRelease(
-    name="eine-reihe",
-    title="T",
-    notes="N",
-    version="1.0.0",
-    license_id="dl-by-de/2.0",
-    author="A",
-    maintainer="M",
-    maintainer_email="m@example.org",
-    resources=(CkanResourceSpec("daten", "T", "eine-reihe.csv", b"a\n1\n", "CSV", "text/csv"),),
+    name="eine-reihe", version="1.0.0", period="2026-07", temporal_start="2026-07-01", temporal_end="2026-07-31",
+    title="T", notes="N", licence_key="dl-de/by-2-0", licence_uri="http://dcat-ap.de/def/licenses/dl-by-de/2.0",
+    author="A", author_email="", maintainer="M", maintainer_email="m@example.org", url="", tags=(), themes=(),
+    dcat={},
+    resources=(CkanResourceSpec("1.0.0/daten", "daten", "1.0.0", "T", "eine-reihe.csv", b"a\n1\n",
+                                "http://publications.europa.eu/resource/authority/file-type/CSV",
+                                "https://www.iana.org/assignments/media-types/text/csv"),),
+    rows=(("a",), ("1",)),
 )
 
 
@@ -105,6 +106,8 @@ def test_settings_from_mapping():
             "FREIGABE_CKAN_TOKEN": "t",
             "FREIGABE_CKAN_ORG": "o",
             "FREIGABE_CKAN_TIMEOUT": "12",
+            "FREIGABE_CKAN_LICENSE_MAP": "dl-de/by-2-0=dl-by-de/2.0; cc-by-4.0 = CC-BY-4.0",
         }
     )
     assert (s.url, s.token, s.org, s.timeout) == ("https://ckan.example", "t", "o", 12.0)
+    assert s.license_map == {"dl-de/by-2-0": "dl-by-de/2.0", "cc-by-4.0": "CC-BY-4.0"}

@@ -41,10 +41,12 @@ def test_valid_package_passes_frictionless_and_has_all_properties(make):
     assert d["keywords"] == ["Migration", "Schutzsuchende"] and d["sources"][0]["title"]
     dcat = d["dcat"]
     assert dcat["temporal"] == {"start": "2025-01-01", "end": "2025-12-31"}
-    assert dcat["theme"].endswith("/data-theme/SOCI")
-    assert dcat["politicalGeocodingLevelURI"] == "http://dcat-ap.de/def/politicalGeocodingLevel/municipality"
+    assert dcat["theme"] == ["http://publications.europa.eu/resource/authority/data-theme/SOCI"]
+    # the current vocabulary of geocoding levels (not the outdated .../politicalGeocodingLevel/)
+    assert dcat["politicalGeocodingLevelURI"] == "http://dcat-ap.de/def/politicalGeocoding/Level/municipality"
+    assert dcat["accessRights"].endswith("/access-right/PUBLIC") and dcat["conformsTo"]
     assert dcat["politicalGeocodingURI"].endswith("/05315000") and dcat["geocodingText"] == "Musterstadt"
-    assert dcat["contributorID"] == "http://dcat-ap.de/def/contributors/musterstadt"
+    assert dcat["contributorID"] == "http://dcat-ap.de/def/contributors/stadtNuernberg"
     assert dcat["accrualPeriodicity"].endswith("/frequency/ANNUAL") and dcat["language"].endswith("/DEU")
     data, gebiete = d["resources"]
     schema = data["schema"]

@@ -43,14 +43,18 @@ def test_release_and_latest_pointer(tmp_path):
     with pytest.raises(StorageError):
         st.resolve("t", "s", "latest", "daten.csv")
     st.put_release("t", "s", "1.0.0", {"daten.csv": b"v1", "datapackage.json": b"{}"})
-    st.put_release("t", "s", "1.10.0", {"daten.csv": b"v110"})
     st.put_release("t", "s", "1.2.0", {"daten.csv": b"v12"})
-    assert st.latest("t", "s") == "1.2.0"  # latest = last published, not highest
-    assert st.get(st.resolve("t", "s", "latest", "daten.csv")) == b"v12"
+    st.put_release("t", "s", "1.10.0", {"daten.csv": b"v110"})
+    # a correction of an older period (patch of 1.2) published afterwards never becomes "latest":
+    # latest = the newest period (highest version), not the last published
+    st.put_release("t", "s", "1.2.1", {"daten.csv": b"v121"})
+    assert st.latest("t", "s") == "1.10.0"
+    assert st.get(st.resolve("t", "s", "latest", "daten.csv")) == b"v110"
     assert st.get(st.resolve("t", "s", "1.0.0", "daten.csv")) == b"v1"
-    assert st.versions("t", "s") == ["1.0.0", "1.2.0", "1.10.0"]
+    assert st.get(st.resolve("t", "s", "1.2.1", "daten.csv")) == b"v121"
+    assert st.versions("t", "s") == ["1.0.0", "1.2.0", "1.2.1", "1.10.0"]
     pointer = json.loads(st.get("t/s/latest.json"))
-    assert pointer["files"]["daten.csv"] == hashlib.sha256(b"v12").hexdigest()
+    assert pointer["files"]["daten.csv"] == hashlib.sha256(b"v110").hexdigest()
 
 
 @pytest.mark.parametrize(

@@ -8,23 +8,15 @@ client never hears back, the hardest case for exactly-once).
 """
 from __future__ import annotations
 
-from publisher.manifest import current_sha
-import importlib.util
 import os
 import socket
-import sys
 import threading
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-_HERE = Path(__file__).resolve().parent
-_spec = importlib.util.spec_from_file_location("_faults_catalog_conftest", _HERE.parent / "catalog" / "conftest.py")
-_catalog_conftest = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = _catalog_conftest
-_spec.loader.exec_module(_catalog_conftest)
-ckan_instance = _catalog_conftest.ckan_instance
+from publisher.manifest import current_sha
+
 
 
 class FaultProxy:

@@ -67,8 +67,7 @@ def _assert_published_once(app, ckan_instance, releases):
         # no duplicate resources: every resource name and URL appears once, exactly one CSV data resource
         names = [r.get("name") for r in pkg["resources"]]
         assert len(names) == len(set(names)), names
-        csvs = [r for r in pkg["resources"] if (r.get("format") or "").upper() == "CSV"
-                and not (r.get("name") or "").endswith("excel")]
+        csvs = [r for r in pkg["resources"] if r.get("freigabe_role") == "daten"]
         assert len(csvs) >= 1
         for _ in range(5):  # a busy CKAN test instance may answer a read with a 5xx; wrong bytes never pass
             resp = requests.get(csvs[0]["url"], timeout=30)

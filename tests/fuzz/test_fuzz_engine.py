@@ -8,7 +8,7 @@ Properties:
   negative/fractional/blank counts, duplicate keys, total rows, unknown codes, huge numbers): only
   ``InputError``; when publishable no released cell has 0 < n < min_count (nor 0 when zeros are disclosive),
   the released sums equal the input sums, and the outcome is deterministic.
-* ``checkrun.run_check`` (what ``freigabe check`` does) exits 0/1/2 and never raises.
+* ``publisher.cli_check.run_check`` (what ``freigabe check`` does) exits 0/1/2 and never raises.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, seed, settings, strategies as st
 
 from disclosure_rules import InputError, assess, load_hierarchy, load_rules, prepare_table, read_table_file
-from disclosure_rules.checkrun import run_check
+from publisher.cli_check import run_check
 from disclosure_rules.findings import CATALOGUE
 
 BUDGET = float(os.environ.get("FREIGABE_FUZZ_SECONDS", "30"))

@@ -61,6 +61,9 @@ def _row(anon, sub, other, appr, admin, reader, outsider) -> dict[str, str]:
 # * logout: "login" = the redirect to the login page after logging out.
 # * stop / withdraw-release (issue 14): DPO and admin pass the permission check and get 409 (the target is
 #   waiting for review, neither approved nor published).
+# * retry of a publication job (issue 14 item 10): the target is the restricted release's done job, so DPO and
+#   admin pass the permission check and get 409 (only failed jobs are retried); the failed list shows a
+#   submitter only their own submissions' jobs.
 EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     ('/account', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
@@ -95,6 +98,8 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/api/v1/submissions/<int:submission_id>/withdraw', 'POST'): _row('login', '409', '403', '403', '403', '403', '403'),
     ('/api/v1/submissions/<int:submission_id>/stop', 'POST'): _row('login', '403', '403', '409', '409', '403', '403'),
     ('/api/v1/submissions/<int:submission_id>/withdraw-release', 'POST'): _row('login', '403', '403', '409', '409', '403', '403'),
+    ('/api/v1/publication-jobs/failed', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', '403', '403'),
+    ('/api/v1/publication-jobs/<int:job_id>/retry', 'POST'): _row('login', '403', '403', '409', '409', '403', '403'),
     ('/audit', 'GET'): _row('login', '403', '403', 'ok', 'ok', '403', '403'),
     ('/audit/export.<fmt>', 'GET'): _row('login', '403', '403', 'ok', 'ok', '403', '403'),
     ('/calendar', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
@@ -110,6 +115,8 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/login', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     ('/login', 'POST'): _row('422', '422', '422', '422', '422', '422', '422'),
     ('/logout', 'POST'): _row('login', 'login', 'login', 'login', 'login', 'login', 'login'),
+    ('/publications/failed', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', '403', '403'),
+    ('/publications/jobs/<int:job_id>/retry', 'POST'): _row('login', '403', '403', '409', '409', '403', '403'),
     ('/releases', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     ('/releases/<int:submission_id>', 'GET'): _row('404', '404', '404', 'ok', 'ok', 'ok', '404'),
     ('/review', 'GET'): _row('login', '403', '403', 'ok', 'ok', '403', '403'),
@@ -247,7 +254,7 @@ class Scene:
         job = fresh().session.execute(select(PublicationJob).where(PublicationJob.submission_id == pub.id)
                                       ).scalar_one()
         assert job.state == "done", job.last_error
-        self.release = job.result
+        self.release, self.job_id = job.result, job.id
         self.extra = _extra_releases(app, ctx, fresh, users, hierarchy, city, draft)  # issue 14
         opened = review.submit(ctx, users["submitter"], draft(12).id)
         self.open_id, self.open_version = opened.id, opened.current_version.id
@@ -280,7 +287,7 @@ class Scene:
                   "version_id": self.pub_version, "user_id": self.victim.id, "token": "a" * 32,
                   "topic": r["topic"], "series": r["series"], "version": r["version"],
                   "filename": f"{r['series']}.csv", "fmt": "csv", "series_id": self.series_id,
-                  "token_id": self.victim_token, "grant_id": self.grant_id,
+                  "token_id": self.victim_token, "grant_id": self.grant_id, "job_id": self.job_id,
                   "invitation_id": 987654, "request_id": 987654, "name": "keiner",
                   "hierarchy_id": self.hierarchy_id}  # issue 18: no such object
         if rule.endpoint == "static":

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from disclosure_rules import InputError, assess, load_hierarchy, load_rules, prepare_table, read_table_file
-from disclosure_rules.checkrun import run_check
+from publisher.cli_check import run_check
 
 
 def _xlsx(rows) -> bytes:

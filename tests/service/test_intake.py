@@ -15,7 +15,7 @@ from publisher.services.errors import Forbidden, InvalidInput
 HEADER = ["baublock", "monat", "aufenthaltsstatus", "anzahl"]
 MAPPING = {"geo_column": "baublock", "count_columns": ["anzahl"], "dimensions": ["monat", "aufenthaltsstatus"],
            "layout": "long"}
-META = {"title": "Geflüchtete nach Aufenthaltsstatus", "reference_period": "2026-07"}
+META = {"title": "Geflüchtete nach Aufenthaltsstatus", "reference_period": "2026-07", "contact": "statistik@stadt.example"}
 
 
 def stored_state(c) -> dict:

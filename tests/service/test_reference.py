@@ -43,7 +43,7 @@ def test_stricter_rule_set_changes_the_outcome(ctx, users, hierarchy, table_byte
     strict = reference.create_rule_set(ctx, users["admin"], "streng", TOML.format(k=1000))
     mapping = {"geo_column": "baublock", "count_columns": ["anzahl"], "dimensions": ["monat", "aufenthaltsstatus"],
                "layout": "long"}
-    meta = {"title": "T", "reference_period": "2026-07"}
+    meta = {"title": "T", "reference_period": "2026-07", "contact": "statistik@stadt.example"}
     normal = intake.create_draft(ctx, users["submitter"], data=table_bytes(seed=1), filename="a.csv", metadata=meta,
                                  mapping=mapping, hierarchy=hierarchy.id)
     hard = intake.create_draft(ctx, users["submitter"], data=table_bytes(seed=1), filename="a.csv", metadata=meta,

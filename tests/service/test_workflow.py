@@ -235,7 +235,7 @@ def test_withheld_table_cannot_be_approved(ctx, users, hierarchy, fresh):
     rows = [(hierarchy_block, "2026-07", "Duldung", 1) for hierarchy_block in [_first_block(ctx, hierarchy)]]
     sub = intake.create_draft(ctx, users["submitter"], data=german_csv(
         ["baublock", "monat", "aufenthaltsstatus", "anzahl"], rows), filename="klein.csv",
-        metadata={"title": "Winzig", "reference_period": "2026-07"},
+        metadata={"title": "Winzig", "reference_period": "2026-07", "contact": "statistik@stadt.example"},
         mapping={"geo_column": "baublock", "count_columns": ["anzahl"], "dimensions": ["monat", "aufenthaltsstatus"],
                  "layout": "long"}, hierarchy=hierarchy.id)
     assert sub.current_version.outcome == "withheld" and sub.current_version.artifact_sha256 is None

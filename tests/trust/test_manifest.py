@@ -170,7 +170,8 @@ def test_worker_refuses_a_job_whose_manifest_changed_after_approval(app, make_su
 def test_worker_refuses_when_a_target_was_added_after_approval(app, make_submission, fresh):
     """The manifest names the targets: configuring CKAN after approval does not send the release there."""
     sub = make_submission("approved")
-    app.config["CKAN_URL"] = "http://127.0.0.1:9"  # a portal configured after the approval
+    # a portal configured after the approval (the registry builds CKAN from URL, token and organisation)
+    app.config.update(CKAN_URL="http://127.0.0.1:9", CKAN_TOKEN="t", CKAN_ORG="stadt")
     worker.run(app, once=True)
     (job,) = fresh().session.execute(select(PublicationJob).where(PublicationJob.submission_id == sub.id)).scalars()
     assert job.state == "failed" and json.loads(job.last_error)["code"] == "FG-PUB-MANIFEST-CHANGED"
@@ -192,7 +193,7 @@ def test_review_page_shows_the_whole_manifest_in_plain_german(client, auth, make
     auth.login("dora")
     html = client.get(f"/review/{sub.id}").get_data(as_text=True)
     assert html.index("Was Sie freigeben") < html.index('data-testid="approve"')
-    for text in ("Für wen", "Eingeschränkt: nur die Gruppen sozialplanung", "Wohin", "Download-Bereich von Freigabe",
+    for text in ("Für wen", "Eingeschränkt: nur die Gruppen sozialplanung", "Wohin", "Download-Bereich",
                  "Ab wann", "Sofort nach der Freigabe", "Monatliche Auswertung", "Regelwerk", "Gebietshierarchie",
                  "Population der Prüfungen", current_sha(ctx, sub), sub.current_version.artifact_sha256):
         assert text in html, text

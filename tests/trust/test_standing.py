@@ -71,7 +71,7 @@ def test_standing_approval_does_not_publish_new_free_text_unread(app, client, to
     note = fresh().session.execute(select(Notification).where(Notification.submission_id == sep)).scalar_one()
     assert note.kind == "review_needed" and "metadata_changed" in note.details["reasons"]
     # the licence too
-    octo, st = _upload_by_api(client, tokens, "2026-10", 9, licence="cc-by/4.0")
+    octo, st = _upload_by_api(client, tokens, "2026-10", 9, licence="cc-by-4.0")
     assert st == "submitted" and _jobs(fresh, octo) == []
     worker.run(app, once=True)
     assert len(_files(app)) == before

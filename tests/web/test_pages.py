@@ -108,6 +108,7 @@ def test_upload_check_then_draft_then_submit(browser, auth, client, users, hiera
     form = {"geo_column": "baublock", "count_columns": "anzahl", "dimensions": "monat, aufenthaltsstatus",
             "layout": "long", "additive": "1", "hierarchy": str(hierarchy.id),
             "title": "Geflüchtete Juli", "reference_period": "2026-07", "licence": "dl-de/by-2-0",
+            "contact": "statistik@stadt.example",
             "audience": "public"}
     data = table_bytes(seed=7, delimiter=";") if "delimiter" in table_bytes.__code__.co_varnames else table_bytes(seed=7)
     resp = browser.post("/submissions/new", "/submissions/new",

@@ -5,30 +5,21 @@ file system; the CKAN tests use the real CKAN 2.12 test instance (``ckan`` marke
 """
 from __future__ import annotations
 
-from publisher.manifest import current_sha
 import datetime as dt
 import hashlib
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
 
 from publisher import worker
+from publisher.manifest import current_sha
 from publisher.models import AuditEvent, Decision, PublicationJob, Submission
 from publisher.services import open_ctx
 from publisher.services import publication as jobs
 from publisher.workflow import State
 
-# the real CKAN instance fixture of the catalog tests (one CKAN per test session each)
-_spec = importlib.util.spec_from_file_location(
-    "_catalog_conftest", Path(__file__).resolve().parent.parent / "catalog" / "conftest.py")
-_catalog_conftest = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = _catalog_conftest
-_spec.loader.exec_module(_catalog_conftest)
-ckan_instance = _catalog_conftest.ckan_instance
 
 
 def _state(fresh, sub_id) -> str:
@@ -66,6 +57,30 @@ def test_approved_release_reaches_download_area_with_the_approved_bytes(app, mak
     excel = (version_dir / f"{job.result['series']}-excel.csv").read_bytes()
     assert excel.startswith(b"\xef\xbb\xbf") and b";" in excel
     assert _events(fresh, "publication.publish_done")
+
+
+def test_a_restricted_release_never_carries_an_open_licence_and_its_record_passes_govdatas_shapes(
+        app, make_submission, fresh, users):
+    """The download area's datapackage.json and dcat.ttl of a restricted release: licence other-closed,
+    access right RESTRICTED, no SHACL violation (GovData's shapes, tests/catalog/shacl.py)."""
+    import importlib.util as _ilu
+    import sys
+
+    sub = make_submission("approved", audience="restricted", groups=["sozialplanung"])
+    assert worker.run(app, once=True) == 1
+    (job,) = _jobs(fresh, sub.id)
+    folder = Path(app.config["DOWNLOAD_DIR"]) / job.result["topic"] / job.result["series"] / job.result["version"]
+    descriptor = json.loads((folder / "datapackage.json").read_text())
+    assert descriptor["licenses"][0]["name"] == "other-closed"
+    assert descriptor["dcat"]["license"] == "http://dcat-ap.de/def/licenses/other-closed"
+    assert descriptor["dcat"]["accessRights"].endswith("/access-right/RESTRICTED")
+    spec = _ilu.spec_from_file_location("_worker_shacl", Path(__file__).resolve().parents[1] / "catalog" / "shacl.py")
+    shacl = _ilu.module_from_spec(spec)
+    sys.modules[spec.name] = shacl  # (its dataclasses look their module up)
+    spec.loader.exec_module(shacl)
+    result = shacl.validate((folder / "dcat.ttl").read_bytes())
+    # without FREIGABE_CONTRIBUTOR_ID the office has no contributorID (GovData K12); everything else passes
+    assert [v for v in result.violations if "K12" not in v["message"]] == [], result.text()
 
 
 def test_nothing_due_nothing_done_and_a_rerun_after_a_crash_is_harmless(app, make_submission, fresh):
@@ -204,15 +219,16 @@ def ckan_submission(ckan_app, users, backend):
     from publisher.services import intake, reference, review
     from publisher.demo import counts_long, german_csv, small_city
 
-    def make(state="approved", audience="public", groups=(), series="ckan-testreihe", seed=7, **extra_meta):
+    def make(state="approved", audience="public", groups=(), series="ckan-testreihe", seed=7, period="2026-07",
+             **extra_meta):
         series = f"{series}-{backend}"
         with open_ctx(ckan_app) as c:
             city = small_city()
             reference.ensure_default_rule_set(c)
             h = reference.import_hierarchy(c, None, city.hierarchy_csv(), "stadt.csv", "musterstadt")
-            rows = counts_long(city, ["2026-07"], seed=seed, small_cells=True)
+            rows = counts_long(city, [period], seed=seed, small_cells=True)
             data = german_csv(["baublock", "monat", "aufenthaltsstatus", "anzahl"], rows)
-            meta = {"title": "Geflüchtete nach Aufenthaltsstatus", "reference_period": "2026-07",
+            meta = {"title": "Geflüchtete nach Aufenthaltsstatus", "reference_period": period,
                     "description": "Testdaten", "keywords": ["Test"], "source": "Statistikstelle",
                     "contact": "Statistik <statistik@example.org>", "audience": audience, "groups": list(groups),
                     **extra_meta}
@@ -237,13 +253,14 @@ def test_end_to_end_to_real_ckan_anonymous_download_equals_approved_bytes(ckan_a
     assert worker.run(ckan_app, once=True) == 2
     assert _state(fresh, sub_id) == State.PUBLISHED.value
     ckan_job = next(j for j in _jobs(fresh, sub_id) if j.target == "ckan")
-    name = ckan_job.result["ckan"]["dataset_name"]
+    name = ckan_job.result["dataset_name"]
     anon = requests.get(f"{ckan_instance.settings.url}/api/3/action/package_show", params={"id": name}, timeout=30)
     pkg = anon.json()["result"]
-    assert pkg["license_id"] == "dl-by-de/2.0" and pkg["version"] == ckan_job.result["version"]
+    assert pkg["license_id"] == "http://dcat-ap.de/def/licenses/dl-by-de/2.0"
+    assert pkg["version"] == ckan_job.result["version"]
     extras = {e["key"]: e["value"] for e in pkg.get("extras", [])}
     assert extras["temporal_start"] == "2026-07-01" and extras["temporal_end"] == "2026-07-31"
-    data_res = next(r for r in pkg["resources"] if r["format"].upper() == "CSV")
+    data_res = next(r for r in pkg["resources"] if r.get("freigabe_role") == "daten")
     body = requests.get(data_res["url"], timeout=30).content
     assert hashlib.sha256(body).hexdigest() == approved
     ids_before = sorted(r["id"] for r in pkg["resources"])
@@ -275,14 +292,14 @@ def test_a_correction_reaches_ckan_as_a_patch_version_with_notes_changelog_and_r
     ckan_job = next(j for j in _jobs(fresh, fix_id) if j.target == "ckan")
     assert ckan_job.result["version"] == "1.0.1"
     pkg = requests.get(f"{ckan_instance.settings.url}/api/3/action/package_show",
-                       params={"id": ckan_job.result["ckan"]["dataset_name"]}, timeout=30).json()["result"]
+                       params={"id": ckan_job.result["dataset_name"]}, timeout=30).json()["result"]
     assert pkg["version"] == "1.0.1"
     extras = {e["key"]: e["value"] for e in pkg.get("extras", [])}
     assert extras["version_notes"].startswith("Korrektur von Version 1.0.0: Nachmeldung Juli (")
     log = json.loads(extras["changelog"])
     assert [(e["version"], e["period"]) for e in log] == [("1.0.0", "2026-07"), ("1.0.1", "2026-07")]
     assert log[0]["notes"] == "Neuer Berichtszeitraum 2026-07" and log[1]["notes"] == extras["version_notes"]
-    data_res = next(r for r in pkg["resources"] if r["format"].upper() == "CSV")
+    data_res = next(r for r in pkg["resources"] if r.get("freigabe_key") == "1.0.1/daten")
     body = requests.get(data_res["url"], timeout=30).content
     assert body.split(b"\r\n", 1)[0].endswith(b",count,revision") and b",r\r\n" in body
     # without the revision column: exactly the approved bytes
@@ -324,10 +341,58 @@ def test_ckan_down_jobs_wait_and_complete_exactly_once_when_back(ckan_app, ckan_
     assert ckan_job.state == "done" and ckan_job.attempts == 2
     assert _state(fresh, sub_id) == State.PUBLISHED.value
     pkg = requests.get(f"{ckan_instance.settings.url}/api/3/action/package_show",
-                       params={"id": ckan_job.result["ckan"]["dataset_name"]}, timeout=30).json()["result"]
-    csvs = [r for r in pkg["resources"] if r["format"].upper() == "CSV"]
+                       params={"id": ckan_job.result["dataset_name"]}, timeout=30).json()["result"]
+    csvs = [r for r in pkg["resources"] if r.get("freigabe_role") == "daten"]
     assert len(csvs) == 1
     assert hashlib.sha256(requests.get(csvs[0]["url"], timeout=30).content).hexdigest() == approved
+
+
+@pytest.mark.ckan
+def test_two_periods_and_a_correction_stay_on_ckan_and_withdrawal_takes_back_one_version(
+        ckan_app, ckan_submission, fresh, ckan_instance, users):
+    """Issue 15 acceptance through Freigabe: July (1.0.0), August (1.1.0), a correction of July (1.0.1);
+    an anonymous client downloads all three versions from CKAN with the approved bytes, the dataset's latest
+    is August; withdrawing August (a Freigabe withdrawal → a withdraw job per target) leaves July public."""
+    import requests
+
+    from publisher.publication import strip_revision_column
+    from publisher.services import review
+
+    url = ckan_instance.settings.url
+    july, july_sha = ckan_submission(series="verlauf-reihe", seed=7, period="2026-07")
+    assert worker.run(ckan_app, once=True) == 2
+    aug, aug_sha = ckan_submission(series="verlauf-reihe", seed=9, period="2026-08")
+    assert worker.run(ckan_app, once=True) == 2
+    fix, fix_sha = ckan_submission(series="verlauf-reihe", seed=8, period="2026-07", correction_reason="Nachmeldung")
+    assert worker.run(ckan_app, once=True) == 2
+    versions = {}
+    for sub_id in (july, aug, fix):
+        assert _state(fresh, sub_id) == State.PUBLISHED.value
+        job = next(j for j in _jobs(fresh, sub_id) if j.target == "ckan")
+        versions[sub_id] = job.result["version"]
+        name = job.result["dataset_name"]
+    assert [versions[s] for s in (july, aug, fix)] == ["1.0.0", "1.1.0", "1.0.1"]
+    ds = requests.get(f"{url}/api/3/action/package_show", params={"id": name}, timeout=30).json()["result"]
+    assert ds["version"] == "1.1.0"  # latest = the newest period
+    extras = {e["key"]: e["value"] for e in ds["extras"]}
+    assert (extras["temporal_start"], extras["temporal_end"]) == ("2026-08-01", "2026-08-31")
+    data = {r["freigabe_version"]: r["url"] for r in ds["resources"] if r.get("freigabe_role") == "daten"}
+    bodies = {v: requests.get(u, timeout=30).content for v, u in data.items()}  # anonymous
+    assert hashlib.sha256(bodies["1.0.0"]).hexdigest() == july_sha
+    assert hashlib.sha256(bodies["1.1.0"]).hexdigest() == aug_sha
+    # the correction carries its revision column; without it: exactly the approved bytes
+    assert bodies["1.0.1"].split(b"\r\n", 1)[0].endswith(b",revision")
+    assert hashlib.sha256(strip_revision_column(bodies["1.0.1"])).hexdigest() == fix_sha
+
+    review.withdraw_release(fresh(), users["approver"], aug, "Fehler in der Quelle")
+    worker.run(ckan_app, once=True)
+    assert _state(fresh, aug) == State.WITHDRAWN.value
+    assert [j.state for j in _jobs(fresh, aug) if j.purpose == "withdraw"] == ["done", "done"]
+    assert requests.get(data["1.1.0"], timeout=30).status_code == 404
+    for v in ("1.0.0", "1.0.1"):
+        assert requests.get(data[v], timeout=30).status_code == 200
+    ds = requests.get(f"{url}/api/3/action/package_show", params={"id": name}, timeout=30).json()["result"]
+    assert ds["private"] is False and ds["version"] == "1.0.1"
 
 
 def _rebind_manifest(c, submission_id):
@@ -400,7 +465,7 @@ def test_withdrawing_a_published_release_makes_it_private_on_ckan(ckan_app, ckan
     sub_id, _ = ckan_submission(series="rueckzug-reihe")
     worker.run(ckan_app, once=True)
     assert _state(fresh, sub_id) == State.PUBLISHED.value
-    name = next(j for j in _jobs(fresh, sub_id) if j.target == "ckan").result["ckan"]["dataset_name"]
+    name = next(j for j in _jobs(fresh, sub_id) if j.target == "ckan").result["dataset_name"]
     url = f"{ckan_instance.settings.url}/api/3/action/package_show"
     assert requests.get(url, params={"id": name}, timeout=30).status_code == 200
 
@@ -427,17 +492,17 @@ def test_dpo_sees_the_failed_publication_and_its_reason_on_the_review_page(app, 
 @pytest.mark.ckan
 def test_withdrawing_an_older_version_leaves_the_series_public_on_ckan(ckan_app, ckan_submission, fresh, users,
                                                                        ckan_instance):
-    """Issue 14 item 5: CKAN holds one dataset per series (overwritten by each release); withdrawing a version
-    the portal no longer shows leaves the dataset public; withdrawing the version it shows makes it private."""
+    """Issue 14 item 5 with issue 15's history: CKAN keeps every version of a series; withdrawing the older
+    version leaves the dataset public; withdrawing the last version left makes it private."""
     import requests
 
     from publisher.services import withdrawal
 
     old_id, _ = ckan_submission(series="rueckzug", seed=7)
     assert worker.run(ckan_app, once=True) == 2
-    new_id, _ = ckan_submission(series="rueckzug", seed=8, reference_period="2026-08")
+    new_id, _ = ckan_submission(series="rueckzug", seed=8, period="2026-08")
     assert worker.run(ckan_app, once=True) == 2
-    name = next(j for j in _jobs(fresh, new_id) if j.target == "ckan").result["ckan"]["dataset_name"]
+    name = next(j for j in _jobs(fresh, new_id) if j.target == "ckan").result["dataset_name"]
     show = f"{ckan_instance.settings.url}/api/3/action/package_show"
     with open_ctx(ckan_app) as c:
         withdrawal.withdraw_release(c, c.session.get(type(users["approver"]), users["approver"].id), old_id,
