@@ -131,6 +131,12 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/submissions/new', 'POST'): _row('login', '422', '422', '403', '403', '403', '403'),
     ('/versions/<int:version_id>/raw', 'GET'): _row('login', 'ok', '403', 'ok', 'ok', '403', '403'),
     ('/versions/<int:version_id>/releasable.csv', 'GET'): _row('login', 'ok', '403', 'ok', 'ok', '403', '403'),
+    # issue 17: help pages are public; area code lists and series templates are for staff (no figures in them)
+    ('/hilfe', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    ('/hilfe/regeln', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    ('/gebiete', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', '403', '403'),
+    ('/gebiete/<int:hierarchy_id>.<fmt>', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', '403', '403'),
+    ('/reihen/<int:series_id>/vorlage.csv', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', '403', '403'),
 }
 
 
@@ -217,6 +223,7 @@ class Scene:
         assert worker.run(app, once=True) >= 1
         self.pub_id, self.pub_version = pub.id, pub.current_version.id
         self.series_id = pub.series_id
+        self.hierarchy_id = hierarchy.id
         job = fresh().session.execute(select(PublicationJob).where(PublicationJob.submission_id == pub.id)
                                       ).scalar_one()
         assert job.state == "done", job.last_error
@@ -253,7 +260,7 @@ class Scene:
                   "version_id": self.pub_version, "user_id": self.victim.id, "token": "a" * 32,
                   "topic": r["topic"], "series": r["series"], "version": r["version"],
                   "filename": f"{r['series']}.csv", "fmt": "csv", "series_id": self.series_id,
-                  "token_id": self.victim_token, "grant_id": self.grant_id}
+                  "token_id": self.victim_token, "grant_id": self.grant_id, "hierarchy_id": self.hierarchy_id}
         if rule.endpoint == "static":
             values["filename"] = "freigabe.css"
         args = {k: values[k] for k in rule.arguments}
