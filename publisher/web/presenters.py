@@ -40,6 +40,13 @@ REPORT_LABELS = {
     "differencing": N_("Differenzprüfung"), "dominance": N_("Dominanzregel"), "enabled": N_("eingeschaltet"),
     "protection_pct": N_("Schutzbereich (%)"), "k": N_("k (Prozent der Summe)"),
     "n": N_("n (größte Beiträge)"), "p": N_("p (Prozent)"),
+    # protection levels of rule set 2.0.0 (issue 13, docs/rules-cells.md)
+    "upper_reaches_min_count": N_("Obere Schranke mindestens Mindestfallzahl"),
+    "upper_protection_abs": N_("Oberer Schutzabstand (absolut)"),
+    "upper_protection_pct": N_("Oberer Schutzabstand (% des Werts)"),
+    "lower_protection_abs": N_("Unterer Schutzabstand (absolut)"),
+    "lower_protection_pct": N_("Unterer Schutzabstand (% des Werts)"),
+    "insiders": N_("Schutz auch gegen Insider"), "protection": N_("Schutzintervalle"),
 }
 
 

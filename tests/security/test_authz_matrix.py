@@ -131,6 +131,26 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/submissions/new', 'POST'): _row('login', '422', '422', '403', '403', '403', '403'),
     ('/versions/<int:version_id>/raw', 'GET'): _row('login', 'ok', '403', 'ok', 'ok', '403', '403'),
     ('/versions/<int:version_id>/releasable.csv', 'GET'): _row('login', 'ok', '403', 'ok', 'ok', '403', '403'),
+    # --- issue 18 (directory, invitations, requests, notifications; more actors in test_authz_matrix_issue18.py)
+    ('/account/notifications', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    ('/account/notifications', 'POST'): _row('login', '422', '422', '422', '422', '422', '422'),
+    ('/invitations', 'GET'): _row('login', '403', '403', '403', 'ok', '403', '403'),
+    ('/invitations', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
+    ('/invitations/<int:invitation_id>/revoke', 'POST'): _row('login', '403', '403', '403', '404', '403', '403'),
+    ('/invitations/accounts/<int:user_id>/expiry', 'POST'): _row('login', '403', '403', '403', '404', '403', '403'),
+    ('/invitations/owners', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
+    ('/invitation/<token>', 'GET'): _row('404', '404', '404', '404', '404', '404', '404'),
+    ('/invitation/<token>', 'POST'): _row('404', '404', '404', '404', '404', '404', '404'),
+    ('/requests', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', '403', '403'),
+    ('/requests', 'POST'): _row('login', '422', '422', '403', '403', '403', '403'),
+    ('/requests/<int:request_id>', 'GET'): _row('login', '404', '404', '404', '404', '403', '403'),
+    ('/requests/<int:request_id>/prepare', 'POST'): _row('login', '404', '404', '403', '403', '403', '403'),
+    ('/requests/<int:request_id>/link', 'POST'): _row('login', '404', '404', '403', '403', '403', '403'),
+    ('/requests/<int:request_id>/close', 'POST'): _row('login', '404', '404', '403', '403', '403', '403'),
+    ('/delivery/<token>', 'GET'): _row('404', '404', '404', '404', '404', '404', '404'),
+    ('/delivery/<token>/<filename>', 'GET'): _row('404', '404', '404', '404', '404', '404', '404'),
+    ('/help', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    ('/help/<name>', 'GET'): _row('login', '404', '404', '404', '404', '404', '404'),
     # issue 17: help pages are public; area code lists and series templates are for staff (no figures in them)
     ('/hilfe', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     ('/hilfe/regeln', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
@@ -260,7 +280,9 @@ class Scene:
                   "version_id": self.pub_version, "user_id": self.victim.id, "token": "a" * 32,
                   "topic": r["topic"], "series": r["series"], "version": r["version"],
                   "filename": f"{r['series']}.csv", "fmt": "csv", "series_id": self.series_id,
-                  "token_id": self.victim_token, "grant_id": self.grant_id, "hierarchy_id": self.hierarchy_id}
+                  "token_id": self.victim_token, "grant_id": self.grant_id,
+                  "invitation_id": 987654, "request_id": 987654, "name": "keiner",  # issue 18: no such object
+                  "hierarchy_id": self.hierarchy_id}  # issue 17: area code lists
         if rule.endpoint == "static":
             values["filename"] = "freigabe.css"
         args = {k: values[k] for k in rule.arguments}

@@ -42,6 +42,11 @@ def fill(rule: str, sub, version_id) -> str:
             .replace("<int:series_id>", str(sub.series_id)))
 
 
+# issue 18: links and objects this scene has none of (unknown token / request): 404, headers still checked
+ISSUE18_NO_OBJECT = {"/delivery/<token>", "/delivery/<token>/<filename>", "/invitation/<token>",
+                     "/requests/<int:request_id>", "/help/<name>"}
+
+
 def test_every_web_route_declares_who_may_use_it(app):
     assert missing_access(app) == []
 
@@ -61,7 +66,8 @@ def test_security_headers_on_every_page_for_every_role(app, client, auth, users,
         auth.login(users[who].username)
         for rule in routes:
             resp = client.get(fill(rule, sub, vid))
-            assert resp.status_code in (200, 302, 303, 403), (who, rule, resp.status_code)
+            ok = (200, 302, 303, 403) + ((404,) if rule in ISSUE18_NO_OBJECT else ())
+            assert resp.status_code in ok, (who, rule, resp.status_code)
             assert_security_headers(resp, f"{who} {rule}")
             if resp.status_code == 200 and resp.mimetype == "text/html":
                 html = resp.get_data(as_text=True)
