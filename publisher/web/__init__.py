@@ -11,7 +11,7 @@ def init_app(app):
     from publisher import i18n
     from publisher.web import admin, auth, errors, public, review, security, series_views, submissions  # noqa: F401,E501
     from publisher.web import account, withdrawal_views  # noqa: F401  (issue 14)
-    from publisher.web import glossary_views, weekly_views  # noqa: F401  (issue 17)
+    from publisher.web import help_views, weekly_views  # noqa: F401  (issue 17)
     from publisher.web.blueprint import bp
     from publisher.web import issue18_views  # noqa: F401  (directory, invitations, requests, notifications, help)
     from publisher.web.presenters import label as report_label

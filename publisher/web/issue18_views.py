@@ -1,5 +1,5 @@
 """Issue 18's view modules, imported together by :func:`publisher.web.init_app` (one line there)."""
-from publisher.web import help_views, invitation_views, notification_views, request_views  # noqa: F401
+from publisher.web import guide_views, invitation_views, notification_views, request_views  # noqa: F401
 from publisher.web.blueprint import bp
 
 

@@ -22,7 +22,7 @@ def test_guides_are_linked_from_the_help_and_rendered_escaped(client, auth, user
 
 
 def test_guide_renderer_escapes_everything():
-    from publisher.web.help_views import render_guide
+    from publisher.web.guide_views import render_guide
 
     title, html = render_guide("# T<script>\n\nText <img src=x onerror=alert(1)> **fett**\n\n- a<b>\n")
     assert title == "T<script>" and "<script>" not in html and "<img" not in html

@@ -151,7 +151,7 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/delivery/<token>/<filename>', 'GET'): _row('404', '404', '404', '404', '404', '404', '404'),
     ('/help', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     ('/help/<name>', 'GET'): _row('login', '404', '404', '404', '404', '404', '404'),
-    # issue 17: help pages are public; area code lists and series templates are for staff (no figures in them)
+    # issue 17: the glossary and the rules document are public; area code lists and upload templates are for staff
     ('/hilfe', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     ('/hilfe/regeln', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     ('/gebiete', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', '403', '403'),
@@ -230,6 +230,7 @@ class Scene:
 
         reference.ensure_default_rule_set(ctx)
         self.app, self.fresh, self.users = app, fresh, users
+        self.hierarchy_id = hierarchy.id
         self.victim = make_user("submitter", "vera")
 
         def draft(seed, **m):
@@ -243,7 +244,6 @@ class Scene:
         assert worker.run(app, once=True) >= 1
         self.pub_id, self.pub_version = pub.id, pub.current_version.id
         self.series_id = pub.series_id
-        self.hierarchy_id = hierarchy.id
         job = fresh().session.execute(select(PublicationJob).where(PublicationJob.submission_id == pub.id)
                                       ).scalar_one()
         assert job.state == "done", job.last_error
@@ -281,8 +281,8 @@ class Scene:
                   "topic": r["topic"], "series": r["series"], "version": r["version"],
                   "filename": f"{r['series']}.csv", "fmt": "csv", "series_id": self.series_id,
                   "token_id": self.victim_token, "grant_id": self.grant_id,
-                  "invitation_id": 987654, "request_id": 987654, "name": "keiner",  # issue 18: no such object
-                  "hierarchy_id": self.hierarchy_id}  # issue 17: area code lists
+                  "invitation_id": 987654, "request_id": 987654, "name": "keiner",
+                  "hierarchy_id": self.hierarchy_id}  # issue 18: no such object
         if rule.endpoint == "static":
             values["filename"] = "freigabe.css"
         args = {k: values[k] for k in rule.arguments}

@@ -146,7 +146,7 @@ def test_help_page_explains_every_term_and_the_rules_document_is_reachable(clien
 
 
 def test_markdown_subset_escapes_html():
-    from publisher.web.glossary_views import markdown_html
+    from publisher.web.help_views import markdown_html
 
     out = str(markdown_html("# T <b>\n\ntext **fett** <script>x</script>\n\n- a\n- `b`\n\n| x | y |\n|---|---|\n| 1 | 2 |\n"))
     assert "<script>" not in out and "&lt;script&gt;" in out and "<strong>fett</strong>" in out
