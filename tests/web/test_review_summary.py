@@ -54,9 +54,10 @@ def test_review_page_starts_with_the_summary_then_one_decision_form(auth, client
     auth.login("dora")
     html = client.get(f"/review/{sub.id}").get_data(as_text=True)
     i_summary, i_decision = html.index('id="summary-heading"'), html.index('id="decision-heading"')
-    i_details = html.index('id="manifest-heading"')
-    assert i_summary < i_decision < i_details < html.index('id="raw-heading"')
-    summary = html[i_summary:i_decision]
+    i_details = html.index('id="raw-heading"')
+    # the manifest (issue 14: what is approved, before the button) sits folded between summary and decision
+    assert i_summary < html.index('id="manifest-heading"') < i_decision < i_details
+    summary = html[i_summary:html.index('id="manifest-heading"')]
     v = sub.current_version
     rows = _rows(ctx.store, v.artifact_sha256)
     assert f"{len(rows)} Zeilen auf Ebene" in summary
@@ -75,7 +76,7 @@ def test_review_page_starts_with_the_summary_then_one_decision_form(auth, client
     # terms link to the glossary
     for anchor in ("vergroeberung", "differenz"):
         assert f'href="/hilfe#{anchor}"' in html
-    decision = html[i_decision:i_details]
+    decision = html[i_decision:html.index('class="details-heading"')]
     assert decision.count("<textarea") == 1 and 'name="comment"' in decision
     assert decision.count("<form") == 1
     assert re.search(r'formaction="/review/\d+/return"', decision) and re.search(r'formaction="/review/\d+/reject"',
