@@ -55,3 +55,28 @@ def test_checker_catches_a_violation(tmp_path):
     (pkg / "bad.py").write_text("def f():\n    from publisher import create_app\n    import flask\n")
     found = violations("disclosure_rules", FORBIDDEN["disclosure_rules"], root=tmp_path)
     assert len(found) == 2, found
+
+
+MAX_MODULE_LINES = 600  # the developers' guide: no module over 600 lines
+
+
+def oversized(root: Path = ROOT) -> list[str]:
+    out = []
+    for package in ("publisher", "disclosure_rules", "catalog"):
+        for path in sorted((root / package).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue  # generated schema history
+            n = len(path.read_text(encoding="utf-8").splitlines())
+            if n > MAX_MODULE_LINES:
+                out.append(f"{path.relative_to(root)}: {n} lines")
+    return out
+
+
+def test_no_module_over_600_lines():
+    assert oversized() == []
+
+
+def test_size_checker_catches_a_long_module(tmp_path):
+    (tmp_path / "catalog").mkdir()
+    (tmp_path / "catalog" / "long.py").write_text("x = 1\n" * (MAX_MODULE_LINES + 1))
+    assert oversized(tmp_path) == [f"catalog/long.py: {MAX_MODULE_LINES + 1} lines"]
