@@ -24,7 +24,7 @@ def run_check(table_path, hierarchy_path, out_dir, rules_path=None, min_count=No
               geo_column=None, count_column=None, scope=None, sheet=None, layout="long", dimensions=None,
               zero_symbol="0", with_status=False, lang="de", stderr: TextIO | None = None,
               value_column=None, contributors_column=None, top_columns=(), dominance=None, p_percent=None,
-              geo_level=None) -> int:
+              geo_level=None, columns_additive=None, subtotal_columns=()) -> int:
     from . import assess, load_hierarchy, load_rules, prepare_table, read_table_file
 
     err = stderr or sys.stderr
@@ -56,7 +56,8 @@ def run_check(table_path, hierarchy_path, out_dir, rules_path=None, min_count=No
             result = assess_magnitude(mt, hierarchy, rules)
         prepared = None if value_column else prepare_table(raw, hierarchy, geo_column=geo_column,
                                  count_columns=[count_column] if count_column else None,
-                                 dimensions=dimensions, layout=layout, geo_level=geo_level)
+                                 dimensions=dimensions, layout=layout, geo_level=geo_level,
+                                 columns_additive=columns_additive, subtotal_columns=list(subtotal_columns) or None)
         if prepared is not None:
             result = assess(prepared, hierarchy, rules)
     except InputError as exc:
