@@ -295,3 +295,4 @@ class PublicationJob(Base):
 # registered in Base.metadata together with the core models (defined in its own module)
 from publisher.models_downloads import DownloadRecord  # noqa: E402,F401
 from publisher.models_ledger import Embargo, LedgerEntry, Notification, StandingApproval  # noqa: E402,F401
+from publisher.models_reference import CategoryGrouping, Population  # noqa: E402,F401

@@ -68,7 +68,7 @@ class Release:
             return self
         cells = []
         for c in self.cells:
-            t = truth.get((c.level, c.area, c.dims))
+            t = truth.get((c.level or self.level, c.area, c.dims))
             if t is None:
                 t = truth.get(("", c.area, c.dims))
             cells.append(replace(c, truth=None if t is None else int(t)))

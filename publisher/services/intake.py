@@ -131,9 +131,15 @@ def validate_metadata(c, metadata: dict | None, *, partial: bool = False) -> dic
             out["correction_reason"] = _clean_text(metadata.get("correction_reason"), "correction_reason", 2000)
         except E.InvalidInput as exc:
             problems += exc.findings
-    if metadata.get("population"):  # issue 8: series sharing a population are checked together
+    if metadata.get("population") not in (None, ""):  # issues 8/13/14: a current population of the reference data
+        from publisher.services import populations
+
         try:
-            out["population"] = _clean_text(metadata.get("population"), "population", 200)
+            value = metadata.get("population")
+            if not isinstance(value, (str, int)) or isinstance(value, bool):
+                raise E.InvalidInput(E.invalid_field("population", "muss der Name einer Population sein.",
+                                                     "must name a population."))
+            out["population"] = populations.resolve_population(c, value).slug
         except E.InvalidInput as exc:
             problems += exc.findings
     if problems:
@@ -338,6 +344,7 @@ def build_version(c, actor, submission: Submission, number: int, *, data: bytes,
     """Run the engine, store raw + artifact, add the version row (no commit)."""
     from publisher.services import ledger
 
+    meta = series_population(c, submission, meta)
     corrected = ledger.corrected_entry_for(c, submission.series_id, str(meta.get("reference_period") or ""),
                                            submission.id)
     if corrected is not None and not str(meta.get("correction_reason") or "").strip():
@@ -371,6 +378,37 @@ def build_version(c, actor, submission: Submission, number: int, *, data: bytes,
         v.report = {**(v.report or {}), "correction": audit.json_safe(info)}
         c.session.flush()
     return v
+
+
+def series_population(c, submission: Submission, meta: dict) -> dict:
+    """A series counts one population: a submission without one inherits the population of the series'
+    earlier releases (or submissions); naming a different declared population is refused (422), so the
+    cross-release checks cannot be steered away from the series' history."""
+    from publisher.models_ledger import LedgerEntry
+    from publisher.services import populations
+
+    if submission.series_id is None:
+        return meta
+    known = c.session.execute(select(LedgerEntry.population).where(LedgerEntry.series_id == submission.series_id)
+                              .order_by(LedgerEntry.id.desc()).limit(1)).scalar_one_or_none()
+    if known is None:
+        for s in c.session.execute(select(Submission).where(Submission.series_id == submission.series_id,
+                                                            Submission.id != submission.id)
+                                   .order_by(Submission.id.desc())).scalars():
+            v = s.current_version
+            if v is not None and (v.meta or {}).get("population"):
+                known = v.meta["population"]
+                break
+    declared = {p.slug for p in populations.list_populations(c)}
+    if known is None or known not in declared:
+        return meta  # nothing declared yet for this series
+    given = meta.get("population")
+    if not given:
+        return {**meta, "population": known}
+    if given != known:
+        raise E.InvalidInput(Finding(populations.POPULATION_SERIES, {
+            "series": submission.series.slug, "known": known, "value": given}, column="population"))
+    return meta
 
 
 def _media_type(filename: str) -> str:
