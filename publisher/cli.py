@@ -5,6 +5,8 @@
     freigabe user list | user unlock NAME
     freigabe token create NAME [--label L]   prints an API token once (only its hash is stored)
     freigabe hierarchy import FILE --name NAME [--valid-from YYYY-MM-DD]
+    freigabe population list|create NAME [--part-of P]|retire P   populations (publisher.cli_reference)
+    freigabe category list|declare DIM CAT [PART...]|revoke ID    category groupings of a dimension
     freigabe audit verify                    exit 1 when any audit row was edited or deleted
     freigabe audit export [--format csv|json] [--output FILE]
     freigabe retention run                   delete raw uploads past their retention period
@@ -290,6 +292,11 @@ def _register() -> None:
     else:  # commands added to the group need the app context pushed for them
         main.add_command(click.Command("worker", callback=with_appcontext(worker_command.callback),
                                        params=list(worker_command.params), help=worker_command.help), "worker")
+
+    from publisher.cli_reference import category_group, population_group  # issue 13: reference data
+
+    main.add_command(population_group, "population")
+    main.add_command(category_group, "category")
 
 
 _register()

@@ -356,6 +356,78 @@ EN: dict[str, str] = {
     "Veröffentlicht": "Published",
 }
 
+# issue 13: reference data of the cross-release checks, wide layouts, the review page's comparison section
+EN.update({
+    "Abgleich mit früheren Veröffentlichungen": "Comparison with earlier releases",
+    "Befunde sperren die Freigabe (siehe Befunde)": "Findings block approval (see findings)",
+    "Breite Form: die Zählspalten sind sich ausschließende Teile eines Ganzen (werden zu „Insgesamt“ summiert)":
+        "Wide layout: the count columns are mutually exclusive parts of one whole (summed into 'Insgesamt')",
+    "Die Population ist eine Teilmenge dieser Population; die Angabe lässt sich später nicht ändern.":
+        "The population is a subset of this population; this cannot be changed later.",
+    "Gliedern zwei Tabellen desselben Zeitraums ein Merkmal verschieden, muss hier erklärt sein, was die "
+    "Kategorien sind: eine Zusammenfassung anderer Kategorien (z. B. „Duldung oder Sonstige“ = Duldung + "
+    "Sonstige) oder eine eigene Kategorie. Erklärte Zusammenfassungen gehen in die Prüfung über "
+    "Veröffentlichungen hinweg ein; ohne Erklärung wird nicht freigegeben.":
+        "When two tables of the same period break a dimension down differently, what the categories are must be "
+        "declared here: a grouping of other categories (e.g. 'Duldung oder Sonstige' = Duldung + Sonstige) or a "
+        "category of its own. Declared groupings enter the cross-release check; without a declaration nothing "
+        "is approved.",
+    "Kategorie": "Category",
+    "Kategorie erklären": "Declare category",
+    "Kategorie {name} erklärt.": "Category {name} declared.",
+    "Kategorien": "Categories",
+    "Kategorien und Zusammenfassungen": "Categories and groupings",
+    "Keine früheren Veröffentlichungen dieser Population oder Reihe.":
+        "No earlier releases of this population or series.",
+    "Merkmal": "Dimension",
+    "Population": "Population",
+    "Population anlegen": "Create population",
+    "Population {name} angelegt.": "Population {name} created.",
+    "Population {name} ist nicht mehr wählbar.": "Population {name} can no longer be chosen.",
+    "Populationen": "Populations",
+    "Schlüssel": "Key",
+    "Spalten wie „darunter weiblich“, die Teil einer anderen Spalte sind: werden weder summiert noch "
+    "veröffentlicht (durch Komma getrennt).":
+        "Columns such as 'darunter weiblich' that are part of another column: neither summed nor published "
+        "(comma-separated).",
+    "Spaltenname des Merkmals, z. B. aufenthaltsstatus": "Column name of the dimension, e.g. aufenthaltsstatus",
+    "Teil von": "Part of",
+    "Teil von: {names}": "Part of: {names}",
+    "Teile durch Komma getrennt, z. B. Duldung, Sonstige; leer: eine eigene Kategorie":
+        "Parts separated by commas, e.g. Duldung, Sonstige; empty: a category of its own",
+    "Untersummen (breite Form)": "Sub-totals (wide layout)",
+    "Verglichene Veröffentlichungen ({n})": "Releases compared ({n})",
+    "Warum": "Why",
+    "Wer gezählt wird; Tabellen derselben (oder einer ineinander enthaltenen) Population werden zusammen "
+    "geprüft. Die Liste pflegen Administratoren.":
+        "Who is counted; tables of the same (or a nested) population are checked together. Admins keep the list.",
+    "Wer in einer Tabelle gezählt wird. Einreichungen wählen eine der aktuellen Populationen; Tabellen "
+    "ineinander enthaltener Populationen desselben Zeitraums werden zusammen geprüft (ihre Differenz ist auch "
+    "eine Tabelle).":
+        "Who a table counts. Submissions choose one of the current populations; tables of nested populations of "
+        "the same period are checked together (their difference is a table too).",
+    "aufheben": "revoke",
+    "besteht aus": "consists of",
+    "die korrigierte Veröffentlichung": "the corrected release",
+    "eigene Kategorie": "category of its own",
+    "früherer Zeitraum": "earlier period",
+    "gleicher Zeitraum, gleiche Population": "same period, same population",
+    "gleicher Zeitraum, ineinander enthaltene Population": "same period, nested population",
+    "keine (die Reihe ist ihre eigene Population)": "none (the series is its own population)",
+    "keine Aufdeckung über Veröffentlichungen hinweg": "no disclosure across releases",
+    "keine erklärte Population: die Reihe {key} ist ihre eigene Population":
+        "no declared population: series {key} is its own population",
+    "keiner (eigenständig)": "none (stands alone)",
+    "leer: aus dem Namen gebildet": "empty: derived from the name",
+    "nicht mehr wählbar": "no longer selectable",
+    "nicht mehr wählbar seit {date}": "no longer selectable since {date}",
+    "wählbar": "selectable",
+    "z. B. Duldung oder Sonstige": "e.g. Duldung oder Sonstige",
+    "z. B. Geflüchtete ohne Ukraine": "e.g. Geflüchtete ohne Ukraine",
+    "zusammen geprüft mit: {names}": "checked together with: {names}",
+    "… und {n} weitere.": "… and {n} more.",
+})
+
 
 def current_lang() -> str:
     """The UI language of the current request (``de`` outside a request)."""

@@ -26,7 +26,7 @@ from publisher.workflow import Role, State
 
 ALLOWED_EXT = {".csv", ".txt", ".tsv", ".xlsx"}
 MAPPING_KEYS = {"geo_column", "geo_level", "count_columns", "dimensions", "layout", "wide_dimension", "additive",
-                "sheet", "header_row"}
+                "sheet", "header_row", "columns_additive", "subtotal_columns"}
 META_TEXT_FIELDS = {"title": 300, "description": 5000, "reference_period": 100, "source": 300,
                     "licence": 100, "contact": 300}
 AUDIENCES = ("public", "restricted")
@@ -155,7 +155,7 @@ def validate_mapping(mapping: dict | None) -> dict:
             "mapping", f"unbekannte Angaben: {', '.join(sorted(unknown))}.", f"unknown keys: {', '.join(sorted(unknown))}."))
     if "layout" in mapping and mapping["layout"] not in ("long", "wide"):
         raise E.InvalidInput(E.invalid_field("layout", "„long“ oder „wide“.", "'long' or 'wide'."))
-    for key in ("count_columns", "dimensions"):
+    for key in ("count_columns", "dimensions", "subtotal_columns"):
         if key in mapping and mapping[key] is not None:
             v = mapping[key]
             if isinstance(v, str):
@@ -169,6 +169,11 @@ def validate_mapping(mapping: dict | None) -> dict:
             raise E.InvalidInput(E.invalid_field(key, "muss ein Text sein.", "must be a text."))
     if isinstance(mapping.get("geo_level"), str):
         mapping["geo_level"] = mapping["geo_level"].strip()
+    if "columns_additive" in mapping and not isinstance(mapping["columns_additive"], bool):
+        v = str(mapping["columns_additive"]).strip().lower()
+        if v not in ("1", "0", "true", "false", "ja", "nein", "on", ""):
+            raise E.InvalidInput(E.invalid_field("columns_additive", "muss ja oder nein sein.", "must be true or false."))
+        mapping["columns_additive"] = v in ("1", "true", "ja", "on")
     if "header_row" in mapping and mapping["header_row"] not in (None, ""):
         try:
             mapping["header_row"] = int(mapping["header_row"])

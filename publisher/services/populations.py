@@ -93,14 +93,22 @@ def resolve_population(c, ref: Any) -> Population:
     return p
 
 
-def create_population(c, actor, name: str, *, slug: str | None = None, parent: Any = None,
-                      description: str = "") -> Population:
+def slug_for(text: str) -> str:
+    """German-friendly key: Geflüchtete ohne Ukraine -> gefluechtete-ohne-ukraine."""
     from publisher.services.intake import slugify
 
+    t = str(text)
+    for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("Ä", "Ae"), ("Ö", "Oe"), ("Ü", "Ue"), ("ß", "ss")):
+        t = t.replace(a, b)
+    return slugify(t)
+
+
+def create_population(c, actor, name: str, *, slug: str | None = None, parent: Any = None,
+                      description: str = "") -> Population:
     _require_admin(actor)
     try:
         name = _text(name, "name", 200)
-        key = slugify(slug or name)
+        key = slug_for(slug or name)
         if c.session.execute(select(Population).where(Population.slug == key)).scalar_one_or_none() is not None:
             raise E.InvalidInput(Finding(E.DUPLICATE, {"what": "Population", "name": key}, column="slug"))
         par = None

@@ -159,3 +159,6 @@ def audit_export(fmt):
 
 
 
+
+
+from publisher.web import admin_reference  # noqa: E402,F401  (populations and category groupings, issue 13)

@@ -54,10 +54,14 @@ def _row(anon, sub, other, appr, admin, reader, outsider) -> dict[str, str]:
 # * logout: "login" = the redirect to the login page after logging out.
 EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    ('/admin/categories', 'GET'): _row('login', '403', '403', '403', 'ok', '403', '403'),
+    ('/admin/categories', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
     ('/admin/hierarchies', 'GET'): _row('login', '403', '403', '403', 'ok', '403', '403'),
     ('/admin/hierarchies', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
     ('/admin/rule-sets', 'GET'): _row('login', '403', '403', '403', 'ok', '403', '403'),
     ('/admin/rule-sets', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
+    ('/admin/populations', 'GET'): _row('login', '403', '403', '403', 'ok', '403', '403'),
+    ('/admin/populations', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
     ('/admin/users', 'GET'): _row('login', '403', '403', '403', 'ok', '403', '403'),
     ('/admin/users', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
     ('/admin/users/<int:user_id>/active', 'POST'): _row('login', '403', '403', '403', 'ok', '403', '403'),

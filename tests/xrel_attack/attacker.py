@@ -198,14 +198,17 @@ def exposed_in_some_world(attack: Attack, truth, k, zeros=False) -> list[tuple]:
     return out
 
 
-def small_changes(tables_by_period: list[Published], k: int) -> list[tuple]:
+def small_changes(tables_by_period: list[Published], k: int, levels: set[str] | None = None) -> list[tuple]:
     """Cells whose published value changes by 1 .. k-1 against its last *published* value in an earlier
-    period (of the same population), looking back across periods in which it was suppressed."""
+    period (of the same population), looking back across periods in which it was suppressed (only at
+    ``levels`` when given: what the rule set asks for)."""
     last: dict[tuple, tuple[str, int]] = {}
     out = []
     for t in sorted(tables_by_period, key=lambda t: t.period):
         dims, rows = read_published(t.csv)
         for level, area, cell_dims, count in rows:
+            if levels is not None and level not in levels:
+                continue
             key = (t.population, level, area, tuple((d, c) for d, c in cell_dims if d != "monat"))
             if count is None:
                 continue
