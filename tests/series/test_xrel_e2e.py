@@ -186,7 +186,8 @@ def test_grouped_category_table_next_to_the_detailed_table_is_refused(ctx, users
         grouped_rows += [(st, "Asyl", v["Asyl"]), (st, "Duldung oder Sonstige", v["Duldung"] + v["Sonstige"])]
         for blk in world["blocks_of"](st):  # the attacker's unknowns are blocks: put a Stadtteil on its first
             for k, n in v.items():
-                truth[("2026-10", "gefluechtete", blk, (k,))] = n if blk == world["blocks_of"](st)[0] else 0
+                truth[("2026-10", "gefluechtete", blk, (("aufenthaltsstatus", k),))] = \
+                    n if blk == world["blocks_of"](st)[0] else 0
     detail = publish(ctx, users, upload(ctx, users, csv_bytes(["gebiet", "aufenthaltsstatus", "anzahl"], detail_rows),
                                         series="status", period="2026-10", hier=hierarchy, mapping=STATUS_MAPPING,
                                         rule_set=world["cells"], population="gefluechtete", audience="restricted",

@@ -171,11 +171,22 @@ class Attack:
         assert res.status == 0, res.message
         return -float(res.fun)
 
+    def project(self, truth: dict[tuple, int]) -> dict[tuple, int]:
+        """True counts ``(period, segment, block, ((dim, category), ...))`` summed onto the attacker's unknowns
+        (the dimensions some published table has)."""
+        out: dict[tuple, int] = {}
+        for (per, seg, b, named), v in truth.items():
+            d = dict(named)
+            key = (per, seg, b, tuple(d.get(x) for x in self.dims))
+            out[key] = out.get(key, 0) + v
+        return out
+
     def exposed(self, truth: dict[tuple, int], k: int, zeros: bool = False,
                 without: set[str] = frozenset()) -> list[tuple]:
         """Finest cells with a small true count whose integer maximum is below ``k``."""
         A, b = self.matrix(without)
         low = 0 if zeros else 1
+        truth = self.project(truth)
         out = []
         for key, v in self.index.items():
             t = truth.get(key, 0)

@@ -77,10 +77,7 @@ class Truth:
         return total
 
     def for_attacker(self) -> dict[tuple, int]:
-        out = {}
-        for (per, seg, b, cats), v in self.counts.items():
-            out[(per, seg, b, tuple(c for _, c in cats))] = v
-        return out
+        return dict(self.counts)
 
 
 @dataclass
