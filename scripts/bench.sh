@@ -11,3 +11,8 @@ bash scripts/acro-venv.sh
 if [ "${FREIGABE_BENCH_CELLS:-1}" != 0 ]; then
   .venv/bin/python benchmarks/bench_cells.py
 fi
+# cross-release union audit (issue 13): restricted block table vs public Stadtteil table, against the previous
+# implementation from git history; ~1 min; skip with FREIGABE_BENCH_XREL=0
+if [ "${FREIGABE_BENCH_XREL:-1}" != 0 ]; then
+  .venv/bin/python benchmarks/bench_xrel.py
+fi

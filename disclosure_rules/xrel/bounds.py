@@ -216,6 +216,23 @@ class Bounds:
                     break
                 done.update(got)
                 open_ = [v for v in open_ if v not in done]
+            # cells that compete for the same published total cannot all reach k in one table: try them in
+            # classes of cells that share no equation (a greedy colouring), one program per class
+            for _ in range(4):
+                if len(open_) < 2:
+                    break
+                progress = False
+                for cls in _colour_classes(Aeq, [pos[v] for v in open_]):
+                    members_ = [open_[i] for i in cls]
+                    x = self._witness(Aeq, beq, [pos[v] for v in members_], k)
+                    if x is None:
+                        continue
+                    got = [v for v in members_ if x[pos[v]] >= k - EPS]
+                    done.update(got)
+                    progress = progress or bool(got)
+                open_ = [v for v in open_ if v not in done]
+                if not progress:
+                    break
         return done
 
     def _witness(self, Aeq, beq, idx: list[int], k: int) -> np.ndarray | None:
@@ -332,3 +349,23 @@ class Bounds:
                 if fb >= 0 and fb not in seen:
                     todo.append(fb)
         return seen
+
+
+def _colour_classes(Aeq: sp.csr_matrix, idx: list[int]) -> list[list[int]]:
+    """Greedy colouring of the columns ``idx`` so that no two of one class share a row of ``Aeq``; returns the
+    classes as positions into ``idx``."""
+    cols = Aeq[:, idx].tocsc()
+    rows_of = [set(cols.indices[cols.indptr[j]:cols.indptr[j + 1]].tolist()) for j in range(len(idx))]
+    order = sorted(range(len(idx)), key=lambda j: -len(rows_of[j]))
+    classes: list[list[int]] = []
+    used: list[set[int]] = []
+    for j in order:
+        for c, rows in enumerate(used):
+            if not (rows & rows_of[j]):
+                classes[c].append(j)
+                rows |= rows_of[j]
+                break
+        else:
+            classes.append([j])
+            used.append(set(rows_of[j]))
+    return classes

@@ -52,7 +52,8 @@ def disclosed(iv: Interval, t: float, p: CheckParams) -> bool:
         return True
     if p.protection_width and math.isfinite(iv.lo) and iv.hi - iv.lo < p.protection_width:
         return True
-    if not math.isnan(t) and math.isfinite(iv.lo) and not protected(iv.lo, iv.hi, k, p.zeros_are_disclosive,
+    hi = iv.hi if math.isfinite(iv.hi) else 1e12  # protected() takes finite bounds
+    if not math.isnan(t) and math.isfinite(iv.lo) and not protected(iv.lo, hi, k, p.zeros_are_disclosive,
                                                                      p.protection_width):
         return True
     return False
@@ -153,15 +154,22 @@ class Audit:
             out = out[:MAX_FINDINGS]
         # baselines: what each side gives away alone
         for h in out:
+            # each baseline can only narrow the interval known without the combination: stop as soon as the
+            # hit is shown to be old
             base = Interval(-math.inf, math.inf)
+            h.new = True
             for rel in baselines:
                 try:
-                    b_iv = self.bounds(rel, False).form(np.asarray([h.var]), k)
+                    b_iv = self.bounds(rel, False).form(np.asarray([h.var]), k, need_lo=False)
+                    if b_iv.hi <= k - 1 or p.protection_width:
+                        b_iv = self.bounds(rel, False).form(np.asarray([h.var]), k)
                 except Unsolved:
                     continue
                 base = Interval(max(base.lo, b_iv.lo), min(base.hi, b_iv.hi))
+                if not newly(h.iv, base, t[h.var], p):
+                    h.new = False
+                    break
             h.base = base
-            h.new = newly(h.iv, base, t[h.var], p)
             h.rows = bd.involved_rows(np.asarray([h.var]))
         return out
 

@@ -371,11 +371,12 @@ def build_version(c, actor, submission: Submission, number: int, *, data: bytes,
     c.session.add(v)
     c.session.flush()
     if v.artifact_sha256:  # issue 8: cross-release checks against the ledger, before the DPO sees it
-        from disclosure_rules.crossrelease import XREL_CORRECTION_SMALL
+        from disclosure_rules.crossrelease import XREL_OK
 
         xrel = ledger.check_version(c, submission, v)
         v.report = {**(v.report or {}), "cross_release": audit.json_safe(xrel.to_dict())}
-        shown = list(xrel.blocking) + [f for f in xrel.findings if f.code == XREL_CORRECTION_SMALL]
+        # blocking findings, warnings (small corrections, unverified shifted patterns) and the notes for the DPO
+        shown = list(xrel.blocking) + [f for f in xrel.findings if f not in xrel.blocking and f.code != XREL_OK]
         v.findings = list(v.findings or []) + [audit.json_safe(f.to_dict()) for f in shown]
         c.session.flush()
     if corrected is not None:  # issue 8: the DPO sees which release this corrects, why, and what changes
