@@ -413,7 +413,7 @@ EN.update({
     "früherer Zeitraum": "earlier period",
     "gleicher Zeitraum, gleiche Population": "same period, same population",
     "gleicher Zeitraum, ineinander enthaltene Population": "same period, nested population",
-    "keine (die Reihe ist ihre eigene Population)": "none (the series is its own population)",
+    "bitte wählen": "please choose",
     "keine Aufdeckung über Veröffentlichungen hinweg": "no disclosure across releases",
     "keine erklärte Population: die Reihe {key} ist ihre eigene Population":
         "no declared population: series {key} is its own population",

@@ -389,7 +389,8 @@ def build_version(c, actor, submission: Submission, number: int, *, data: bytes,
 def series_population(c, submission: Submission, meta: dict) -> dict:
     """A series counts one population: a submission without one inherits the population of the series'
     earlier releases (or submissions); naming a different declared population is refused (422), so the
-    cross-release checks cannot be steered away from the series' history."""
+    cross-release checks cannot be steered away from the series' history.  A new series must name one as
+    soon as the reference data holds populations (422 ``publisher.population.required``)."""
     from publisher.models_ledger import LedgerEntry
     from publisher.services import populations
 
@@ -406,9 +407,14 @@ def series_population(c, submission: Submission, meta: dict) -> dict:
                 known = v.meta["population"]
                 break
     declared = {p.slug for p in populations.list_populations(c)}
-    if known is None or known not in declared:
-        return meta  # nothing declared yet for this series
     given = meta.get("population")
+    if known is None or known not in declared:
+        if not given and populations.list_populations(c, current_only=True):
+            # once admins keep populations, every table names one (nothing the checks depend on is left open)
+            raise E.InvalidInput(Finding(populations.POPULATION_REQUIRED, {"choices": ", ".join(
+                f"{p.slug} ({p.name})" for p in populations.list_populations(c, current_only=True))[:2000]},
+                column="population"))
+        return meta  # nothing declared yet for this series
     if not given:
         return {**meta, "population": known}
     if given != known:

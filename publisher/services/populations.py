@@ -27,6 +27,10 @@ POPULATION_UNKNOWN = register(
     "publisher.population.unknown", Severity.ERROR,
     "Population „{value}“ gibt es nicht (oder nicht mehr) in den Referenzdaten. Wählbar: {choices}.",
     "Population '{value}' does not exist (or no longer) in the reference data. Choices: {choices}.")
+POPULATION_REQUIRED = register(
+    "publisher.population.required", Severity.ERROR,
+    "Bitte die Population angeben, die die Tabelle zählt (Referenzdaten). Wählbar: {choices}.",
+    "Please state the population the table counts (reference data). Choices: {choices}.")
 POPULATION_PARENT = register(
     "publisher.population.parent_unknown", Severity.ERROR,
     "Die übergeordnete Population „{value}“ gibt es nicht oder sie ist nicht mehr aktuell.",
@@ -248,4 +252,5 @@ def engine_reference(c) -> Reference:
 
 __all__ = ["list_populations", "resolve_population", "create_population", "retire_population", "parent_of",
            "list_groupings", "create_grouping", "retire_grouping", "engine_reference", "POPULATION_UNKNOWN",
+           "POPULATION_REQUIRED",
            "POPULATION_PARENT", "POPULATION_SERIES", "GROUPING_INVALID"]

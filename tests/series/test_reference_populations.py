@@ -82,6 +82,10 @@ def test_a_submission_picks_a_current_population_and_nothing_else(ctx, users, hi
         assert f.code == "publisher.population.unknown" and f.column == "population" and err.value.http_status == 422
         assert "gefluechtete" in f.message("de")
     assert ctx.session.execute(select(func.count(Submission.id))).scalar() == 0  # nothing half-stored
+    with pytest.raises(E.InvalidInput) as err:  # admins keep populations: a new series must name one
+        draft(ctx, users, hierarchy, table_bytes)
+    assert err.value.findings[0].code == "publisher.population.required"
+    assert err.value.findings[0].column == "population"
     sub = draft(ctx, users, hierarchy, table_bytes, population="Geflüchtete")  # by name or key
     assert sub.current_version.meta["population"] == "gefluechtete"
     # a later submission of the series inherits the series' population; another one is refused
