@@ -33,7 +33,7 @@ from .model import CheckParams, Reference, Release, where
 from .system import LINK, STRUCTURE, System
 
 MAX_WORLDS = 4
-MAX_FINDINGS = 200
+MAX_FINDINGS = 200  # blocking findings named per audit (all hits are evaluated)
 
 
 def sensitive_truth(t: float, p: CheckParams) -> bool:
@@ -150,8 +150,6 @@ class Audit:
                 continue
             if disclosed(iv, t[v], p):
                 out.append(Hit(int(v), iv, None, True))
-        if len(out) > MAX_FINDINGS:
-            out = out[:MAX_FINDINGS]
         # baselines: what each side gives away alone
         for h in out:
             # each baseline can only narrow the interval known without the combination: stop as soon as the
@@ -255,6 +253,8 @@ def hit_findings(a: Audit, hits: list[Hit], reference: Reference, shifted: dict 
     for h in hits:
         if not h.new:
             old.append(h)
+            continue
+        if len(out) >= MAX_FINDINGS:  # every new hit blocks; naming the first ones is enough
             continue
         forms = a.single_forms().get(h.var, [])
         dims = a.dims_of(h.var)
