@@ -171,17 +171,31 @@ class Bounds:
     def components(self) -> list[int]:
         return [int(c) for c in np.unique(self.ps.comp[self.ps.comp >= 0])]
 
+    def _joint(self, comps: list[int]):
+        """The union of several components as one problem (block-diagonal): one solver call for many."""
+        if len(comps) == 1:
+            return self._component(comps[0])
+        members = np.flatnonzero(np.isin(self.ps.comp, comps))
+        sub = self.ps.A_act[:, members]
+        rows = np.flatnonzero(np.diff(sub.tocsr().indptr) > 0)
+        return members, sub[rows].tocsr(), self.ps.b_act[rows], {int(m): i for i, m in enumerate(members)}
+
     def feasible_components(self) -> list[int]:
         """Components whose equations have no non-negative solution (empty: all feasible)."""
-        bad = []
-        for c in self.components():
-            members, Aeq, beq, _ = self._component(c)
-            res = linprog(np.zeros(len(members)), A_eq=Aeq, b_eq=beq, bounds=(0, None), method="highs")
-            if res.status == 2:
-                bad.append(c)
-            elif res.status != 0:
-                raise Unsolved(f"status {res.status}")
-        return bad
+        return self.survey(np.zeros(0, dtype=np.int64), 1)[1]
+
+    def _chunks(self, comps: list[int], max_vars: int = 2000) -> list[list[int]]:
+        sizes = np.bincount(self.ps.comp[self.ps.comp >= 0]) if (self.ps.comp >= 0).any() else np.zeros(0)
+        out, cur, n = [], [], 0
+        for c in comps:
+            cur.append(c)
+            n += int(sizes[c]) if c < len(sizes) else 0
+            if n >= max_vars:
+                out.append(cur)
+                cur, n = [], 0
+        if cur:
+            out.append(cur)
+        return out
 
     def component_rows(self, c: int) -> np.ndarray:
         members = np.flatnonzero(self.ps.comp == c)
@@ -192,7 +206,20 @@ class Bounds:
 
     def reach(self, targets: np.ndarray, k: int) -> set[int]:
         """Free variables shown able to reach ``k`` in a table of whole numbers consistent with everything
-        published (batched: one program per component and round)."""
+        published."""
+        return self.survey(targets, k)[0]
+
+    def survey(self, targets: np.ndarray, k: int) -> tuple[set[int], list[int]]:
+        """(free ``targets`` shown able to reach ``k`` in a whole-number table consistent with everything
+        published, components without any non-negative solution).  Components are solved in chunks of about
+        2,000 unknowns per program (one solver call for many small components); only the whole-number parts
+        of a chunk's solution count as proofs, the rest is settled component by component (rounds, then classes
+        of cells that share no equation, with an integer program where the linear one is fractional)."""
+        targets = np.asarray(targets, dtype=np.int64)
+        key = (targets.tobytes(), int(k))
+        cache = self.__dict__.setdefault("_survey", {})
+        if key in cache:
+            return cache[key]
         done: set[int] = set()
         by_comp: dict[int, list[int]] = {}
         for v in targets:
@@ -202,9 +229,30 @@ class Bounds:
                     done.add(int(v))  # in no equation: unbounded
                 continue
             by_comp.setdefault(c, []).append(int(v))
+        bad: list[int] = []
+        for chunk in self._chunks(self.components()):
+            members, Aeq, beq, pos = self._joint(chunk)
+            tv = [v for c in chunk for v in by_comp.get(c, [])]
+            x, status = self._witness_lp(Aeq, beq, [pos[v] for v in tv], k)
+            if status == 2:
+                for c in chunk:
+                    m1, A1, b1, _ = self._component(c)
+                    r1 = linprog(np.zeros(len(m1)), A_eq=A1, b_eq=b1, bounds=(0, None), method="highs")
+                    if r1.status == 2:
+                        bad.append(c)
+                    elif r1.status != 0:
+                        raise Unsolved(f"status {r1.status}")
+                continue
+            if status != 0:
+                raise Unsolved(f"status {status}")
+            frac = np.abs(x - np.round(x)) > EPS
+            fr = set(np.unique(self.ps.comp[members[frac]]).tolist()) if frac.any() else set()
+            done.update(v for v in tv if x[pos[v]] >= k - EPS and int(self.ps.comp[v]) not in fr)
         for c, vs in by_comp.items():
+            open_ = [v for v in vs if v not in done]
+            if not open_ or c in bad:
+                continue
             members, Aeq, beq, pos = self._component(c)
-            open_ = list(vs)
             for _ in range(12):
                 if not open_:
                     break
@@ -233,9 +281,24 @@ class Bounds:
                 open_ = [v for v in open_ if v not in done]
                 if not progress:
                     break
-        return done
+        cache[key] = (done, bad)
+        return done, bad
 
-    def _witness(self, Aeq, beq, idx: list[int], k: int) -> np.ndarray | None:
+    def _witness_lp(self, Aeq, beq, idx: list[int], k: int) -> tuple[np.ndarray | None, int]:
+        """The linear witness program (maximise Σ min(x_t, k) over ``idx``; zero objective without targets):
+        (solution, solver status)."""
+        n, m = Aeq.shape[1], len(idx)
+        if m == 0:
+            res = linprog(np.zeros(n), A_eq=Aeq, b_eq=beq, bounds=(0, None), method="highs")
+            return (res.x if res.status == 0 else None), res.status
+        c = np.concatenate([np.zeros(n), -np.ones(m)])
+        A2 = sp.hstack([Aeq, sp.csr_matrix((Aeq.shape[0], m))]).tocsr()
+        Aub = sp.hstack([-sp.csr_matrix((np.ones(m), (np.arange(m), idx)), shape=(m, n)), sp.identity(m)]).tocsr()
+        bounds = [(0, None)] * n + [(0, float(k))] * m
+        res = linprog(c, A_ub=Aub, b_ub=np.zeros(m), A_eq=A2, b_eq=beq, bounds=bounds, method="highs")
+        return (res.x[:n] if res.status == 0 else None), res.status
+
+    def _witness(self, Aeq, beq, idx: list[int], k: int, integer: bool = True) -> np.ndarray | None:
         n, m = Aeq.shape[1], len(idx)
         c = np.concatenate([np.zeros(n), -np.ones(m)])
         A2 = sp.hstack([Aeq, sp.csr_matrix((Aeq.shape[0], m))]).tocsr()
@@ -247,6 +310,8 @@ class Bounds:
         x = res.x[:n]
         if np.all(np.abs(x - np.round(x)) <= EPS):
             return np.round(x)
+        if not integer:
+            return x  # the caller accepts only the whole-number parts
         cons = [LinearConstraint(A2, beq, beq), LinearConstraint(Aub, -np.inf, np.zeros(m))]
         lb = np.zeros(n + m)
         ub = np.concatenate([np.full(n, np.inf), np.full(m, float(k))])

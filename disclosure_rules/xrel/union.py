@@ -106,7 +106,14 @@ class Audit:
         bd = self.bounds(releases, links)
         if not bd.consistent:
             return False
-        return not bd.feasible_components()
+        return not bd.survey(self._targets(bd, None), self.p.min_count)[1]
+
+    def _targets(self, bd: Bounds, states: set[int] | None) -> np.ndarray:
+        """Free variables that may be a small count (true value small or unknown)."""
+        p, k, t, ps = self.p, self.p.min_count, self.truth, bd.ps
+        maybe = np.isnan(t) | ((t >= p.low_bad) & (t <= k - 1))
+        in_state = np.ones(self.sys.n, dtype=bool) if states is None else np.isin(self.va["state"], list(states))
+        return np.flatnonzero(in_state & ~ps.fixed & (ps.comp >= 0) & maybe)
 
     def conflict_set(self, releases: frozenset[int], links: bool = True) -> list[int]:
         """A minimal set of releases whose published cells cannot hold together (deletion filter: the subject
@@ -136,7 +143,7 @@ class Audit:
         for v in cand:
             out.append(Hit(int(v), Interval(ps.value[v], ps.value[v], True), None, True))
         # free variables
-        targets = np.flatnonzero(in_state & ~ps.fixed & (ps.comp >= 0) & maybe)
+        targets = self._targets(bd, states)
         safe = bd.reach(targets, k) if len(targets) else set()
         for v in targets:
             if int(v) in safe and not p.protection_width:
