@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: install demo test test-fast bench fuzz load clean
+.PHONY: install demo test test-fast bench fuzz load clean messages
 
 install: $(STAMP)
 
@@ -33,6 +33,10 @@ fuzz: install
 load: install
 	bash scripts/install-system-deps.sh
 	bash scripts/load.sh
+
+# UI catalogue: extract German ids (babel.cfg), update publisher/translations/*/messages.po, compile .mo
+messages: install
+	bash scripts/i18n.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis var test-artifacts

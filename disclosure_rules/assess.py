@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .findings import Finding
+from .findings import Finding, plural_format
 from .hierarchy import Hierarchy
 from .report import MAX_LISTED_CELLS, LevelResult, Report, public_statement
 from .rules import RuleSet
@@ -22,14 +22,16 @@ STATUS_CATEGORIES = ["ok", "zero", "primary", "secondary"]
 
 REASONS = {
     "all_cells_pass": ("Alle Zellen erfüllen die Regel.", "All cells pass the rule."),
-    "cells_below_threshold": ("{n} Zellen verletzen die Mindestfallzahl; die ganze Tabelle wird auf dieser Ebene "
-                              "zurückgehalten.",
-                              "{n} cells fail the minimum count; the whole table is withheld at this level."),
-    "non_additive": ("{n} Zellen verletzen die Mindestfallzahl; die Tabelle ist nicht additiv und wird nicht "
-                     "vergröbert.", "{n} cells fail the minimum count; the table is not additive and is not "
-                     "coarsened."),
-    "coarsen_off": ("{n} Zellen verletzen die Mindestfallzahl; Vergröbern ist im Regelsatz ausgeschaltet.",
-                    "{n} cells fail the minimum count; coarsening is switched off in the rule set."),
+    "cells_below_threshold": ("{n} {n:Zelle verletzt|Zellen verletzen} die Mindestfallzahl; die ganze Tabelle "
+                              "wird auf dieser Ebene zurückgehalten.",
+                              "{n} {n:cell fails|cells fail} the minimum count; the whole table is withheld at "
+                              "this level."),
+    "non_additive": ("{n} {n:Zelle verletzt|Zellen verletzen} die Mindestfallzahl; die Tabelle ist nicht additiv "
+                     "und wird nicht vergröbert.", "{n} {n:cell fails|cells fail} the minimum count; the table is "
+                     "not additive and is not coarsened."),
+    "coarsen_off": ("{n} {n:Zelle verletzt|Zellen verletzen} die Mindestfallzahl; Vergröbern ist im Regelsatz "
+                    "ausgeschaltet.",
+                    "{n} {n:cell fails|cells fail} the minimum count; coarsening is switched off in the rule set."),
     "not_tried": ("Nicht geprüft: eine feinere Ebene war bereits veröffentlichbar (oder Vergröbern ist nicht "
                   "erlaubt).", "Not tried: a finer level was publishable already (or coarsening is not allowed)."),
 }
@@ -47,7 +49,7 @@ class Assessment:
 
 def _reason(code: str, n: int = 0) -> tuple[str, str, str]:
     de, en = REASONS[code]
-    return code, de.format(n=n), en.format(n=n)
+    return code, plural_format(de, {"n": n}), plural_format(en, {"n": n})
 
 
 def aggregate(prepared: PreparedTable, hierarchy: Hierarchy, level: str) -> pd.DataFrame:

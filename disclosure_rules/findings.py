@@ -8,10 +8,15 @@ German (default) or English and serialises to JSON without losing structure.
 
 New codes are added to :data:`CATALOGUE` only; tests check that every code has
 both messages and that every template's placeholders are filled.
+
+Word forms that depend on a count are written into the template as a format spec of that count:
+``"{n} {n:Zelle verletzt|Zellen verletzen} die Mindestfallzahl"`` (singular for 1, plural otherwise;
+German and English both work so); :func:`plural_format` fills such templates.
 """
 from __future__ import annotations
 
 import enum
+import numbers
 import string
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -41,6 +46,27 @@ def register(code: str, severity: Severity, de: str, en: str) -> str:
     return code
 
 
+class Count(int):
+    """An integer that picks a word form in a format spec: ``format(Count(1), "Zelle|Zellen") == "Zelle"``."""
+
+    def __format__(self, spec: str) -> str:
+        if "|" in spec:
+            one, other = spec.split("|", 1)
+            return one if int(self) == 1 else other
+        return format(int(self), spec)
+
+
+def plural_format(template: str, params: Mapping[str, Any]) -> str:
+    """``template.format(**params)`` with ``{n:singular|plural}`` word forms for integer parameters."""
+    return template.format(**{k: Count(v) if isinstance(v, numbers.Integral) and not isinstance(v, bool) else v
+                              for k, v in params.items()})
+
+
+def plural(n: int, one: str, other: str) -> str:
+    """``one`` for a count of 1, ``other`` otherwise (for texts built in code)."""
+    return one if int(n) == 1 else other
+
+
 def placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
@@ -65,7 +91,7 @@ class Finding:
 
     def message(self, lang: str = "de") -> str:
         tpl = CATALOGUE[self.code]
-        text = (tpl.en if lang == "en" else tpl.de).format(**self.params)
+        text = plural_format(tpl.en if lang == "en" else tpl.de, self.params)
         where = self.location(lang)
         return f"{where}: {text}" if where else text
 

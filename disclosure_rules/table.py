@@ -44,24 +44,25 @@ T_DUPLICATE = register("FG-TABLE-DUPLICATE-KEY", Severity.ERROR,
                        "Schlüssel doppelt: {key} (auch in Zeile {other_row}).",
                        "Duplicate key: {key} (also in row {other_row}).")
 T_UNKNOWN_CODES = register("FG-TABLE-UNKNOWN-CODES", Severity.ERROR,
-                           "{n} Gebietsschlüssel stehen nicht in der Hierarchie: {codes}.",
-                           "{n} area codes are not in the hierarchy: {codes}.")
+                           "{n} {n:Gebietsschlüssel steht|Gebietsschlüssel stehen} nicht in der Hierarchie: {codes}.",
+                           "{n} {n:area code is|area codes are} not in the hierarchy: {codes}.")
 T_TOTAL_ROW = register("FG-TABLE-TOTAL-ROW", Severity.INFO,
                        "Summenzeile „{text}“ erkannt und nicht als Gebiet gezählt.",
                        "Total row '{text}' detected and not counted as an area.")
 T_MIXED_LEVELS = register("FG-TABLE-MIXED-LEVELS", Severity.INFO,
-                          "Die Tabelle enthält Zeilen mehrerer Ebenen: {n_totals} Zeilen der Ebene(n) {coarser} "
-                          "werden als Summen behandelt, geprüft wird die Ebene {level}.",
-                          "The table mixes levels: {n_totals} rows of level(s) {coarser} are treated as totals; "
-                          "level {level} is assessed.")
+                          "Die Tabelle enthält Zeilen mehrerer Ebenen: {n_totals} {n_totals:Zeile|Zeilen} der "
+                          "Ebene(n) {coarser} {n_totals:wird|werden} als Summen behandelt, geprüft wird die Ebene "
+                          "{level}.",
+                          "The table mixes levels: {n_totals} {n_totals:row|rows} of level(s) {coarser} "
+                          "{n_totals:is|are} treated as totals; level {level} is assessed.")
 T_TOTAL_MISMATCH = register("FG-TABLE-TOTAL-MISMATCH", Severity.WARNING,
                             "Summe für {key} weicht ab: angegeben {reported}, Summe der Teilgebiete {computed}.",
                             "Total for {key} differs: reported {reported}, sum of the parts {computed}.")
 T_AREAS_MISSING = register("FG-TABLE-AREAS-MISSING", Severity.WARNING,
-                           "{n} von {total} Gebieten der Ebene {level} fehlen in der Tabelle (z. B. {codes}); "
-                           "sie werden als nicht gemeldet behandelt.",
-                           "{n} of {total} areas of level {level} are missing from the table (e.g. {codes}); "
-                           "they are treated as not reported.")
+                           "{n} von {total} Gebieten der Ebene {level} {n:fehlt|fehlen} in der Tabelle (z. B. {codes}); "
+                           "{n:es wird|sie werden} als nicht gemeldet behandelt.",
+                           "{n} of {total} areas of level {level} {n:is|are} missing from the table (e.g. {codes}); "
+                           "{n:it is|they are} treated as not reported.")
 T_EMPTY = register("FG-TABLE-EMPTY", Severity.ERROR, "Die Tabelle enthält keine Datenzeilen.",
                    "The table contains no data rows.")
 T_NON_ADDITIVE = register("FG-TABLE-NON-ADDITIVE", Severity.INFO,
@@ -75,16 +76,17 @@ T_LEVEL_UNKNOWN = register("FG-TABLE-LEVEL-UNKNOWN", Severity.ERROR,
                            "Die angegebene Gebietsebene „{level}“ gibt es in der Hierarchie nicht (Ebenen: {levels}).",
                            "The declared geography level '{level}' is not in the hierarchy (levels: {levels}).")
 T_FINER_THAN_LEVEL = register("FG-TABLE-FINER-THAN-LEVEL", Severity.ERROR,
-                              "{n} Gebietsschlüssel gehören nicht zur angegebenen Ebene {level}, sondern zu "
+                              "{n} {n:Gebietsschlüssel gehört|Gebietsschlüssel gehören} nicht zur angegebenen Ebene {level}, sondern zu "
                               "feineren Ebenen: {codes}.",
-                              "{n} area codes do not belong to the declared level {level} but to finer levels: "
+                              "{n} {n:area code does|area codes do} not belong to the declared level {level} but to finer levels: "
                               "{codes}.")
 T_LEVEL_ABSENT = register("FG-TABLE-LEVEL-ABSENT", Severity.ERROR,
                           "Die Tabelle enthält keine Gebiete der angegebenen Ebene {level} (gefunden: {found}).",
                           "The table has no areas of the declared level {level} (found: {found}).")
 RESERVED = ("level", "area", "count", "status")
 T_TOO_MANY = register("FG-TABLE-MORE-PROBLEMS", Severity.ERROR,
-                      "… und {n} weitere Probleme.", "… and {n} more problems.")
+                      "… und {n} {n:weiteres Problem|weitere Probleme}.",
+                      "… and {n} more {n:problem|problems}.")
 
 MAX_PROBLEMS = 50
 

@@ -105,7 +105,9 @@ def user_create(name, role, groups, password_stdin, display_name, email) -> None
                                             display_name=display_name, email=email)
         except ServiceError as err:
             _fail(err)
-    click.echo(f"Benutzer {user.username} ({user.role}) angelegt.")
+    from publisher.i18n import role_label
+
+    click.echo(f"Benutzer {user.username} ({role_label(user.role, 'de')}) angelegt.")
     if not password_stdin:
         click.echo(f"Passwort (wird nur einmal angezeigt): {pw}")
 
@@ -274,8 +276,10 @@ def demo_load() -> None:
     with _ctx() as c:
         logins = demo.load(c)
     click.echo("Demo-Daten geladen. Zugänge (Passwörter werden nur einmal angezeigt):")
+    from publisher.i18n import role_label
+
     for username, role, pw in logins:
-        click.echo(f"  {username:<12} {role:<10} {pw}")
+        click.echo(f"  {username:<12} {role_label(role, 'de'):<26} {pw}")
 
 
 def _register() -> None:

@@ -173,7 +173,9 @@ class Submission(Base):
         return STATE_OWNER[self.state_enum]
 
     def state_label(self, lang: str = "de") -> str:
-        return STATE_LABELS[self.state_enum]["en" if lang == "en" else "de"]
+        from publisher.i18n import translate
+
+        return translate(STATE_LABELS[self.state_enum], lang)
 
     @property
     def title(self) -> str:

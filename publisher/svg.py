@@ -22,35 +22,25 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from markupsafe import Markup
 
+from publisher.i18n import N_
+
 # ColorBrewer "Blues" (sequential, colour-blind safe); the darkest classes get white text in the legend.
 PALETTE = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
 NO_DATA = "#d9d9d9"
 STROKE = "#4d4d4d"
 TEXT = "#1a1a1a"
 
+# texts of the graphics: German message ids of the UI catalogue (publisher.i18n), translated per ``lang``
 TEXTS = {
-    "de": {
-        "map_title": "Karte: {what} je Gebiet ({level})",
-        "map_desc": "{n} Gebiete. {shown} mit Wert von {lo} bis {hi}; {secret} geheim gehalten; {missing} ohne Angabe.",
-        "secret": "geheim gehalten (Wert unter der Mindestfallzahl oder zu deren Schutz)",
-        "secret_short": "geheim gehalten",
-        "missing": "keine Angabe in der Tabelle",
-        "legend": "Legende",
-        "chart_title": "Zeitreihe: {what} je Veröffentlichung",
-        "chart_desc": "{n} Zeitpunkte von {first} bis {last}; kleinster Wert {lo}, größter {hi}.",
-        "partial": "mindestens ein Wert geheim gehalten: Summe der veröffentlichten Werte",
-    },
-    "en": {
-        "map_title": "Map: {what} per area ({level})",
-        "map_desc": "{n} areas. {shown} with a value from {lo} to {hi}; {secret} suppressed; {missing} without data.",
-        "secret": "suppressed (value below the minimum count or suppressed to protect one)",
-        "secret_short": "suppressed",
-        "missing": "not in the table",
-        "legend": "Legend",
-        "chart_title": "Time series: {what} per release",
-        "chart_desc": "{n} points from {first} to {last}; lowest value {lo}, highest {hi}.",
-        "partial": "at least one value suppressed: sum of the published values",
-    },
+    "map_title": N_("Karte: {what} je Gebiet ({level})"),
+    "secret": N_("geheim gehalten (Wert unter der Mindestfallzahl oder zu deren Schutz)"),
+    "secret_short": N_("geheim gehalten"),
+    "missing": N_("keine Angabe in der Tabelle"),
+    "legend": N_("Legende"),
+    "count": N_("Anzahl"),
+    "total": N_("Summe"),
+    "chart_title": N_("Zeitreihe: {what} je Veröffentlichung"),
+    "partial": N_("mindestens ein Wert geheim gehalten: Summe der veröffentlichten Werte"),
 }
 
 
@@ -60,7 +50,18 @@ def fmt_int(value: int, lang: str = "de") -> str:
 
 
 def _t(lang: str, key: str, **kw) -> str:
-    return TEXTS.get(lang, TEXTS["de"])[key].format(**kw)
+    from publisher.i18n import ntranslate, translate
+
+    if key == "map_desc":
+        return ntranslate("{n} Gebiet. {shown} mit Wert von {lo} bis {hi}; {secret} geheim gehalten; "
+                          "{missing} ohne Angabe.",
+                          "{n} Gebiete. {shown} mit Wert von {lo} bis {hi}; {secret} geheim gehalten; "
+                          "{missing} ohne Angabe.", kw.pop("n"), lang, **kw)
+    if key == "chart_desc":
+        return ntranslate("{n} Zeitpunkt: {first}; Wert {lo}.",
+                          "{n} Zeitpunkte von {first} bis {last}; kleinster Wert {lo}, größter {hi}.",
+                          kw.pop("n"), lang, **kw)
+    return translate(TEXTS[key], lang, **kw)
 
 
 # --- geometry store ---------------------------------------------------------------------------------------
@@ -199,7 +200,7 @@ def choropleth(areas: Mapping[str, Area], totals: Mapping[str, int | None], *, l
     """
     if not areas:
         raise ValueError("no geometries for this level")
-    what = what or ("Anzahl" if lang == "de" else "count")
+    what = what or _t(lang, "count")
     proj = _Projection(areas.values(), width, height)
     shown = {c: v for c, v in totals.items() if c in areas and v is not None}
     secret = [c for c, v in totals.items() if c in areas and v is None]
@@ -305,7 +306,7 @@ def timeseries(points: Sequence[Point], *, lang: str = "de", what: str | None = 
     """A small line chart of totals over published periods, with the values written at the points."""
     if not points:
         raise ValueError("no points")
-    what = what or ("Summe" if lang == "de" else "total")
+    what = what or _t(lang, "total")
     pid = escape(id_prefix)
     left, right, top, bottom = 64, 40, 28, 36
     pw, ph = width - left - right, height - top - bottom

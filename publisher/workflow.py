@@ -18,6 +18,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from publisher.i18n import N_
+
 
 class Role(str, enum.Enum):
     SUBMITTER = "submitter"  # statistics staff
@@ -56,15 +58,16 @@ STATE_OWNER: dict[State, Role] = {
 
 TERMINAL_STATES = frozenset({State.REJECTED, State.WITHDRAWN})
 
-STATE_LABELS: dict[State, dict[str, str]] = {
-    State.DRAFT: {"de": "Entwurf", "en": "Draft"},
-    State.SUBMITTED: {"de": "Eingereicht", "en": "Submitted"},
-    State.RETURNED: {"de": "Zurückgegeben", "en": "Returned"},
-    State.APPROVED: {"de": "Freigegeben", "en": "Approved"},
-    State.REJECTED: {"de": "Abgelehnt", "en": "Rejected"},
-    State.WITHDRAWN: {"de": "Zurückgezogen", "en": "Withdrawn"},
-    State.PUBLISHING: {"de": "Wird veröffentlicht", "en": "Publishing"},
-    State.PUBLISHED: {"de": "Veröffentlicht", "en": "Published"},
+# state -> German label (a message id of the UI catalogue, publisher.i18n; the English comes from there)
+STATE_LABELS: dict[State, str] = {
+    State.DRAFT: N_("Entwurf"),
+    State.SUBMITTED: N_("Eingereicht"),
+    State.RETURNED: N_("Zurückgegeben"),
+    State.APPROVED: N_("Freigegeben"),
+    State.REJECTED: N_("Abgelehnt"),
+    State.WITHDRAWN: N_("Zurückgezogen"),
+    State.PUBLISHING: N_("Wird veröffentlicht"),
+    State.PUBLISHED: N_("Veröffentlicht"),
 }
 
 
@@ -173,19 +176,17 @@ def check_user_can(action: str, user, submission, settings=None) -> Transition:
         raise E.Forbidden(E.FORBIDDEN_INACTIVE, user=user.username)
     allowed = set().union(*(t.roles for t in TRANSITIONS if t.action == action))
     if role not in allowed:
-        raise E.Forbidden(E.FORBIDDEN_ROLE, action=action, role=role.value,
-                          roles=", ".join(sorted(r.value for r in allowed)))
+        raise E.forbidden_role(action, role, allowed)
     # authorship before state: someone else's submission must not tell its state through a 409
     candidates = [t for t in TRANSITIONS if t.action == action and role in t.roles]
     if candidates and all(t.author_only for t in candidates) and (
             user is None or submission.submitter_id != user.id):
-        raise E.Forbidden(E.FORBIDDEN_NOT_AUTHOR, action=action, submitter=submission.submitter.username)
+        raise E.not_author(action, submission.submitter.username)
     t = transition_for(action, submission.state)
     if t is None:
-        raise E.WrongState(E.WRONG_STATE, action=action,
-                           state=STATE_LABELS[State(submission.state)]["de"])
+        raise E.wrong_state(action, submission.state)
     if t.author_only and (user is None or submission.submitter_id != user.id):
-        raise E.Forbidden(E.FORBIDDEN_NOT_AUTHOR, action=action, submitter=submission.submitter.username)
+        raise E.not_author(action, submission.submitter.username)
     if t.not_author and _is_author(user, submission):
         raise E.Forbidden(E.FORBIDDEN_OWN)
     if action == "approve" and user is not None and any(
@@ -265,11 +266,11 @@ def check_user_can_view(user, submission) -> None:
     from publisher.services import errors as E
 
     if user is None or not user.active:
-        raise E.Forbidden(E.FORBIDDEN_VIEW, what=f"Einreichung {submission.id}")
+        raise E.forbidden_view("Einreichung", submission.id)
     role = Role(user.role)
     if role in (Role.APPROVER, Role.ADMIN) or (role == Role.SUBMITTER and _is_author(user, submission)):
         return
-    raise E.Forbidden(E.FORBIDDEN_VIEW, what=f"Einreichung {submission.id}")
+    raise E.forbidden_view("Einreichung", submission.id)
 
 
 def user_can_view(user, submission) -> bool:

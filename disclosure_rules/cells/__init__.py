@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..assess import STATUS_CATEGORIES, Assessment, assess_whole_table
-from ..findings import Severity, register
+from ..findings import Severity, plural, register
 from ..report import LevelResult, Report, level_title
 from .audit import protected
 from .model import TOTAL, CellTable, build
@@ -21,9 +21,9 @@ from .suppress import cell_cost, heuristic, optimal, primary_mask
 
 AUDIT_FAILED = register(
     "FG-CELLS-AUDIT-FAILED", Severity.WARNING,
-    "Das Sperrmuster besteht die Angriffsprüfung nicht ({n} Zellen eingrenzbar); die Tabelle wird nicht "
+    "Das Sperrmuster besteht die Angriffsprüfung nicht ({n} {n:Zelle|Zellen} eingrenzbar); die Tabelle wird nicht "
     "veröffentlicht.",
-    "The suppression pattern fails the attacker audit ({n} cells can be narrowed down); the table is not "
+    "The suppression pattern fails the attacker audit ({n} {n:cell|cells} can be narrowed down); the table is not "
     "published.")
 OPTIMAL_FALLBACK = register(
     "FG-CELLS-OPTIMAL-FALLBACK", Severity.INFO,
@@ -45,11 +45,13 @@ def _statement(rules, outcome: str, n_primary: int, n_secondary: int) -> dict:
         return {"de": head_de + " Die Tabelle wird nicht veröffentlicht.",
                 "en": head_en + " The table is not published."}
     return {
-        "de": head_de + f" {n_primary + n_secondary} Zellen sind mit „.“ gesperrt, davon {n_secondary} "
-              "zusätzlich, damit gesperrte Werte nicht aus Summen zurückgerechnet werden können. "
+        "de": head_de + f" {n_primary + n_secondary} "
+              + plural(n_primary + n_secondary, "Zelle ist", "Zellen sind") + f" mit „.“ gesperrt, davon "
+              f"{n_secondary} zusätzlich, damit gesperrte Werte nicht aus Summen zurückgerechnet werden können. "
               "Das Sperrmuster wurde mit einer Angriffsprüfung (lineare Optimierung) geprüft.",
-        "en": head_en + f" {n_primary + n_secondary} cells are suppressed with '.', {n_secondary} of them "
-              "additionally so that suppressed values cannot be recomputed from totals. The pattern was "
+        "en": head_en + f" {n_primary + n_secondary} "
+              + plural(n_primary + n_secondary, "cell is", "cells are") + f" suppressed with '.', {n_secondary} "
+              "of them additionally so that suppressed values cannot be recomputed from totals. The pattern was "
               "checked with an attacker audit (linear programming).",
     }
 
@@ -88,8 +90,10 @@ def assess_cells(prepared, hierarchy, rules) -> Assessment:
         n_s = int((secondary & m).sum())
         levels.append(LevelResult(
             lv, int(m.sum()), n_p, "released" if passed else "withheld", "cells_suppressed",
-            f"{n_p} Zellen unter der Mindestfallzahl und {n_s} zusätzliche Zellen gesperrt.",
-            f"{n_p} cells below the minimum count and {n_s} additional cells suppressed.",
+            f"{n_p} {plural(n_p, 'Zelle', 'Zellen')} unter der Mindestfallzahl und {n_s} zusätzliche "
+            f"{plural(n_s, 'Zelle', 'Zellen')} gesperrt.",
+            f"{n_p} {plural(n_p, 'cell', 'cells')} below the minimum count and {n_s} additional "
+            f"{plural(n_s, 'cell', 'cells')} suppressed.",
             tuple({**table.key(j), "count": int(table.values[j])} for j in np.flatnonzero(primary & m)[:10_000]),
             False))
     total = int(table.values[(table.geo_level[table.cell_geo] == len(table.levels) - 1)

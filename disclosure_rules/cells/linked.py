@@ -34,15 +34,15 @@ L_LEVELS = register(
     "Linked tables must be at the same level (found: {levels}).")
 L_DISAGREE = register(
     "FG-LINKED-TOTALS-DIFFER", Severity.ERROR,
-    "Tabelle {a} und Tabelle {b} widersprechen sich bei {n} gemeinsamen Summen (z. B. {example}); verknüpfte "
+    "Tabelle {a} und Tabelle {b} widersprechen sich bei {n} {n:gemeinsamen Summe|gemeinsamen Summen} (z. B. {example}); verknüpfte "
     "Tabellen müssen dieselbe Grundgesamtheit zeigen.",
-    "Tables {a} and {b} disagree on {n} shared totals (e.g. {example}); linked tables must show the same "
+    "Tables {a} and {b} disagree on {n} shared {n:total|totals} (e.g. {example}); linked tables must show the same "
     "population.")
 L_AUDIT_FAILED = register(
     "FG-LINKED-AUDIT-FAILED", Severity.WARNING,
-    "Das gemeinsame Sperrmuster besteht die Angriffsprüfung nicht ({n} Zellen eingrenzbar); keine der Tabellen "
+    "Das gemeinsame Sperrmuster besteht die Angriffsprüfung nicht ({n} {n:Zelle|Zellen} eingrenzbar); keine der Tabellen "
     "wird veröffentlicht.",
-    "The joint suppression pattern fails the attacker audit ({n} cells can be narrowed down); none of the "
+    "The joint suppression pattern fails the attacker audit ({n} {n:cell|cells} can be narrowed down); none of the "
     "tables is published.")
 
 

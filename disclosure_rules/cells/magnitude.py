@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..assess import STATUS_CATEGORIES, Assessment
-from ..findings import Finding, InputError, Severity, register
+from ..findings import Finding, InputError, Severity, plural, register
 from ..readers import RawTable, parse_number_column
 from ..report import LevelResult, Report
 from ..table import prepare_table
@@ -50,9 +50,9 @@ M_TOO_FEW_TOP = register(
     "The rules need the {need} largest contributions per cell; {have} columns are given.")
 M_AUDIT_FAILED = register(
     "FG-MAGNITUDE-AUDIT-FAILED", Severity.WARNING,
-    "Das Sperrmuster der Wertetabelle besteht die Angriffsprüfung nicht ({n} Zellen zu eng eingrenzbar); die "
+    "Das Sperrmuster der Wertetabelle besteht die Angriffsprüfung nicht ({n} {n:Zelle|Zellen} zu eng eingrenzbar); die "
     "Tabelle wird nicht veröffentlicht.",
-    "The suppression pattern of the magnitude table fails the attacker audit ({n} cells can be narrowed down "
+    "The suppression pattern of the magnitude table fails the attacker audit ({n} {n:cell|cells} can be narrowed down "
     "too far); the table is not published.")
 
 
@@ -216,8 +216,10 @@ def assess_magnitude(mt: MagnitudeTable, hierarchy, rules) -> Assessment:
         n_p, n_s = int((sens & m).sum()), int((secondary & m).sum())
         levels.append(LevelResult(
             lv, int(m.sum()), n_p, "released" if passed else "withheld", "cells_suppressed",
-            f"{n_p} Zellen nach Fallzahl-/Dominanzregeln und {n_s} zusätzliche Zellen gesperrt.",
-            f"{n_p} cells by the contributor/dominance rules and {n_s} additional cells suppressed.",
+            f"{n_p} {plural(n_p, 'Zelle', 'Zellen')} nach Fallzahl-/Dominanzregeln und {n_s} zusätzliche "
+            f"{plural(n_s, 'Zelle', 'Zellen')} gesperrt.",
+            f"{n_p} {plural(n_p, 'cell', 'cells')} by the contributor/dominance rules and {n_s} additional "
+            f"{plural(n_s, 'cell', 'cells')} suppressed.",
             tuple({**table.key(j), "value": float(value[j]), "contributors": int(contributors[j]),
                    "required_protection": round(float(req[j]), 6)} for j in np.flatnonzero(sens & m)[:10_000]),
             False))

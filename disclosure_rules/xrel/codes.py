@@ -86,19 +86,19 @@ XREL_SHIFTED = register(
     "FG-XREL-SHIFTED-PATTERN", Severity.WARNING,
     "Verschobenes Sperrmuster: {cell_de} lässt sich auf {lo} bis {hi} eingrenzen (unter der Mindestfallzahl "
     "{min_count}), wenn man {this} und {other} ({relation_de}) über die Zellen verbindet, die sich zwischen "
-    "beiden nicht geändert haben ({linked} Zellen). Beteiligte Veröffentlichungen: {releases}.",
+    "beiden nicht geändert haben ({linked} {linked:Zelle|Zellen}). Beteiligte Veröffentlichungen: {releases}.",
     "Shifted suppression pattern: {cell_en} can be pinned between {lo} and {hi} (below the minimum count "
     "{min_count}) by linking {this} and {other} ({relation_en}) through the cells that did not change between "
-    "them ({linked} cells). Releases involved: {releases}.")
+    "them ({linked} {linked:cell|cells}). Releases involved: {releases}.")
 XREL_SHIFT_UNVERIFIED = register(
     "FG-XREL-SHIFT-UNVERIFIED", Severity.WARNING,
-    "Das Sperrmuster hat sich gegenüber {other} ({relation_de}) verschoben ({shifted} Zellen), deren Rohdaten "
-    "liegen nicht mehr vor: welche gesperrten Zellen sich nicht geändert haben, ist unbekannt, die Prüfung "
-    "hat nur {linked} sicher unveränderte Zellen verbunden. Bitte von Hand prüfen (keine automatische "
-    "Freigabe).",
-    "The suppression pattern shifted against {other} ({relation_en}; {shifted} cells) whose raw data is no "
-    "longer available: which suppressed cells stayed unchanged is unknown, the check linked only {linked} "
-    "cells known to be unchanged. Please check by hand (no automatic approval).")
+    "Das Sperrmuster hat sich gegenüber {other} ({relation_de}) verschoben ({shifted} {shifted:Zelle|Zellen}), "
+    "deren Rohdaten liegen nicht mehr vor: welche gesperrten Zellen sich nicht geändert haben, ist unbekannt; "
+    "die Prüfung hat nur die sicher unveränderten Zellen verbunden (Anzahl: {linked}). Bitte von Hand prüfen "
+    "(keine automatische Freigabe).",
+    "The suppression pattern shifted against {other} ({relation_en}; {shifted} {shifted:cell|cells}) whose raw "
+    "data is no longer available: which suppressed cells stayed unchanged is unknown; the check linked only the "
+    "cells known to be unchanged (number: {linked}). Please check by hand (no automatic approval).")
 XREL_SECONDARY = register(
     "FG-XREL-SECONDARY-RECOMPUTED", Severity.INFO,
     "Hinweis: Die gesperrte Zelle {area}{where_de} in {release} lässt sich aus den Veröffentlichungen "
@@ -124,8 +124,9 @@ XREL_CORRECTION_SMALL = register(
     "added or removed there. Warning, does not block approval.")
 XREL_OK = register(
     "FG-XREL-OK", Severity.INFO,
-    "Abgleich mit {count} früheren Veröffentlichungen: keine Aufdeckung über Veröffentlichungen hinweg.",
-    "Checked against {count} earlier releases: no disclosure across releases.")
+    "Abgleich mit {count} {count:früheren Veröffentlichung|früheren Veröffentlichungen}: keine Aufdeckung über "
+    "Veröffentlichungen hinweg.",
+    "Checked against {count} earlier {count:release|releases}: no disclosure across releases.")
 
 BLOCKING_CODES = frozenset({XREL_TEMPORAL, XREL_TEMPORAL_GAP, XREL_RECOMPUTABLE, XREL_NARROWED, XREL_NESTED,
                             XREL_DERIVED, XREL_INCONSISTENT, XREL_UNSOLVED, XREL_CATEGORIES_UNDECLARED,

@@ -25,7 +25,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..cells.audit import protected
-from ..findings import Finding
+from ..findings import Finding, plural
 from .bounds import Bounds, Interval, Unsolved
 from .codes import (XREL_DERIVED, XREL_INCONSISTENT, XREL_NARROWED, XREL_PREEXISTING, XREL_RECOMPUTABLE,
                     XREL_SECONDARY, XREL_SHIFTED, XREL_UNSOLVED)
@@ -317,13 +317,15 @@ def hit_findings(a: Audit, hits: list[Hit], reference: Reference, shifted: dict 
         w_de, w_en = where(a.dims_of(old[0].var))
         n = len(old)
         out.append(Finding(XREL_PREEXISTING, {
-            "what_de": f"{n} Zelle(n), z. B. {region}{w_de},", "what_en": f"{n} cell(s), e.g. {region}{w_en},",
+            "what_de": f"{n} {plural(n, 'Zelle', 'Zellen')}, z. B. {region}{w_de},",
+            "what_en": f"{n} {plural(n, 'cell', 'cells')}, e.g. {region}{w_en},",
             "releases": ", ".join(rels), "release_labels": rels}))
     if a.unsolved:
         rels = sorted({r.label for r in a.sys.releases})
         out.append(Finding(XREL_UNSOLVED, {
-            "releases": ", ".join(rels), "period": a.period, "what": f"{len(a.unsolved)} Zelle(n), z. B. "
-            f"{a.unsolved[0]}", "what_en": f"{len(a.unsolved)} cell(s), e.g. {a.unsolved[0]}",
+            "releases": ", ".join(rels), "period": a.period,
+            "what": f"{len(a.unsolved)} {plural(len(a.unsolved), 'Zelle', 'Zellen')}, z. B. {a.unsolved[0]}",
+            "what_en": f"{len(a.unsolved)} {plural(len(a.unsolved), 'cell', 'cells')}, e.g. {a.unsolved[0]}",
             "reason": "Zeitlimit/time limit", "release_labels": rels}))
     return out
 

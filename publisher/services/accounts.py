@@ -81,7 +81,7 @@ def record_security_event(c, event: str, details: dict | None = None, actor=None
 
 def _require_admin(actor) -> None:
     if actor is not None and Role(actor.role) != Role.ADMIN:
-        raise E.Forbidden(E.FORBIDDEN_ROLE, action="manage accounts", role=actor.role, roles="admin")
+        raise E.forbidden_role("manage accounts", actor.role, ["admin"])
 
 
 def _commit(c) -> None:
@@ -124,7 +124,7 @@ def create_user(c, actor, username: str, role: str, *, password: str | None = No
                 "role", f"unbekannte Rolle „{role}“ (submitter, approver, admin, reader).",
                 f"unknown role '{role}' (submitter, approver, admin, reader)."))
         if c.session.execute(select(User).where(User.username == username)).scalar_one_or_none():
-            raise E.InvalidInput(Finding(E.DUPLICATE, {"what": "Benutzer", "name": username}, column="username"))
+            raise E.InvalidInput(Finding(E.DUPLICATE, {**E.what("Benutzer"), "name": username}, column="username"))
         if password is None:
             password = generate_password()
         else:
@@ -141,7 +141,7 @@ def create_user(c, actor, username: str, role: str, *, password: str | None = No
         c.session.rollback()
         if "username" not in str(exc.orig):
             raise
-        raise E.InvalidInput(Finding(E.DUPLICATE, {"what": "Benutzer", "name": username}, column="username")) from None
+        raise E.InvalidInput(Finding(E.DUPLICATE, {**E.what("Benutzer"), "name": username}, column="username")) from None
     except BaseException:
         c.session.rollback()
         raise

@@ -131,7 +131,7 @@ def release_for_submission(c, actor, submission_id: int) -> Release:
             if not may_see(actor, rel):
                 raise _forbidden(rel)
             return rel
-    raise not_found("Veröffentlichung / release", submission_id)
+    raise not_found("Veröffentlichung", submission_id)
 
 
 def _forbidden(rel: Release) -> Forbidden:
@@ -163,13 +163,13 @@ def open_file(c, actor, topic: str, series: str, version_or_latest: str, filenam
                 raise _forbidden(cands[0])
             if cands and version_or_latest == "latest":
                 raise Gone(DOWNLOAD_WITHDRAWN, what=f"{topic}/{series}")
-            raise not_found("Datei / file", what)
+            raise not_found("Datei", what)
         if not may_see(actor, rel):
             raise _forbidden(rel)
         if rel.withdrawn:
             raise Gone(DOWNLOAD_WITHDRAWN, what=f"{topic}/{series}/{rel.version}")
         if filename not in rel.files:
-            raise not_found("Datei / file", what)
+            raise not_found("Datei", what)
         from catalog.storage import version_key
 
         data = LocalStorage(c.settings["DOWNLOAD_DIR"]).get(version_key(topic, series, rel.version, filename))
@@ -184,10 +184,10 @@ def open_file(c, actor, topic: str, series: str, version_or_latest: str, filenam
         raise
     except Exception as exc:  # storage key invalid / file missing
         c.session.rollback()
-        raise not_found("Datei / file", what) from exc
+        raise not_found("Datei", what) from exc
     digest = hashlib.sha256(data).hexdigest()
     if digest != rel.files[filename]:
-        raise NotFound(not_found("Datei / file", what).findings)
+        raise NotFound(not_found("Datei", what).findings)
     try:
         rec = DownloadRecord(at=c.now(), user_id=actor.id if actor is not None else None, username=who,
                              submission_id=rel.submission_id, topic=topic, series=series, version=rel.version,

@@ -12,19 +12,19 @@ from disclosure_rules.findings import Finding, Severity, register
 E = Severity.ERROR
 
 # --- codes (publisher.*) ------------------------------------------------------------------------
-NOT_FOUND = register("publisher.not_found", E, "{what} {id} gibt es nicht.", "{what} {id} does not exist.")
+NOT_FOUND = register("publisher.not_found", E, "{what_de} {id} gibt es nicht.", "{what_en} {id} does not exist.")
 FORBIDDEN_ROLE = register(
     "publisher.forbidden.role", E,
-    "Nur Personen mit der Rolle „{roles}“ dürfen „{action}“; Sie haben die Rolle „{role}“.",
-    "Only users with the role '{roles}' may '{action}'; you have the role '{role}'.")
+    "Nur Personen mit der Rolle {roles_de} dürfen {action_de}; Ihre Rolle ist „{role_de}“.",
+    "Only users with the role {roles_en} may {action_en}; your role is '{role_en}'.")
 FORBIDDEN_OWN = register(
     "publisher.forbidden.own_submission", E,
     "Vier-Augen-Prinzip: Sie dürfen Ihre eigene Einreichung nicht prüfen oder freigeben.",
     "Four-eyes principle: you may not review or approve your own submission.")
 FORBIDDEN_NOT_AUTHOR = register(
     "publisher.forbidden.not_author", E,
-    "Nur die einreichende Person ({submitter}) darf „{action}“.",
-    "Only the submitter ({submitter}) may '{action}'.")
+    "Nur die einreichende Person ({submitter}) darf diese Einreichung {action_de}.",
+    "Only the submitter ({submitter}) may {action_en} this submission.")
 FORBIDDEN_SECOND_APPROVAL = register(
     "publisher.forbidden.same_approver", E,
     "Die zweite Freigabe muss von einer anderen Person kommen als die erste.",
@@ -32,11 +32,11 @@ FORBIDDEN_SECOND_APPROVAL = register(
 FORBIDDEN_INACTIVE = register(
     "publisher.forbidden.inactive", E, "Das Konto {user} ist deaktiviert.", "The account {user} is disabled.")
 FORBIDDEN_VIEW = register(
-    "publisher.forbidden.view", E, "Sie dürfen {what} nicht sehen.", "You may not see {what}.")
+    "publisher.forbidden.view", E, "Sie dürfen {what_de} nicht sehen.", "You may not see {what_en}.")
 WRONG_STATE = register(
     "publisher.wrong_state", E,
-    "„{action}“ ist im Zustand „{state}“ nicht möglich.",
-    "'{action}' is not possible in the state '{state}'.")
+    "Die Aktion „{action_de}“ ist im Zustand „{state_de}“ nicht möglich.",
+    "The action '{action_en}' is not possible in the state '{state_en}'.")
 STALE = register(
     "publisher.stale", E,
     "Die Einreichung wurde inzwischen geändert; bitte neu laden.",
@@ -57,8 +57,8 @@ WITHHELD = register(
     "sie kann nicht freigegeben werden.",
     "The table cannot be published at any level under the disclosure rules; it cannot be approved.")
 COMMENT_REQUIRED = register(
-    "publisher.comment_required", E, "Für „{action}“ ist ein Kommentar nötig.",
-    "'{action}' needs a comment.")
+    "publisher.comment_required", E, "Für die Aktion „{action_de}“ ist ein Kommentar nötig.",
+    "The action '{action_en}' needs a comment.")
 INVALID_FIELD = register(
     "publisher.invalid_field", E, "Feld „{field}“: {problem_de}", "field '{field}': {problem_en}")
 UPLOAD_TOO_LARGE = register(
@@ -70,7 +70,8 @@ UPLOAD_TYPE = register(
     "publisher.upload_type", E,
     "Dateityp „{ext}“ wird nicht unterstützt; erlaubt sind CSV, TXT und XLSX.",
     "File type '{ext}' is not supported; allowed are CSV, TXT and XLSX.")
-DUPLICATE = register("publisher.duplicate", E, "{what} „{name}“ gibt es schon.", "{what} '{name}' already exists.")
+DUPLICATE = register("publisher.duplicate", E, "{what_de} „{name}“ gibt es schon.",
+                     "{what_en} '{name}' already exists.")
 LOGIN_FAILED = register(
     "publisher.login_failed", E, "Benutzername oder Passwort ist falsch.", "Wrong user name or password.")
 LOCKED = register(
@@ -126,8 +127,67 @@ class AuthenticationFailed(ServiceError):
     http_status, kind = 401, "authentication_failed"
 
 
-def not_found(what: str, id: Any) -> NotFound:
-    return NotFound(NOT_FOUND, what=what, id=id)
+# --- parameters in both languages ---------------------------------------------------------------------
+# A finding's German message gets German words and its English message English ones: a parameter that is a
+# word of the UI (a noun like "Hierarchie", a role, an action, a state) is given as ``<key>_de``/``<key>_en``,
+# translated through the UI catalogue (publisher.i18n); ``<key>`` keeps the code or the German id for
+# machines.
+
+
+def term(key: str, msgid: str, suffix: str = "") -> dict[str, str]:
+    """``{key: msgid, key_de: ..., key_en: ...}`` for a German message id of the UI catalogue."""
+    from publisher.i18n import both
+
+    words = both(msgid)
+    return {key: msgid, f"{key}_de": words["de"] + suffix, f"{key}_en": words["en"] + suffix}
+
+
+def _labels(key: str, code: str, kind: str) -> dict[str, str]:
+    from publisher.i18n import LANGS, action_verb, role_label
+
+    label = {"role": role_label, "action": action_verb}[kind]
+    return {key: code, **{f"{key}_{lang}": label(code, lang) for lang in LANGS}}
+
+
+def what(msgid: str, id: Any = None) -> dict[str, str]:
+    """Parameters ``what``/``what_de``/``what_en`` (``"Einreichung 5"`` when ``id`` is given)."""
+    return term("what", msgid, "" if id is None else f" {id}")
+
+
+def not_found(what_msgid: str, id: Any) -> NotFound:
+    return NotFound(NOT_FOUND, id=id, **what(what_msgid))
+
+
+def forbidden_view(what_msgid: str, id: Any = None) -> Forbidden:
+    return Forbidden(FORBIDDEN_VIEW, **what(what_msgid, id))
+
+
+def forbidden_role(action: str, role: str, allowed) -> Forbidden:
+    """Only ``allowed`` roles may do ``action``; the actor has ``role`` (codes; the message names labels)."""
+    from publisher.i18n import role_label
+
+    allowed = sorted(str(getattr(r, "value", r)) for r in allowed)
+    role = str(getattr(role, "value", role))
+    return Forbidden(FORBIDDEN_ROLE, **_labels("action", action, "action"), **_labels("role", role, "role"),
+                     roles=", ".join(allowed),
+                     roles_de=" oder ".join(f"„{role_label(r, 'de')}“" for r in allowed),
+                     roles_en=" or ".join(f"'{role_label(r, 'en')}'" for r in allowed))
+
+
+def not_author(action: str, submitter: str) -> Forbidden:
+    return Forbidden(FORBIDDEN_NOT_AUTHOR, submitter=submitter, **_labels("action", action, "action"))
+
+
+def wrong_state(action: str, state) -> WrongState:
+    """``state``: a :class:`publisher.workflow.State` (or its value)."""
+    from publisher.workflow import STATE_LABELS, State
+
+    return WrongState(WRONG_STATE, **_labels("action", action, "action"),
+                      **term("state", STATE_LABELS[State(state)]), state_code=str(State(state).value))
+
+
+def comment_required(action: str) -> InvalidInput:
+    return InvalidInput(COMMENT_REQUIRED, **_labels("action", action, "action"))
 
 
 def invalid_field(field: str, de: str, en: str) -> Finding:

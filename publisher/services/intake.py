@@ -318,7 +318,7 @@ def _series(c, actor, ref: Any, title: str) -> Series:
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
         s = c.session.get(Series, int(ref))
         if s is None:
-            raise E.InvalidInput(Finding(E.NOT_FOUND, {"what": "Reihe", "id": ref}, column="series"))
+            raise E.InvalidInput(Finding(E.NOT_FOUND, {**E.what("Reihe"), "id": ref}, column="series"))
         return s
     slug = slugify(ref or title)
     s = c.session.execute(select(Series).where(Series.slug == slug)).scalar_one_or_none()
@@ -431,7 +431,7 @@ def _media_type(filename: str) -> str:
 
 def _require_submitter(actor) -> None:
     if actor is None or Role(actor.role) != Role.SUBMITTER or not actor.active:
-        raise E.Forbidden(E.FORBIDDEN_ROLE, action="upload", role=getattr(actor, "role", "-"), roles="submitter")
+        raise E.forbidden_role("upload", getattr(actor, "role", "-"), ["submitter"])
 
 
 def create_draft(c, actor, *, data: bytes, filename: str, metadata: dict, mapping: dict | None = None,
@@ -511,9 +511,9 @@ def update_draft(c, actor, submission_id: int, *, data: bytes | None = None, fil
     _require_submitter(actor)
     sub = get_for_update(c, submission_id)
     if sub.submitter_id != actor.id:
-        raise E.Forbidden(E.FORBIDDEN_NOT_AUTHOR, action="update", submitter=sub.submitter.username)
+        raise E.not_author("update", sub.submitter.username)
     if sub.state != State.DRAFT.value:
-        raise E.WrongState(E.WRONG_STATE, action="update", state=sub.state_label("de"))
+        raise E.wrong_state("update", sub.state)
     created: list[str] = []
     try:
         v = new_version(c, actor, sub, data=data, filename=filename, metadata=metadata, mapping=mapping,

@@ -48,7 +48,7 @@ GROUPING_INVALID = register(
 
 def _require_admin(actor) -> None:
     if actor is not None and (Role(actor.role) != Role.ADMIN or not actor.active):
-        raise E.Forbidden(E.FORBIDDEN_ROLE, action="manage reference data", role=actor.role, roles="admin")
+        raise E.forbidden_role("manage reference data", actor.role, [Role.ADMIN])
 
 
 def _text(value: Any, field: str, limit: int, required: bool = True) -> str:
@@ -114,7 +114,7 @@ def create_population(c, actor, name: str, *, slug: str | None = None, parent: A
         name = _text(name, "name", 200)
         key = slug_for(slug or name)
         if c.session.execute(select(Population).where(Population.slug == key)).scalar_one_or_none() is not None:
-            raise E.InvalidInput(Finding(E.DUPLICATE, {"what": "Population", "name": key}, column="slug"))
+            raise E.InvalidInput(Finding(E.DUPLICATE, {**E.what("Population"), "name": key}, column="slug"))
         par = None
         if parent not in (None, ""):
             par = _find(c, parent)
@@ -186,7 +186,8 @@ def create_grouping(c, actor, dimension: str, category: str, parts: Any = ()) ->
                        "a grouping needs at least two parts (or none: a category of its own)")
         current = {g.category: g for g in list_groupings(c) if g.dimension == dim}
         if cat in current:
-            raise E.InvalidInput(Finding(E.DUPLICATE, {"what": f"Kategorie ({dim})", "name": cat}, column="category"))
+            raise E.InvalidInput(Finding(E.DUPLICATE, {**E.what("Kategorie"), "name": f"{dim}: {cat}"},
+                                             column="category"))
         table = {k: tuple(g.parts or ()) for k, g in current.items()}
         table[cat] = tuple(parts)
         ref = Reference(groupings={dim: table})

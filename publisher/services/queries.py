@@ -38,7 +38,7 @@ def get_submission(c, actor, submission_id) -> Submission:
 
 def list_submissions(c, actor, state: str | None = None, mine: bool = False) -> list[Submission]:
     if actor is None or Role(actor.role) not in (Role.SUBMITTER, Role.APPROVER, Role.ADMIN):
-        raise E.Forbidden(E.FORBIDDEN_VIEW, what="Einreichungen")
+        raise E.forbidden_view("Einreichungen")
     q = select(Submission).order_by(Submission.updated_at.desc(), Submission.id.desc())
     if Role(actor.role) == Role.SUBMITTER or mine:
         q = q.where(Submission.submitter_id == actor.id)
@@ -173,7 +173,7 @@ def artifact_bytes(c, actor, version_id) -> tuple[bytes, str]:
     from publisher.workflow import user_can_view
 
     if not (user_can_view(actor, sub) or (_may_see_release(actor, sub) and sub.current_version_id == v.id)):
-        raise E.Forbidden(E.FORBIDDEN_VIEW, what=f"Version {version_id}")
+        raise E.forbidden_view("Version", version_id)
     return c.store.get(v.artifact_sha256), f"submission-{sub.id}-v{v.number}.csv"
 
 
@@ -202,7 +202,7 @@ def list_releases(c, actor=None, search: str | None = None) -> list[Submission]:
 
 def audit_rows(c, actor, limit: int | None = None) -> list[AuditEvent]:
     if actor is None or Role(actor.role) not in (Role.ADMIN, Role.APPROVER):
-        raise E.Forbidden(E.FORBIDDEN_VIEW, what="Audit-Protokoll")
+        raise E.forbidden_view("Audit-Protokoll")
     q = select(AuditEvent).order_by(AuditEvent.seq.desc())
     if limit:
         q = q.limit(limit)
@@ -211,5 +211,5 @@ def audit_rows(c, actor, limit: int | None = None) -> list[AuditEvent]:
 
 def audit_verify(c, actor) -> audit.VerifyResult:
     if actor is not None and Role(actor.role) not in (Role.ADMIN, Role.APPROVER):
-        raise E.Forbidden(E.FORBIDDEN_VIEW, what="Audit-Protokoll")
+        raise E.forbidden_view("Audit-Protokoll")
     return audit.verify(c.session)

@@ -24,7 +24,7 @@ DEFAULT_RULE_SET = "mindestfallzahl-3"
 
 def _require_admin(actor) -> None:
     if actor is not None and Role(actor.role) != Role.ADMIN:
-        raise E.Forbidden(E.FORBIDDEN_ROLE, action="manage reference data", role=actor.role, roles="admin")
+        raise E.forbidden_role("manage reference data", actor.role, ["admin"])
 
 
 def store_file(c, data: bytes, kind: str, media_type: str, created: list[str] | None = None) -> StoredFile:
@@ -127,7 +127,7 @@ def resolve_hierarchy(c, ref: Any = None, on: dt.date | None = None) -> Hierarch
     cands = list(c.session.execute(q.order_by(Hierarchy.valid_from.desc(), Hierarchy.version.desc())).scalars())
     valid = [h for h in cands if h.valid_from <= on] or cands
     if not valid:
-        raise E.InvalidInput(Finding(E.NOT_FOUND, {"what": "Hierarchie", "id": ref or "(keine)"},
+        raise E.InvalidInput(Finding(E.NOT_FOUND, {**E.what("Hierarchie"), "id": ref or "–"},
                                      column="hierarchy"))
     return valid[0]
 
@@ -236,5 +236,5 @@ def resolve_rule_set(c, ref: Any = None, commit: bool = True) -> RuleSet:
     rs = c.session.execute(select(RuleSet).where(RuleSet.name == ref).order_by(RuleSet.version.desc())
                            ).scalars().first()
     if rs is None:
-        raise E.InvalidInput(Finding(E.NOT_FOUND, {"what": "Regelwerk", "id": ref}, column="rule_set"))
+        raise E.InvalidInput(Finding(E.NOT_FOUND, {**E.what("Regelwerk"), "id": ref}, column="rule_set"))
     return rs

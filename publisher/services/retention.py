@@ -37,7 +37,7 @@ def _eligible(sub: Submission, cutoff: dt.datetime) -> bool:
 
 def run(c, actor=None, now: dt.datetime | None = None) -> RetentionReport:
     if actor is not None and Role(actor.role) != Role.ADMIN:
-        raise E.Forbidden(E.FORBIDDEN_ROLE, action="retention", role=actor.role, roles="admin")
+        raise E.forbidden_role("retention", actor.role, ["admin"])
     now = now or c.now()
     cutoff = now - dt.timedelta(days=int(c.settings.get("RETENTION_DAYS", 90)))
     report = RetentionReport()

@@ -87,7 +87,7 @@ def _comment(action: str, comment: Any, required: bool) -> str:
         raise E.InvalidInput(E.invalid_field("comment", "muss Text sein.", "must be text."))
     text = intake._clean_text(comment or "", "comment", 5000)
     if required and not text:
-        raise E.InvalidInput(E.COMMENT_REQUIRED, action=action)
+        raise E.comment_required(action)
     return text
 
 

@@ -101,7 +101,8 @@
         .then(function (r) { return r.json(); })
         .then(function (st) {
           if (st.state === "running") {
-            text.textContent = box.dataset.running + " " + Math.round(st.seconds || 0) + " " + box.dataset.seconds;
+            var secs = Math.round(st.seconds || 0);
+            text.textContent = box.dataset.running + " " + secs + " " + (secs === 1 ? box.dataset.second : box.dataset.seconds);
             document.dispatchEvent(new CustomEvent("freigabe:upload-progress", {detail: {percent: 100, phase: "polling"}}));
             window.setTimeout(function () { poll(url); }, 400);
           } else {

@@ -20,61 +20,6 @@ from publisher.web.security import current_user, public
 
 bp = Blueprint("downloads", __name__)
 
-# German UI text -> English, for the templates of this blueprint (``dl_("...")``).  Kept here so the shared
-# catalogue in publisher.i18n need not change; tests/downloads checks that every text used is translated.
-DL_EN: dict[str, str] = {
-    "Aktuelle Version": "Current version",
-    "Beschreibung": "Description",
-    "Bezugszeitraum": "Reference period",
-    "CSV (immer die neueste Version)": "CSV (always the newest version)",
-    "CSV": "CSV",
-    "Dateien": "Files",
-    "Datenportal": "Open-data portal",
-    "Dieser Datensatz im Open-Data-Portal": "This dataset on the open-data portal",
-    "Die Dateien werden nicht mehr ausgeliefert.": "The files are no longer served.",
-    "Die ersten": "The first",
-    "Diese Veröffentlichung wurde zurückgezogen.": "This release was withdrawn.",
-    "Download-Bereich": "Download area",
-    "Downloads": "Downloads",
-    "Ebene": "Level",
-    "Excel-CSV": "Excel CSV",
-    "Für Sie sind keine Veröffentlichungen im Download-Bereich verfügbar.":
-        "No releases in the download area are available to you.",
-    "Ihre Dateien werden nicht mehr ausgeliefert.": "Its files are no longer served.",
-    "Lizenz": "Licence",
-    "Metadaten": "Metadata",
-    "Quelle": "Source",
-    "Reihe": "Series",
-    "Thema": "Topic",
-    "Version": "Version",
-    "Versionen von": "Versions of",
-    "Vorschau": "Preview",
-    "ZIP-Paket": "ZIP package",
-    "Zeilen der veröffentlichten Tabelle": "rows of the published table",
-    "Zugang": "Access",
-    "Zustand": "State",
-    "eingeschränkt": "restricted",
-    "von": "of",
-    "zurückgezogen": "withdrawn",
-    "Öffentliche Aussage zur Geheimhaltung": "Public statement on disclosure control",
-    "öffentlich": "public",
-    "geheim gehalten": "suppressed",
-    "nichts vorhanden": "nothing",
-}
-
-
-def dl_(text: str) -> str:
-    from publisher.i18n import current_lang, gettext
-
-    if current_lang() == "en" and text in DL_EN:
-        return DL_EN[text]
-    return gettext(text)
-
-
-@bp.app_context_processor
-def _inject():
-    return {"dl_": dl_}
-
 PREVIEW_ROWS = 50
 
 

@@ -5,19 +5,20 @@ from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from publisher.i18n import N_
 from publisher.i18n import gettext as _
 
 TITLES = {
-    400: "Sitzung abgelaufen oder Formular ungültig",
-    401: "Nicht angemeldet",
-    403: "Zugriff verweigert",
-    404: "Seite nicht gefunden",
-    405: "Methode nicht erlaubt",
-    409: "Falscher Zustand",
-    413: "Datei zu groß",
-    422: "Ungültige Eingabe",
-    500: "Interner Fehler",
-    503: "Vorübergehend nicht verfügbar",
+    400: N_("Sitzung abgelaufen oder Formular ungültig"),
+    401: N_("Nicht angemeldet"),
+    403: N_("Zugriff verweigert"),
+    404: N_("Seite nicht gefunden"),
+    405: N_("Methode nicht erlaubt"),
+    409: N_("Falscher Zustand"),
+    413: N_("Datei zu groß"),
+    422: N_("Ungültige Eingabe"),
+    500: N_("Interner Fehler"),
+    503: N_("Vorübergehend nicht verfügbar"),
 }
 
 

@@ -3,24 +3,43 @@ from __future__ import annotations
 
 from typing import Any
 
+from publisher.i18n import N_
+
 _LEVEL_KEYS = ("levels", "per_level", "attempts", "level_results")
 
-# engine report keys -> German labels (English in publisher.i18n.EN); unknown keys are shown as they are
+# engine report keys -> German labels (message ids of the catalogue); unknown keys are shown as they are
 REPORT_LABELS = {
-    "level": "Ebene", "chosen_level": "Veröffentlichte Ebene", "outcome": "Ergebnis",
-    "min_count": "Mindestfallzahl", "zeros_are_disclosive": "Nullen gelten als offenlegend",
-    "rules": "Regelwerk", "rule_set": "Regelwerk", "ruleset": "Regelwerk", "scope": "Geltungsbereich",
-    "coarsen": "Vergröberung erlaubt", "dimensions": "Merkmale", "cells": "Zellen",
-    "failing": "Zellen unter der Mindestfallzahl", "failing_cells": "Zellen unter der Mindestfallzahl",
-    "n_cells": "Zellen", "n_failing": "Zellen unter der Mindestfallzahl", "suppressed": "Unterdrückte Zellen",
-    "total": "Summe", "rows": "Zeilen", "table_sha256": "Prüfsumme der Tabelle", "version": "Version",
-    "name": "Name", "reason": "Begründung", "public_statement": "Öffentliche Aussage",
-    "decision": "Entscheidung", "submitted_level": "Eingereichte Ebene", "input_sha256": "Prüfsumme der Eingabe",
-    "information_loss": "Informationsverlust", "cells_submitted": "Eingereichte Zellen",
-    "cells_released": "Veröffentlichte Zellen", "cells_lost": "Durch Vergröberung entfallene Zellen",
-    "levels_coarsened": "Vergröberte Ebenen", "share_of_cells_lost": "Anteil entfallener Zellen",
-    "suppressed_cells": "Unterdrückte Zellen", "suppressed_share_of_total": "Anteil unterdrückter Werte an der Summe",
-    "total_count": "Summe aller Werte", "parameters": "Parameter", "sha256": "Prüfsumme",
+    "level": N_("Ebene"), "chosen_level": N_("Veröffentlichte Ebene"), "outcome": N_("Ergebnis"),
+    "min_count": N_("Mindestfallzahl"), "zeros_are_disclosive": N_("Nullen gelten als offenlegend"),
+    "rules": N_("Regelwerk"), "rule_set": N_("Regelwerk"), "ruleset": N_("Regelwerk"),
+    "scope": N_("Geltungsbereich"),
+    "coarsen": N_("Vergröberung erlaubt"), "dimensions": N_("Merkmale"), "cells": N_("Zellen"),
+    "failing": N_("Zellen unter der Mindestfallzahl"), "failing_cells": N_("Zellen unter der Mindestfallzahl"),
+    "n_cells": N_("Zellen"), "n_failing": N_("Zellen unter der Mindestfallzahl"),
+    "suppressed": N_("Unterdrückte Zellen"),
+    "total": N_("Summe"), "rows": N_("Zeilen"), "table_sha256": N_("Prüfsumme der Tabelle"),
+    "version": N_("Version"),
+    "name": N_("Name"), "reason": N_("Begründung"), "public_statement": N_("Öffentliche Aussage"),
+    "decision": N_("Entscheidung"), "submitted_level": N_("Eingereichte Ebene"),
+    "input_sha256": N_("Prüfsumme der Eingabe"),
+    "information_loss": N_("Informationsverlust"), "cells_submitted": N_("Eingereichte Zellen"),
+    "cells_released": N_("Veröffentlichte Zellen"), "cells_lost": N_("Durch Vergröberung entfallene Zellen"),
+    "levels_coarsened": N_("Vergröberte Ebenen"), "share_of_cells_lost": N_("Anteil entfallener Zellen"),
+    "suppressed_cells": N_("Unterdrückte Zellen"), "suppressed_share_of_total": N_("Anteil unterdrückter Werte an der Summe"),
+    "total_count": N_("Summe aller Werte"), "parameters": N_("Parameter"), "sha256": N_("Prüfsumme"),
+    # engine report keys without a label before the catalogue (issue 15 item 7); a code shown raw is an
+    # English word in the German UI (tests/web/test_i18n.py)
+    "area": N_("Gebiet"), "count": N_("Anzahl"), "audit": N_("Angriffsprüfung"), "passed": N_("bestanden"),
+    "primary_cells": N_("Primär gesperrte Zellen"), "secondary_cells": N_("Sekundär gesperrte Zellen"),
+    "cells_published": N_("Veröffentlichte Zellen"), "suppressed_share_of_cells": N_("Anteil gesperrter Zellen"),
+    "whole_table": N_("Ganze Tabelle + Vergröberung"), "scope_comparison": N_("Vergleich der Verfahren"),
+    "level_title": N_("Ebene"), "cross_release": N_("Abgleich mit früheren Veröffentlichungen"),
+    "compared": N_("Verglichen mit"), "findings": N_("Befunde"), "ok": N_("ohne Befund"),
+    "objective": N_("Ziel der Sperrung"), "protection_width": N_("Schutzabstand"),
+    "secondary": N_("Sekundärsperrung"), "time_limit_s": N_("Zeitlimit (Sekunden)"),
+    "differencing": N_("Differenzprüfung"), "dominance": N_("Dominanzregel"), "enabled": N_("eingeschaltet"),
+    "protection_pct": N_("Schutzbereich (%)"), "k": N_("k (Prozent der Summe)"),
+    "n": N_("n (größte Beiträge)"), "p": N_("p (Prozent)"),
 }
 
 
@@ -30,8 +49,9 @@ def label(key: str) -> str:
     return gettext(REPORT_LABELS[key]) if key in REPORT_LABELS else key
 
 
-REPORT_VALUES = {"withheld": "zurückgehalten", "released": "veröffentlicht", "not_tried": "nicht geprüft",
-                 "publishable": "veröffentlichbar", "whole_table": "ganze Tabelle", "cells": "einzelne Zellen"}
+REPORT_VALUES = {"withheld": N_("zurückgehalten"), "released": N_("veröffentlicht"), "not_tried": N_("nicht geprüft"),
+                 "publishable": N_("veröffentlichbar"), "whole_table": N_("ganze Tabelle"), "cells": N_("einzelne Zellen"),
+                 "heuristic": N_("heuristisch"), "optimal": N_("optimal")}
 _LEVEL_ORDER = ("level", "cells", "failing_cells", "decision", "reason")
 
 
@@ -91,13 +111,16 @@ def _fmt(value: Any, lang: str) -> str:
     from publisher.i18n import format_number
 
     if isinstance(value, bool):
-        return ("ja" if value else "nein") if lang == "de" else ("yes" if value else "no")
+        return format_number(value)  # ja/nein through the catalogue
     if isinstance(value, (int, float)):
         return format_number(value)
     if isinstance(value, dict):
         if set(value) >= {"de", "en"}:
             return str(value.get(lang) or value.get("de"))
-        return "; ".join(f"{label(k)}: {_fmt(v, lang)}" for k, v in value.items())
+        if f"message_{lang}" in value:  # a finding: its message in the UI language, not its fields
+            return str(value[f"message_{lang}"])
+        return "; ".join(f"{label(k[:-3] if k.endswith(('_de', '_en')) else k)}: {_fmt(v, lang)}"
+                         for k, v in value.items() if not k.endswith(("_de", "_en")) or k.endswith(f"_{lang}"))
     if isinstance(value, str):
         return str(_value_text(value))
     if isinstance(value, list):
@@ -125,7 +148,8 @@ def report_lines(report: Any) -> list[tuple[str, str]]:
             lines += [("", x) for x in value]
     skip = set(_LEVEL_KEYS) | {"text", "text_de", "text_en", "summary", "summary_de", "summary_en", "explanation",
                                "findings", "public_statement",
-                               "correction"}  # shown in its own section (issue 8: corrections)
+                               "correction",  # shown in its own section (issue 8: corrections)
+                               "cross_release"}  # review page section + findings list (issue 13)
     for key, value in report.items():
         if key in skip:
             continue

@@ -180,11 +180,6 @@ def init_app(app) -> None:
 
 # --- rate limits (publisher.ratelimit) --------------------------------------------------------------------
 
-RATE_LIMIT_MESSAGES = {
-    "de": "Zu viele Versuche. Bitte warten Sie {seconds} Sekunden und versuchen Sie es dann erneut.",
-    "en": "Too many attempts. Please wait {seconds} seconds and try again.",
-}
-RATE_LIMIT_TITLES = {"de": "Zu viele Anfragen", "en": "Too many requests"}
 
 
 def _audit_rate_limit(event: str, details: dict) -> None:
@@ -199,16 +194,18 @@ def _audit_rate_limit(event: str, details: dict) -> None:
 def _too_many(decision, *, api: bool):
     from flask import render_template
 
-    from publisher.i18n import current_lang
+    from publisher.i18n import gettext as _
+    from publisher.i18n import ngettext
 
     if api:
         from publisher.api.errors import http_error
 
         resp = http_error(429)
     else:
-        lang = current_lang()
-        msg = RATE_LIMIT_MESSAGES.get(lang, RATE_LIMIT_MESSAGES["de"]).format(seconds=decision.retry_after)
-        title = RATE_LIMIT_TITLES.get(lang, RATE_LIMIT_TITLES["de"])
+        msg = ngettext("Zu viele Versuche. Bitte warten Sie {n} Sekunde und versuchen Sie es dann erneut.",
+                       "Zu viele Versuche. Bitte warten Sie {n} Sekunden und versuchen Sie es dann erneut.",
+                       decision.retry_after)
+        title = _("Zu viele Anfragen")
         resp = current_app.make_response(
             (render_template("error.html", status=429, title=title, messages=[msg]), 429))
     resp.headers["Retry-After"] = str(decision.retry_after)

@@ -38,9 +38,7 @@ def local_datetime(text: str | None):
 def calendar():
     from publisher.services import series
 
-    items = series.upcoming_releases(ctx())
-    for it in items:
-        it["local"] = it["embargo_until"].astimezone(LOCAL_TZ)
+    items = series.upcoming_releases(ctx())  # times shown in Europe/Berlin by the |datumzeit filter
     return render_template("calendar.html", items=items)
 
 

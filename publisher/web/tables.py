@@ -9,8 +9,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from publisher.i18n import N_
+
 MAX_ROWS = 500
-OWN_SUBMISSION = "Vier-Augen-Prinzip: Sie haben diese Einreichung selbst erstellt und dürfen sie nicht prüfen oder freigeben."
+OWN_SUBMISSION = N_("Vier-Augen-Prinzip: Sie haben diese Einreichung selbst erstellt und dürfen sie nicht prüfen "
+                    "oder freigeben.")
 _NUM = re.compile(r"^-?\d{1,3}(\.\d{3})+$|^-?\d+$")
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from flask import current_app, jsonify, render_template, request, url_for
 
+from publisher.i18n import both
 from publisher.web.blueprint import bp
 from publisher.web.security import current_user, requires
 
@@ -63,8 +64,8 @@ def _run(app, path: Path, record: dict, data: bytes, filename: str, mapping: dic
         record.update(state="error", findings=_finding_dicts(exc))
     except Exception:  # noqa: BLE001 - reported to the page as a general failure, logged here
         app.logger.exception("background check failed")
-        record.update(state="error", findings=[{"de": "Die Prüfung ist fehlgeschlagen.",
-                                                "en": "The check failed.", "column": None, "field": False}])
+        record.update(state="error", findings=[{**both("Die Prüfung ist fehlgeschlagen."),
+                                                "column": None, "field": False}])
     _write(path, record)
 
 
@@ -76,7 +77,7 @@ def start_check():
     data, filename = upload_from_form()
     if data is None:
         return jsonify({"state": "error", "html": _errors_html([{
-            "de": "Bitte eine Datei auswählen.", "en": "Please choose a file.", "column": "file", "field": True}])}), 422
+            **both("Bitte eine Datei auswählen."), "column": "file", "field": True}])}), 422
     _sweep()
     token = secrets.token_urlsafe(18)
     path = _dir() / f"{token}.json"
@@ -116,26 +117,25 @@ def _errors_html(findings: list[dict]) -> str:
 @bp.route("/submissions/check/<token>")
 @requires("submitter")
 def check_status(token: str):
-    from publisher.services.errors import FORBIDDEN_VIEW, Forbidden
+    from publisher.services.errors import forbidden_view
 
     def not_found(what, _token):  # unknown, finished or someone else's check: one answer for all (403)
-        return Forbidden(FORBIDDEN_VIEW, what=what)
+        return forbidden_view(what)
 
     if not token or len(token) > 64 or not set(token) <= _TOKEN_CHARS:
-        raise not_found("Prüfung / check", token)
+        raise not_found("Prüfung", token)
     path = _dir() / f"{token}.json"
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise not_found("Prüfung / check", token) from None
+        raise not_found("Prüfung", token) from None
     if record.get("user_id") != current_user().id:
-        raise not_found("Prüfung / check", token)
+        raise not_found("Prüfung", token)
     if record["state"] == "running":
         if time.time() - record.get("started", 0) > STALE_SECONDS:
             path.unlink(missing_ok=True)
             return jsonify({"state": "error", "html": _errors_html([{
-                "de": "Die Prüfung wurde abgebrochen.", "en": "The check was aborted.", "field": False,
-                "column": None}])})
+                **both("Die Prüfung wurde abgebrochen."), "field": False, "column": None}])})
         return jsonify({"state": "running", "seconds": round(time.time() - record.get("started", 0), 1)})
     path.unlink(missing_ok=True)
     if record["state"] == "error":

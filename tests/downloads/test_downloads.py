@@ -181,17 +181,13 @@ def test_purge_removes_only_records_older_than_the_retention(app, client, make_s
 
 
 def test_every_text_of_the_download_pages_has_an_english_translation(app, client, make_submission, fresh):
-    import re
-    from pathlib import Path
+    from publisher.i18n_tools import extract, read_catalogue
 
-    from publisher.web.downloads import DL_EN
-
-    root = Path(__file__).resolve().parents[2] / "templates"
-    used = set()
-    for t in ["downloads.html", "release.html"]:
-        used |= {m.group(2) for m in re.finditer(r"""\bdl_\(\s*(["'])((?:(?!\1).)+)\1""", (root / t).read_text())}
+    english = {m.id: m.string for m in read_catalogue("en") if m.id}
+    used = [m.id for m in extract() if m.id and any(f.endswith(("downloads.html", "release.html"))
+                                                      for f, _line in m.locations)]
     assert len(used) > 20
-    assert sorted(used - set(DL_EN)) == []
+    assert [i for i in used if not english.get(i)] == []
     sub = _publish(app, make_submission)
     html = client.get(f"/releases/{sub.id}?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in html and "Metadata" in html and "Metadaten" not in html

@@ -40,7 +40,7 @@ def test_approve_with_an_embargo_in_the_web_form_lists_it_in_the_calendar_only(
     assert entry["embargo_until"] == local.replace(tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc)
     auth.logout()
     cal = client.get("/calendar").get_data(as_text=True)
-    assert "Geflüchtete nach Aufenthaltsstatus" in cal and local.strftime("%d.%m.%Y %H:%M") in cal
+    assert "Geflüchtete nach Aufenthaltsstatus" in cal and local.strftime("%d.%m.%Y, %H:%M Uhr") in cal
     assert worker.run(app, once=True) == 0  # nothing is due before the embargo
     assert f"/releases/{sub.id}" not in client.get("/releases").get_data(as_text=True)
 

@@ -30,6 +30,7 @@ def test_demo_load(runner, fresh):
     out = runner.invoke(["demo", "load"])
     assert out.exit_code == 0, out.output
     assert "dsb" in out.output and "statistik" in out.output
+    assert "Datenschutzbeauftragte/r" in out.output and "approver" not in out.output  # German role names
     c = fresh()
     states = sorted(s.state for s in c.session.execute(select(Submission)).scalars())
     assert states == ["approved", "draft", "rejected", "returned", "submitted"]

@@ -188,7 +188,7 @@ def test_audit_log_read_verify_and_export_for_admin_and_dpo(auth, client, users,
     for who in ("adele", "dora"):
         auth.login(who)
         html = client.get("/audit?verify=1").get_data(as_text=True)
-        assert "submission.submitted" in html and "Kette vollständig" in html
+        assert "Zur Prüfung eingereicht" in html and "Kette vollständig" in html  # event label, German
         csv = client.get("/audit/export.csv")
         assert csv.status_code == 200 and csv.mimetype == "text/csv"
         assert csv.get_data(as_text=True).startswith("seq,at,actor_id")

@@ -402,4 +402,4 @@ def test_dpo_sees_the_failed_publication_and_its_reason_on_the_review_page(app, 
     worker.run(app, once=True)
     auth.login("dora")
     page = client.get(f"/review/{sub.id}").get_data(as_text=True)
-    assert "FG-PUB-HASH-MISMATCH" in page and "failed" in page
+    assert "FG-PUB-HASH-MISMATCH" in page and "fehlgeschlagen" in page  # job state label (German UI)

@@ -1,0 +1,109 @@
+"""German labels (message ids of the UI catalogue, :mod:`publisher.i18n`) for codes stored in data.
+
+The codes stay what they are in the database, the API and exports (``submission.approved``,
+``submissions``); pages show the label in the UI language: ``event_label``, ``object_label``, ``column_label``,
+``job_label`` (template globals).  A code without a label is shown as it is: add a label here when you add an audit event.
+"""
+from __future__ import annotations
+
+from publisher.i18n import N_, current_lang, translate
+
+EVENT_LABELS = {
+    "submission.created": N_("Entwurf angelegt"),
+    "submission.draft_updated": N_("Entwurf geändert"),
+    "submission.submitted": N_("Zur Prüfung eingereicht"),
+    "submission.withdrawn": N_("Einreichung zurückgezogen"),
+    "submission.first_approval": N_("Erste Freigabe erteilt"),
+    "submission.approved": N_("Freigegeben"),
+    "submission.returned": N_("Zur Überarbeitung zurückgegeben"),
+    "submission.rejected": N_("Abgelehnt"),
+    "submission.resubmitted": N_("Überarbeitet erneut eingereicht"),
+    "publication.started": N_("Veröffentlichung begonnen"),
+    "publication.completed": N_("Veröffentlichung abgeschlossen"),
+    "publication.failed": N_("Veröffentlichung fehlgeschlagen"),
+    "publication.queued": N_("Veröffentlichungsauftrag angelegt"),
+    "publication.withdraw_queued": N_("Rücknahmeauftrag angelegt"),
+    "publication.publish_done": N_("Auftrag erledigt: veröffentlicht"),
+    "publication.withdraw_done": N_("Auftrag erledigt: zurückgenommen"),
+    "publication.job_failed": N_("Veröffentlichungsauftrag endgültig fehlgeschlagen"),
+    "publication.job_retry": N_("Veröffentlichungsauftrag wird wiederholt"),
+    "publication.job_taken_over": N_("Veröffentlichungsauftrag übernommen"),
+    "publication.alert": N_("Warnung zur Veröffentlichung"),
+    "release.withdrawn": N_("Veröffentlichung zurückgezogen"),
+    "release.embargo_set": N_("Sperrfrist gesetzt"),
+    "series.created": N_("Reihe angelegt"),
+    "series.standing_approval_granted": N_("Daueranfreigabe erteilt"),
+    "series.standing_approval_revoked": N_("Daueranfreigabe aufgehoben"),
+    "series.standing_release": N_("Automatisch veröffentlicht (Daueranfreigabe)"),
+    "series.standing_review_needed": N_("Prüfung nötig (Daueranfreigabe)"),
+    "download.file": N_("Datei heruntergeladen"),
+    "download.refused": N_("Download verweigert"),
+    "download.log_purged": N_("Download-Protokoll bereinigt"),
+    "retention.raw_deleted": N_("Rohdatei gelöscht (Aufbewahrungsfrist)"),
+    "hierarchy.imported": N_("Hierarchie importiert"),
+    "ruleset.created": N_("Regelwerk angelegt"),
+    "population.created": N_("Population angelegt"),
+    "population.retired": N_("Population außer Kraft gesetzt"),
+    "category_grouping.created": N_("Kategorie erklärt"),
+    "category_grouping.retired": N_("Kategorie-Erklärung aufgehoben"),
+    "group.created": N_("Gruppe angelegt"),
+    "user.created": N_("Benutzer angelegt"),
+    "user.activated": N_("Benutzer aktiviert"),
+    "user.deactivated": N_("Benutzer deaktiviert"),
+    "user.locked": N_("Benutzer gesperrt"),
+    "user.unlocked": N_("Benutzer entsperrt"),
+    "user.password_changed": N_("Passwort geändert"),
+    "user.role_changed": N_("Rolle geändert"),
+    "token.created": N_("API-Token angelegt"),
+    "token.revoked": N_("API-Token widerrufen"),
+    "login.succeeded": N_("Anmeldung erfolgreich"),
+    "login.failed": N_("Anmeldung fehlgeschlagen"),
+    "login.refused_locked": N_("Anmeldung abgewiesen (Konto gesperrt)"),
+    "ratelimit.login": N_("Zu viele Anmeldeversuche"),
+    "ratelimit.api": N_("Zu viele API-Anfragen"),
+}
+
+# object types of audit rows (table names)
+OBJECT_LABELS = {
+    "submissions": N_("Einreichung"), "submission_versions": N_("Version"), "decisions": N_("Entscheidung"),
+    "users": N_("Benutzer"), "groups": N_("Gruppe"), "api_tokens": N_("API-Token"),
+    "hierarchies": N_("Hierarchie"), "rule_sets": N_("Regelwerk"), "series": N_("Reihe"),
+    "publication_jobs": N_("Veröffentlichungsauftrag"), "release_embargoes": N_("Sperrfrist"),
+    "series_standing_approvals": N_("Daueranfreigabe"), "notifications": N_("Benachrichtigung"),
+    "release_ledger": N_("Veröffentlichung"), "stored_files": N_("Gespeicherte Datei"),
+    "download": N_("Download"), "download_records": N_("Download-Protokoll"), "stored_file": N_("Gespeicherte Datei"),
+    "security": N_("Sicherheit"),
+    "populations": N_("Population"), "category_groupings": N_("Kategorie-Erklärung"),
+}
+
+
+# columns of the release table (the published CSV keeps them; the preview on the release page shows labels)
+COLUMN_LABELS = {"level": N_("Ebene"), "area": N_("Gebiet"), "count": N_("Anzahl"), "status": N_("Status"),
+                 "revision": N_("Berichtigung")}
+
+
+def column_label(column: str, lang: str | None = None) -> str:
+    return translate(COLUMN_LABELS[column], lang or current_lang()) if column in COLUMN_LABELS else column
+
+
+# publication jobs (publisher.models.PublicationJob): purpose and state
+JOB_LABELS = {"publish": N_("veröffentlichen"), "withdraw": N_("zurücknehmen"), "pending": N_("wartet"),
+              "running": N_("läuft"), "done": N_("erledigt"), "failed": N_("fehlgeschlagen")}
+
+
+def job_label(value: str, lang: str | None = None) -> str:
+    return translate(JOB_LABELS[value], lang or current_lang()) if value in JOB_LABELS else value
+
+
+def event_label(event: str, lang: str | None = None) -> str:
+    return translate(EVENT_LABELS[event], lang or current_lang()) if event in EVENT_LABELS else event
+
+
+def object_label(object_type: str, lang: str | None = None) -> str:
+    return translate(OBJECT_LABELS[object_type], lang or current_lang()) if object_type in OBJECT_LABELS \
+        else object_type
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals.update(event_label=event_label, object_label=object_label, column_label=column_label,
+                                 job_label=job_label)
