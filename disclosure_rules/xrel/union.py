@@ -246,7 +246,14 @@ class Audit:
         return self._single
 
     def containing(self, v: int) -> list[int]:
-        return [fi for fi, f in enumerate(self.sys.forms) if f.cell.suppressed and len(f.vars) > 1 and v in f.vars]
+        """Suppressed cells of several unknowns that contain ``v`` (an inverted index, built once)."""
+        if not hasattr(self, "_inside"):
+            self._inside: dict[int, list[int]] = {}
+            for fi, f in enumerate(self.sys.forms):
+                if f.cell.suppressed and len(f.vars) > 1:
+                    for x in f.vars.tolist():
+                        self._inside.setdefault(x, []).append(fi)
+        return self._inside.get(int(v), [])
 
     def labels(self, rows: set[int], extra: Sequence[int] = ()) -> list[str]:
         rels = {int(self.tags[r]) for r in rows if self.tags[r] >= 0} | set(extra)
