@@ -12,6 +12,8 @@ Measured in the same run, each in its own subprocess, best of ``--repeat``:
 * ``new``: :func:`disclosure_rules.crossrelease.check` of the block table against the Stadtteil table,
   without true counts (what the check can do after the raw data is deleted);
 * ``new+truth``: the same with the block table's true counts (what the check does at upload);
+* ``dims``: a second input - two fully published tables of one population and period with different
+  dimensions (542 areas; 8 age groups in one, 27 origins in the other): 117,072 unknowns (new only);
 * ``peer``: the previous implementation (``disclosure_rules/crossrelease.py`` at commit ``--peer-commit``,
   read with ``git show``; skipped when git or the commit is not available).
 
@@ -59,7 +61,34 @@ def tables(mean: float, seed: int = 1):
     return vals, sup, dict(tsum), dict(members)
 
 
+def run_dims() -> dict:
+    """Two fully published tables of one population and period with different dimensions (542 areas: age
+    8 × origin 27): the union system has every age × origin combination as an unknown (117,072)."""
+    import numpy as np
+
+    from disclosure_rules.crossrelease import Cell, Release, check
+
+    rng = np.random.default_rng(3)
+    areas = [f"P{i:04d}" for i in range(542)]
+    x = rng.poisson(8, (542, 8, 27))
+
+    def rel(label, dim, axis):
+        n = x.shape[axis]
+        cells = tuple(Cell(a, ((dim, f"{dim}{j}"),), int(x[i].sum(axis=2 - axis)[j]), level="plr")
+                      for i, a in enumerate(areas) for j in range(n))
+        return Release(label=label, series=label, period="2024-12", audience="public", level="plr",
+                       finest_level="plr", hierarchy="h", membership={}, population="p", cells=cells)
+
+    a, b = rel("alter", "alter", 1), rel("herkunft", "herkunft", 2)
+    t0 = time.perf_counter()
+    res = check(b, [a])
+    return {"kind": "dims", "seconds": time.perf_counter() - t0, "cells": 542 * 35, "suppressed": 0,
+            "findings": sorted({f.code for f in res.findings})}
+
+
 def run_one(kind: str, mean: float, peer_commit: str) -> dict:
+    if kind == "dims":
+        return run_dims()
     vals, sup, tsum, members = tables(mean)
     if kind == "peer":
         import types
@@ -104,7 +133,7 @@ def main() -> None:
     if args.worker:
         print(json.dumps(run_one(args.worker, args.mean, args.peer_commit)))
         return
-    kinds = ["new", "new+truth"]
+    kinds = ["new", "new+truth", "dims"]
     ok = subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", f"{args.peer_commit}:disclosure_rules/crossrelease.py"],
                         capture_output=True).returncode == 0
     if ok:
