@@ -11,6 +11,7 @@ PgCluster) and its own gunicorn on 127.0.0.1, stops both.
 """
 from __future__ import annotations
 
+from publisher.manifest import current_sha
 import argparse
 import datetime as dt
 import importlib.util
@@ -74,7 +75,7 @@ def prepare(env: dict, n_published: int = 5):
             sub = intake.create_draft(c, sub_user, data=data, filename="t.csv", metadata=_meta(f"Vorab {i}"),
                                       mapping=_MAPPING, series=f"vorab-{i}", hierarchy=h.id)
             review.submit(c, sub_user, sub.id)
-            review.approve(c, appr_user, sub.id, sub.current_version.artifact_sha256)
+            review.approve(c, appr_user, sub.id, current_sha(c, sub))
         hierarchy_id = h.id
     worker.run(app, once=True)
     downloads, releases = [], []

@@ -36,15 +36,32 @@ def _ts(at: dt.datetime) -> str:
 
 
 def row_hash(prev_hash: str, seq: int, at: dt.datetime, actor_id: int | None, actor_name: str, event: str,
-             object_type: str, object_id: str, details: str) -> str:
+             object_type: str, object_id: str, details: str, key: bytes | None = None) -> str:
+    """The row's checksum: HMAC-SHA256 with the audit key (issue 14, :mod:`publisher.audit_trust`); plain
+    sha256 without a key (rows written before keyed hashing)."""
     payload = canonical_json([seq, _ts(at), actor_id, actor_name, event, object_type, object_id, details])
-    return hashlib.sha256((prev_hash + "\n" + payload).encode("utf-8")).hexdigest()
+    msg = (prev_hash + "\n" + payload).encode("utf-8")
+    if key:
+        import hmac
+
+        return hmac.new(key, msg, hashlib.sha256).hexdigest()
+    return hashlib.sha256(msg).hexdigest()
 
 
 def record(session: Session, actor: User | str | None, event: str, obj: Any = None,
            details: dict | None = None, *, object_type: str | None = None,
-           object_id: Any = None) -> AuditEvent:
-    """Append one audit row in the caller's transaction (does not commit)."""
+           object_id: Any = None, anonymous: bool = False) -> AuditEvent | None:
+    """Append one audit row in the caller's transaction (does not commit).  ``anonymous``: an event an
+    anonymous request causes (capped per minute, issue 14; None when it was only counted)."""
+    if anonymous:
+        from publisher.audit_trust import anonymous_allowed
+
+        allowed, suppressed = anonymous_allowed(session)
+        if not allowed:
+            return None
+        if suppressed:
+            record(session, "system", "audit.anonymous_suppressed", None, {"count": suppressed},
+                   object_type="audit", object_id="")
     if isinstance(actor, User):
         actor_id, actor_name = actor.id, actor.username
     else:
@@ -61,13 +78,22 @@ def record(session: Session, actor: User | str | None, event: str, obj: Any = No
     at = utcnow()
     seq = head.seq + 1
     text = canonical_json(details or {})
-    h = row_hash(head.hash, seq, at, actor_id, actor_name, event, object_type or "", str(object_id or ""), text)
+    key = session.info.get("audit_key")
+    if key is None:  # a session that did not come from a services context: key from the environment settings
+        from publisher.audit_trust import configure_session
+        from publisher.config import load_settings
+
+        configure_session(session, load_settings())
+        key = session.info["audit_key"]
+    h = row_hash(head.hash, seq, at, actor_id, actor_name, event, object_type or "", str(object_id or ""), text,
+                 key=key)
     ev = AuditEvent(seq=seq, at=at, actor_id=actor_id, actor_name=actor_name, event=event,
                     object_type=object_type or "", object_id=str(object_id if object_id is not None else ""),
                     details=text, prev_hash=head.hash, hash=h)
     session.add(ev)
     head.seq, head.hash = seq, h
     session.flush()
+    session.info["audit_head_pending"] = (seq, h)  # anchored outside the database after commit (issue 14)
     return ev
 
 
@@ -78,45 +104,33 @@ class VerifyResult:
     problems: list[dict] = field(default_factory=list)  # {"seq", "code", "de", "en"}
 
     def message(self, lang: str = "de") -> str:
+        anchors = getattr(self, "anchors", None)
         if self.ok:
-            return (f"Audit-Protokoll in Ordnung: {self.checked} Einträge, Kette vollständig."
-                    if lang != "en" else f"Audit trail intact: {self.checked} rows, chain complete.")
-        return "\n".join(p["en" if lang == "en" else "de"] for p in self.problems)
+            extra = "" if anchors is None else (f", {anchors} Anker außerhalb der Datenbank passen" if lang != "en"
+                                                else f", {anchors} anchors outside the database match")
+            return (f"Audit-Protokoll in Ordnung: {self.checked} Einträge, Kette vollständig{extra}."
+                    if lang != "en" else f"Audit trail intact: {self.checked} rows, chain complete{extra}.")
+        first = self.problems[0]
+        head = (f"Erster fehlerhafter Eintrag: {first['seq']} ({first['code']})" if lang != "en"
+                else f"First bad entry: {first['seq']} ({first['code']})")
+        return "\n".join([head] + [p["en" if lang == "en" else "de"] for p in self.problems])
 
 
 def _problem(seq, code, de, en) -> dict:
     return {"seq": seq, "code": code, "de": de, "en": en}
 
 
-def verify(session: Session) -> VerifyResult:
-    rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()
-    prev, expected_seq, n, problems = GENESIS, 1, 0, []
-    for ev in rows:
-        n += 1
-        if ev.seq != expected_seq:
-            problems.append(_problem(ev.seq, "audit.gap",
-                                     f"Eintrag {expected_seq} bis {ev.seq - 1} fehlt (gelöscht?).",
-                                     f"row(s) {expected_seq} to {ev.seq - 1} missing (deleted?)."))
-        if ev.prev_hash != prev:
-            problems.append(_problem(ev.seq, "audit.broken_link",
-                                     f"Eintrag {ev.seq}: Verweis auf den Vorgänger stimmt nicht.",
-                                     f"row {ev.seq}: link to the previous row does not match."))
-        h = row_hash(ev.prev_hash, ev.seq, ev.at, ev.actor_id, ev.actor_name, ev.event, ev.object_type,
-                     ev.object_id, ev.details)
-        if h != ev.hash:
-            problems.append(_problem(ev.seq, "audit.edited",
-                                     f"Eintrag {ev.seq} wurde nachträglich verändert.",
-                                     f"row {ev.seq} was edited after it was written."))
-        prev, expected_seq = ev.hash, ev.seq + 1
-    head = session.get(AuditHead, 1)
-    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
-    if head_seq != expected_seq - 1 or head_hash != prev:
-        problems.append(_problem(head_seq, "audit.head_mismatch",
-                                 f"Das Protokoll endet bei Eintrag {expected_seq - 1}, erwartet {head_seq} "
-                                 "(letzte Einträge gelöscht oder Kopf verändert).",
-                                 f"the trail ends at row {expected_seq - 1}, expected {head_seq} "
-                                 "(last rows deleted or head edited)."))
-    return VerifyResult(ok=not problems, checked=n, problems=problems)
+def verify(session: Session, settings: dict | None = None, anchors_path: str | None = None) -> VerifyResult:
+    """Issue 14: chain, key and anchors (:func:`publisher.audit_trust.verify`) with the settings of the
+    session's services context (or ``settings``; else the environment's)."""
+    from publisher import audit_trust
+
+    settings = settings if settings is not None else session.info.get("audit_settings")
+    if settings is None:
+        from publisher.config import load_settings
+
+        settings = load_settings()
+    return audit_trust.verify(session, settings, anchors_path)
 
 
 EXPORT_FIELDS = ("seq", "at", "actor_id", "actor_name", "event", "object_type", "object_id", "details",

@@ -7,7 +7,8 @@
     freigabe hierarchy import FILE --name NAME [--valid-from YYYY-MM-DD]
     freigabe population list|create NAME [--part-of P]|retire P   populations (publisher.cli_reference)
     freigabe category list|declare DIM CAT [PART...]|revoke ID    category groupings of a dimension
-    freigabe audit verify                    exit 1 when any audit row was edited or deleted
+    freigabe audit verify [--anchors F]      chain, key and anchors; exit 1 naming the first bad entry
+    freigabe audit anchor                    anchor the chain head outside the database (cron)
     freigabe audit export [--format csv|json] [--output FILE]
     freigabe retention run                   delete raw uploads past their retention period
     freigabe demo load                       demo city, accounts (passwords printed once), submissions
@@ -212,15 +213,29 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
+@click.option("--anchors", "anchors", default=None, type=click.Path(dir_okay=False),
+              help="Anchor records to check against (e.g. exported from syslog); default: FREIGABE_AUDIT_ANCHOR.")
 @with_appcontext
-def audit_verify() -> None:
-    """Check the hash chain; exit 1 when a row was edited, deleted or inserted."""
+def audit_verify(anchors) -> None:
+    """Check chain, key and anchors; exit 1 when a row was edited, deleted or inserted (first bad entry first)."""
     from publisher import audit
 
     with _ctx() as c:
-        res = audit.verify(c.session)
+        res = audit.verify(c.session, c.settings, anchors)
     click.echo(res.message("de"), err=not res.ok)
     sys.exit(0 if res.ok else 1)
+
+
+@audit_group.command("anchor")
+@with_appcontext
+def audit_anchor() -> None:
+    """Write the current chain head to FREIGABE_AUDIT_ANCHOR now (run it periodically, e.g. hourly)."""
+    from publisher.audit_trust import anchor_now
+
+    with _ctx() as c:
+        got = anchor_now(c.session, c.settings)
+    click.echo(f"verankert: Eintrag {got[0]} / anchored: row {got[0]}" if got
+               else "nichts zu verankern / nothing to anchor")
 
 
 @audit_group.command("export")
@@ -283,6 +298,9 @@ def demo_load() -> None:
 
 
 def _register() -> None:
+    from publisher.cli_trust import register  # issue 14: release stop|withdraw, token list|revoke, reset
+
+    register(main)
     try:
         from publisher.cli_check import check_command
     except ImportError:  # the engine's CLI is not there yet

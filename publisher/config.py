@@ -50,9 +50,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FREIGABE_MAX_UPLOAD_BYTES", "MAX_CONTENT_LENGTH", int, 20 * 1024 * 1024,
             "Upload size limit in bytes (requests and files); larger uploads are refused."),
     Setting("FREIGABE_LOCKOUT_THRESHOLD", "LOCKOUT_THRESHOLD", int, 5,
-            "Failed logins in a row after which an account is locked."),
+            "Failed logins of one client (address) for one user name after which that client waits (30 s, "
+            "doubling with each further failure); other clients - the account's owner - are not affected."),
     Setting("FREIGABE_LOCKOUT_MINUTES", "LOCKOUT_MINUTES", int, 15,
-            "How long a locked account stays locked (minutes)."),
+            "Longest wait of a client after failed logins (minutes)."),
     Setting("FREIGABE_RATE_LIMIT_LOGIN", "RATE_LIMIT_LOGIN", _str, "10/60",
             "Login attempts allowed per username, as N/SECONDS (per client address 5 x N; empty or 0: no "
             "limit); more get HTTP 429 with Retry-After. Counted per process."),
@@ -99,6 +100,24 @@ SETTINGS: tuple[Setting, ...] = (
             "DCAT-AP.de politicalGeocodingURI of the municipality (set your Gemeindeschlüssel)."),
     Setting("FREIGABE_DOWNLOAD_TOPIC", "DOWNLOAD_TOPIC", _str, "statistik",
             "Folder/topic under which releases are filed in the download area."),
+    # --- issue 14 (trust) ---
+    Setting("FREIGABE_SESSION_MAX_HOURS", "SESSION_MAX_HOURS", float, 8.0,
+            "Absolute lifetime of a web session in hours, from login; then the user logs in again."),
+    Setting("FREIGABE_SESSION_IDLE_MINUTES", "SESSION_IDLE_MINUTES", float, 30.0,
+            "A web session without a request for this many minutes has ended."),
+    Setting("FREIGABE_AUDIT_KEY", "AUDIT_KEY", _str, "",
+            "Secret key of the audit chain's HMAC (kept outside the database). Empty: the key file is used."),
+    Setting("FREIGABE_AUDIT_KEY_FILE", "AUDIT_KEY_FILE", _str, None,
+            "File with the audit HMAC key, created with a random key (mode 0600) on first start. "
+            "Default: <DATA_DIR>/audit_key. Keep it (and a copy) where database writers cannot read it."),
+    Setting("FREIGABE_AUDIT_ANCHOR", "AUDIT_ANCHOR", _str, None,
+            "Where the audit chain's head is anchored outside the database: file:PATH (append-only file), "
+            "syslog, or off. Default: file:<DATA_DIR>/audit_anchors.log."),
+    Setting("FREIGABE_AUDIT_ANCHOR_EVERY", "AUDIT_ANCHOR_EVERY", int, 20,
+            "Anchor the chain head after every this many new audit rows (plus `freigabe audit anchor`, e.g. hourly)."),
+    Setting("FREIGABE_AUDIT_ANONYMOUS_PER_MINUTE", "AUDIT_ANONYMOUS_PER_MINUTE", int, 120,
+            "Audit rows per minute and process for events of anonymous requests (failed logins, rate-limit "
+            "hits); more are counted in one summary row."),
 )
 
 

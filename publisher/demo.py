@@ -6,6 +6,7 @@ creates submissions that reach different states through the real service transit
 """
 from __future__ import annotations
 
+from publisher.manifest import current_sha
 import csv
 import io
 import random
@@ -285,7 +286,7 @@ def load(c) -> list[tuple[str, str, str]]:
     # 1. approved (publication job queued): block-level table with small cells → coarsened
     s1 = upload(st, "Geflüchtete nach Aufenthaltsstatus, Juli 2026", "2026-07", 11)
     review.submit(c, st, s1.id)
-    review.approve(c, dsb, s1.id, s1.current_version.artifact_sha256, "Vergröberung auf Stadtteile in Ordnung.")
+    review.approve(c, dsb, s1.id, current_sha(c, s1), "Vergröberung auf Stadtteile in Ordnung.")
     # 2. submitted, waiting for the DPO
     s2 = upload(st, "Geflüchtete nach Aufenthaltsstatus, August 2026", "2026-08", 12)
     review.submit(c, st, s2.id)

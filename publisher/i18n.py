@@ -158,12 +158,14 @@ ACTION_LABELS = {"submit": N_("eingereicht"), "approve": N_("freigegeben"), "app
                  "return": N_("zurückgegeben"), "reject": N_("abgelehnt"), "withdraw": N_("zurückgezogen"),
                  "resubmit": N_("erneut eingereicht"), "withdraw_release": N_("Veröffentlichung zurückgezogen"),
                  "start_publishing": N_("Veröffentlichung begonnen"), "publish": N_("veröffentlicht"),
-                 "publication_failed": N_("Veröffentlichung fehlgeschlagen")}
+                 "publication_failed": N_("Veröffentlichung fehlgeschlagen"),
+                 "stop_release": N_("Veröffentlichung gestoppt")}
 # what a person may do (used in "only ... may ..." sentences): code -> German infinitive
 ACTION_VERBS = {"submit": N_("einreichen"), "approve": N_("freigeben"), "approve_first": N_("erstmals freigeben"),
                 "return": N_("zurückgeben"), "reject": N_("ablehnen"), "withdraw": N_("zurückziehen"),
                 "resubmit": N_("erneut einreichen"), "update": N_("ändern"), "upload": N_("hochladen"),
                 "withdraw_release": N_("die Veröffentlichung zurückziehen"),
+                "stop_release": N_("die Veröffentlichung stoppen"), "reset_password": N_("Passwörter zurücksetzen"),
                 "start_publishing": N_("die Veröffentlichung beginnen"), "publish": N_("veröffentlichen"),
                 "publication_failed": N_("die Veröffentlichung als fehlgeschlagen melden"),
                 "manage accounts": N_("Konten verwalten"), "manage reference data": N_("Referenzdaten verwalten"),

@@ -49,6 +49,7 @@ class User(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)  # issue 14: after an admin reset
     groups: Mapped[list[Group]] = relationship(secondary=user_groups, lazy="selectin")
 
     @property
@@ -232,6 +233,7 @@ class Decision(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     artifact_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    manifest_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)  # issue 14: the manifest
     invalidated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     submission: Mapped[Submission] = relationship(back_populates="decisions")
@@ -292,9 +294,11 @@ class PublicationJob(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    manifest_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)  # issue 14: approved manifest
 
 
 # registered in Base.metadata together with the core models (defined in its own module)
 from publisher.models_downloads import DownloadRecord  # noqa: E402,F401
 from publisher.models_ledger import Embargo, LedgerEntry, Notification, StandingApproval  # noqa: E402,F401
+from publisher.models_trust import LoginBackoff, ReleaseManifest, RoleGrant, WebSession  # noqa: E402,F401
 from publisher.models_reference import CategoryGrouping, Population  # noqa: E402,F401

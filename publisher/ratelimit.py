@@ -97,12 +97,14 @@ class RateLimits:
         self.api = FixedWindowLimiter(ap, clock) if ap else None
 
     def check_login(self, username: str, address: str) -> Decision | None:
-        """Count one login attempt (per username: N per window; per address: ADDRESS_FACTOR × N);
-        the refusing decision (or None when allowed)."""
+        """Count one login attempt (per username from this address: N per window; per address: ADDRESS_FACTOR
+        × N); the refusing decision (or None when allowed).  Issue 14: never per username alone - requests
+        from elsewhere must not lock the account's owner out."""
         if self.login_user is None:
             return None
         worst = None
-        for limiter, key in ((self.login_user, "u:" + username.strip().lower()), (self.login_addr, "a:" + address)):
+        for limiter, key in ((self.login_user, "u:" + username.strip().lower() + "|" + address),
+                             (self.login_addr, "a:" + address)):
             d = limiter.hit(key)
             if not d.allowed and (worst is None or d.retry_after > worst.retry_after):
                 worst = d

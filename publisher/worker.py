@@ -32,6 +32,7 @@ from publisher.models import Decision, Hierarchy, PublicationJob, RuleSet, Submi
 from publisher.publication import PublicationRefused, ReleaseInfo, build_release_package, recheck
 from publisher.services import open_ctx
 from publisher.services import publication as jobs
+from publisher.services.withdrawal import WithdrawWaits
 from publisher.workflow import State
 
 log = logging.getLogger("freigabe.worker")
@@ -89,11 +90,12 @@ def _release_info(c, sub: Submission, version: SubmissionVersion, approval: Deci
     """Everything the package needs besides the artifact.  Version, version notes, changelog and the cells
     to mark ``r`` come from the release ledger (:mod:`publisher.services.ledger`): new period = next minor,
     correction = patch + 1 of the corrected release."""
-    from publisher.services import ledger
+    # issue 14: computed only from the releases every reader of this release may read (publisher.services.audience)
+    from publisher.services import audience as ledger
 
     settings = c.settings
-    label = ledger.release_version_for(c, sub, version)
-    revised = ledger.revised_keys(c, sub, version, frame)  # None unless a correction
+    label = ledger.release_version(c, sub, version)
+    revised = ledger.revised_keys(c, sub, version, frame)  # None unless a correction (for this audience)
     notes = ledger.version_notes(c, sub, version, revised)
     return ReleaseInfo(
         series_slug=sub.series.slug,
@@ -148,6 +150,9 @@ def perform(c, job: PublicationJob) -> dict[str, Any]:
                                  "Für genau dieses Artefakt gibt es keine gültige Freigabe durch eine andere Person.",
                                  "There is no valid approval by another person for exactly this artifact.",
                                  {"artifact_sha256": job.artifact_sha256})
+    from publisher import manifest  # issue 14: exactly the approved manifest, rebuilt from the database now
+
+    manifest.verify_job(c, job, sub, version)
     if sub.state == State.APPROVED.value:
         from publisher.services import review
         from publisher.services.errors import WrongState
@@ -188,16 +193,10 @@ def perform(c, job: PublicationJob) -> dict[str, Any]:
 
 
 def _withdraw(c, job, sub, version) -> dict[str, Any]:
-    notice = "Diese Veröffentlichung wurde zurückgezogen."
-    if job.target == "ckan":
-        from publisher.publication import package_name
+    """Issue 14: one withdraw job per target (publisher.services.withdrawal; CKAN: only if it shows this version)."""
+    from publisher.services import withdrawal
 
-        target = _ckan_target(c.settings)
-        if target is None:
-            return {"skipped": "ckan off"}
-        changed = target.withdraw(package_name(sub.series.slug), notice)
-        return {"withdrawn": True, "changed": bool(changed)}
-    return {"withdrawn": True}  # download area: access is checked against the submission state
+    return withdrawal.perform(c, job, sub, version, _ckan_target(c.settings) if job.target == "ckan" else None)
 
 
 def process_one(app, wid: str | None = None) -> bool:
@@ -213,6 +212,9 @@ def process_one(app, wid: str | None = None) -> bool:
         except PublicationRefused as exc:
             c.session.rollback()
             jobs.fail(c, job_id, wid, exc.to_dict(), alert=True)
+        except WithdrawWaits as exc:  # issue 14: a publish job of the same target still runs
+            c.session.rollback()
+            jobs.retry_later(c, job_id, wid, {"code": "FG-PUB-WITHDRAW-WAITS", "target": str(exc)})
         except PackageInvalid as exc:
             c.session.rollback()
             jobs.fail(c, job_id, wid, {"code": "FG-PUB-PACKAGE-INVALID", "report": exc.report.to_dict()},

@@ -9,6 +9,7 @@ transition an audit event, and that each state is reachable through real transit
       │                  │  └─reject──▶ REJECTED                └─publication_failed┘
       │                  └─return──▶ RETURNED ──resubmit (new version)──▶ SUBMITTED
       └─withdraw──▶ WITHDRAWN ◀──withdraw── RETURNED          PUBLISHED ──withdraw_release──▶ WITHDRAWN
+                                           APPROVED, PUBLISHING ──stop_release──▶ WITHDRAWN
 
 With ``TWO_APPROVALS`` the first approval is the transition ``approve_first`` (SUBMITTED → SUBMITTED);
 the second, by a different approver, is ``approve``.
@@ -108,6 +109,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     # a published release is taken back: private on CKAN, marked withdrawn in the download area (worker)
     _t("withdraw_release", State.PUBLISHED, State.WITHDRAWN, {A, Role.ADMIN}, "release.withdrawn",
        needs_comment=True),
+    # issue 14: an approved release is stopped before it is published (also while its jobs run; targets a
+    # job already reached get withdraw jobs)
+    _t("stop_release", State.APPROVED, State.WITHDRAWN, {A, Role.ADMIN}, "release.stopped", needs_comment=True),
+    _t("stop_release", State.PUBLISHING, State.WITHDRAWN, {A, Role.ADMIN}, "release.stopped", needs_comment=True),
 )
 
 ACTIONS = frozenset(t.action for t in TRANSITIONS)
@@ -251,6 +256,14 @@ def user_can_withdraw(user, submission, settings=None) -> bool:
 
 def user_can_resubmit(user, submission, settings=None) -> bool:
     return user_can("resubmit", user, submission, settings)
+
+
+def check_user_can_stop_release(user, submission, settings=None):
+    return check_user_can("stop_release", user, submission, settings)
+
+
+def user_can_stop_release(user, submission, settings=None) -> bool:
+    return user_can("stop_release", user, submission, settings)
 
 
 def check_user_can_withdraw_release(user, submission, settings=None):

@@ -11,6 +11,7 @@ Factories reach every state by running the real service transitions (``make_subm
 """
 from __future__ import annotations
 
+from publisher.manifest import current_sha
 import itertools
 import os
 import shutil
@@ -399,9 +400,9 @@ def make_submission(ctx, users, hierarchy, table_bytes):
             return review.return_submission(ctx, appr, sub.id, "Bitte prüfen.")
         if state == State.REJECTED:
             return review.reject(ctx, appr, sub.id, "Nicht veröffentlichen.")
-        sub = review.approve(ctx, appr, sub.id, sub.current_version.artifact_sha256)
+        sub = review.approve(ctx, appr, sub.id, current_sha(ctx, sub))
         if ctx.settings.get("TWO_APPROVALS"):
-            sub = review.approve(ctx, users["approver2"], sub.id, sub.current_version.artifact_sha256)
+            sub = review.approve(ctx, users["approver2"], sub.id, current_sha(ctx, sub))
         if state == State.APPROVED:
             return sub
         sub = review.start_publishing(ctx, sub.id)

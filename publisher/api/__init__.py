@@ -12,6 +12,7 @@ from __future__ import annotations
 
 def init_app(app):
     from publisher.api import views  # noqa: F401  (routes on bp)
+    from publisher.api import withdrawal  # noqa: F401  (issue 14: stop / withdraw)
     from publisher.api.blueprint import bp
     from publisher.web.security import csrf
 

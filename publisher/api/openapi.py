@@ -27,13 +27,23 @@ SCHEMAS = {
                         "description": "Befunde mit code, file, row, column, params, message_de, message_en"}}}},
     },
     "Comment": {"type": "object", "properties": {"comment": {"type": "string"}}},
-    "Approve": {"type": "object", "required": ["artifact_sha256"], "properties": {
+    "Reason": {"type": "object", "required": ["reason"], "properties": {
+        "reason": {"type": "string", "description": "Grund (öffentlich sichtbar bei zurückgezogenen Versionen)"}}},
+    "Approve": {"type": "object", "required": ["manifest_sha256"], "properties": {
+        "manifest_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$",
+                            "description": "sha256 des geprüften Freigabe-Manifests (manifest.sha256 der Einreichung): "
+                                           "Tabelle, Metadaten, Zielgruppe, Ziele, Reihe, Regelwerk, Sperrfrist"},
         "artifact_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$",
-                            "description": "sha256 der geprüften Veröffentlichungstabelle (check.artifact_sha256)"},
+                            "description": "optional: sha256 der Veröffentlichungstabelle (zusätzliche Prüfung)"},
+        "out_of_order": {"type": "boolean",
+                         "description": "true: ausdrücklich vor einem früheren, noch gesperrten Zeitraum der Reihe "
+                                        "veröffentlichen / publish before an earlier period under embargo"},
         "comment": {"type": "string"},
-        "embargo_until": {"type": "string", "format": "date-time",
-                          "description": "Sperrfrist (ISO 8601 mit Zeitzone): vorher wird nichts veröffentlicht / "
-                                         "embargo: nothing is published before this time"}}},
+        "embargo_until": {"type": ["string", "null"], "format": "date-time",
+                          "description": "Sperrfrist (ISO 8601 mit Zeitzone): vorher wird nichts veröffentlicht. "
+                                         "Fehlt das Feld, gilt die Sperrfrist des geprüften Manifests; ein anderer "
+                                         "Wert (auch null) gibt ein neues Manifest frei / embargo: absent = the "
+                                         "reviewed manifest's embargo; another value approves a new manifest"}}},
     "Upload": {"type": "object", "required": ["file", "metadata"], "properties": {
         "file": {"type": "string", "format": "binary", "description": "CSV/TXT/XLSX"},
         "metadata": {"type": "string", "description": "JSON-Objekt: title*, reference_period*, description, "

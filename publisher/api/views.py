@@ -20,7 +20,7 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def check_dict(obj) -> dict[str, Any]:
+def check_dict(obj, redact=None) -> dict[str, Any]:
     """The check result of a version or a ``CheckResult`` (what would be released, and why)."""
     return {
         "outcome": obj.outcome,
@@ -28,8 +28,16 @@ def check_dict(obj) -> dict[str, Any]:
         "artifact_sha256": obj.artifact_sha256,
         "public_statement": obj.public_statement,
         "public_report": obj.public_report,
-        "findings": obj.findings,
+        "findings": redact(obj.findings) if redact else obj.findings,
     }
+
+
+def _redactor():
+    """Issue 14: reports and findings name only releases the caller may read."""
+    from publisher.services.audience import redact
+
+    c, user = ctx(), api_user(required=False)
+    return lambda obj: redact(c, user, obj)
 
 
 def submission_dict(sub, *, with_report: bool = False) -> dict[str, Any]:
@@ -49,14 +57,20 @@ def submission_dict(sub, *, with_report: bool = False) -> dict[str, Any]:
         "hierarchy": v.hierarchy.label if v else None,
         "rule_set": v.rule_set.label if v else None,
         "mapping": dict(v.mapping) if v else {},
-        "check": check_dict(v) if v else None,
+        "check": check_dict(v, _redactor()) if v else None,
         "decisions": [{"action": d.action, "actor": d.actor.username if d.actor else None, "comment": d.comment,
-                       "artifact_sha256": d.artifact_sha256, "at": _iso(d.created_at),
+                       "artifact_sha256": d.artifact_sha256, "manifest_sha256": d.manifest_sha256,
+                       "at": _iso(d.created_at),
                        "invalidated": d.invalidated_at is not None} for d in sub.decisions],
         "links": {"self": url_for("api.get_submission", submission_id=sub.id)},
     }
     if with_report and v is not None:
-        out["check"]["report"] = v.report
+        out["check"]["report"] = _redactor()(v.report)
+    if v is not None:  # issue 14: what an approval binds
+        from publisher import manifest
+
+        m = manifest.current(ctx(), sub)
+        out["manifest"] = {"sha256": m.sha256, "document": m.document}
     return out
 
 
@@ -146,12 +160,13 @@ def _transition(action: str, submission_id: int):
     if action == "submit":
         sub = review.submit(c, user, submission_id, comment)
     elif action == "approve":
-        sha = body.get("artifact_sha256")
-        if not isinstance(sha, str) or not sha:
-            raise InvalidInput(invalid_field(
-                "artifact_sha256", "Pflichtfeld: die sha256 der geprüften Veröffentlichungstabelle.",
-                "required: the sha256 of the reviewed releasable table."))
-        sub = review.approve(c, user, submission_id, sha, comment, embargo_until=body.get("embargo_until"))
+        sha = body.get("manifest_sha256")  # required: the service refuses it missing (422) after the checks
+        sha = sha if isinstance(sha, str) and sha else None  # of role and state (403/409 come first)
+        art = body.get("artifact_sha256")
+        sub = review.approve(c, user, submission_id, sha, comment,
+                             embargo_until=body["embargo_until"] if "embargo_until" in body else review.UNCHANGED,
+                             artifact_sha256=art if isinstance(art, str) and art else None,
+                             out_of_order=body.get("out_of_order") is True)
     elif action == "return":
         sub = review.return_submission(c, user, submission_id, comment)
     elif action == "reject":

@@ -91,6 +91,11 @@ class Ctx:
     store: FileStore
     clock: Callable[[], dt.datetime] = field(default=utcnow)
 
+    def __post_init__(self) -> None:
+        from publisher.audit_trust import configure_session  # issue 14: keyed, anchored audit rows
+
+        configure_session(self.session, self.settings)
+
     def now(self) -> dt.datetime:
         return self.clock()
 

@@ -72,7 +72,7 @@ def record_security_event(c, event: str, details: dict | None = None, actor=None
     try:
         audit.record(c.session, actor, event, None, {k: (str(v)[:200] if isinstance(v, str) else v)
                                                       for k, v in (details or {}).items()},
-                     object_type="security", object_id="")
+                     object_type="security", object_id="", anonymous=actor is None)
         _commit(c)
     except BaseException:
         c.session.rollback()
@@ -129,13 +129,20 @@ def create_user(c, actor, username: str, role: str, *, password: str | None = No
             password = generate_password()
         else:
             _check_password_policy(password, username)
-        user = User(username=username, role=role_enum.value, password_hash=hash_password(password),
-                    display_name=display_name or username, email=email)
+        # issue 14: approver/admin given by a person needs a second person's confirmation (services.roles)
+        needs_second = actor is not None and role_enum.value in ("approver", "admin")
+        user = User(username=username, role=Role.READER.value if needs_second else role_enum.value,
+                    password_hash=hash_password(password), display_name=display_name or username, email=email)
         user.groups = [ensure_group(c, actor, g, commit=False) for g in groups]
         c.session.add(user)
         c.session.flush()
         audit.record(c.session, actor or "cli", "user.created", user,
-                     {"username": username, "role": role_enum.value, "groups": sorted(groups)})
+                     {"username": username, "role": user.role, "groups": sorted(groups),
+                      **({"requested_role": role_enum.value} if needs_second else {})})
+        if needs_second:
+            from publisher.services import roles
+
+            roles.request_role(c, actor, user, role_enum.value)
         _commit(c)
     except IntegrityError as exc:
         c.session.rollback()
@@ -167,41 +174,47 @@ def list_users(c, actor) -> list[User]:
     return list(c.session.execute(select(User).order_by(User.username)).scalars())
 
 
-def authenticate(c, username: str, password: str) -> User:
-    """Check a login.  Lockout after ``LOCKOUT_THRESHOLD`` failures in a row for ``LOCKOUT_MINUTES``.
+def authenticate(c, username: str, password: str, client: str = "-") -> User:
+    """Check a login from ``client`` (the client address).
 
-    Failed logins and lockouts are audited (committed even though the login fails).
+    Issue 14: no account-wide lockout (a stranger could lock the DPO out with a few requests).  Failures are
+    counted per client *and* user name (:mod:`publisher.services.credentials`); from ``LOCKOUT_THRESHOLD`` on
+    that client waits (doubling, at most ``LOCKOUT_MINUTES``) - with the same answer for known and unknown
+    names, so nothing tells which accounts exist.  Failed logins are audited (committed although the login
+    fails); the rate limits bound how many a client can cause.
     """
+    from publisher.services import credentials
+
     s = c.session
     now = c.now()
+    credentials.check_backoff(c, client, username)
     user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    ok = False
     if user is None or not user.active or not user.password_hash:
         try:
             _hasher.verify(_DUMMY_HASH, password or "-")
         except VerificationError:
             pass
-        audit.record(s, None, "login.failed", None, {"username": username[:100], "reason": "unknown"},
-                     object_type="users", object_id=user.id if user else "")
-        _commit(c)
-        raise E.AuthenticationFailed(E.LOGIN_FAILED)
-    if user.locked_until and user.locked_until > now:
-        audit.record(s, None, "login.refused_locked", user, {"username": username})
-        _commit(c)
-        raise E.AuthenticationFailed(E.LOCKED, until=user.locked_until.strftime("%d.%m.%Y %H:%M UTC"))
-    try:
-        _hasher.verify(user.password_hash, password or "")
-        ok = True
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        ok = False
+    else:
+        try:
+            _hasher.verify(user.password_hash, password or "")
+            ok = True
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
     if not ok:
-        user.failed_logins = (user.failed_logins or 0) + 1
-        audit.record(s, None, "login.failed", user, {"username": username, "failed_logins": user.failed_logins})
-        if user.failed_logins >= int(c.settings.get("LOCKOUT_THRESHOLD", 5)):
-            user.locked_until = now + dt.timedelta(minutes=int(c.settings.get("LOCKOUT_MINUTES", 15)))
-            user.failed_logins = 0
-            audit.record(s, None, "user.locked", user, {"until": user.locked_until.isoformat()})
+        row = credentials.record_failure(c, client, username)
+        if user is not None and user.active and user.password_hash:
+            user.failed_logins = (user.failed_logins or 0) + 1
+        audit.record(s, None, "login.failed", user if user is not None else None,
+                     {"username": username[:100], "client": client[:64], "failures": row.failures},
+                     object_type="users", object_id=str(user.id) if user else "", anonymous=True)
+        if row.blocked_until is not None and row.failures == int(c.settings.get("LOCKOUT_THRESHOLD") or 5):
+            audit.record(s, None, "login.backoff", None, {"username": username[:100], "client": client[:64],
+                                                          "until": row.blocked_until.isoformat()},
+                         object_type="users", object_id=str(user.id) if user else "", anonymous=True)
         _commit(c)
         raise E.AuthenticationFailed(E.LOGIN_FAILED)
+    credentials.clear_backoff(c, client, username)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -220,7 +233,10 @@ def set_password(c, actor, user_id: int, password: str) -> User:
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
-    audit.record(c.session, actor or "cli", "user.password_changed", user)
+    from publisher.services.credentials import end_all  # issue 14: every session and token ends
+
+    ended = end_all(c, user.id, "password_changed", tokens=True)
+    audit.record(c.session, actor or "cli", "user.password_changed", user, ended)
     _commit(c)
     return user
 
@@ -238,7 +254,12 @@ def set_active(c, actor, user_id: int, active: bool) -> User:
     _require_admin(actor)
     user = get_user(c, user_id)
     user.active = bool(active)
-    audit.record(c.session, actor or "cli", "user.activated" if active else "user.deactivated", user)
+    details = {}
+    if not active:  # issue 14: sessions and tokens end, pending approvals no longer count
+        from publisher.services.credentials import on_deactivated
+
+        details = on_deactivated(c, user)
+    audit.record(c.session, actor or "cli", "user.activated" if active else "user.deactivated", user, details)
     _commit(c)
     return user
 
@@ -252,8 +273,18 @@ def set_role(c, actor, user_id: int, role: str) -> User:
         new = None
     if new not in Role.login_roles():
         raise E.InvalidInput(E.invalid_field("role", f"unbekannte Rolle „{role}“.", f"unknown role '{role}'."))
+    if actor is not None and new.value in ("approver", "admin"):  # issue 14: a second person confirms
+        from publisher.services import roles
+
+        roles.request_role(c, actor, user, new.value)
+        _commit(c)
+        return user
     old, user.role = user.role, new.value
     audit.record(c.session, actor or "cli", "user.role_changed", user, {"from": old, "to": new.value})
+    from publisher.services.roles import _notify
+
+    _notify(c, "role_changed", {"user": user.username, "from": old, "to": new.value,
+                                "by": getattr(actor, "username", "cli")}, user.id)
     _commit(c)
     return user
 

@@ -55,6 +55,8 @@ class Release:
     groups: list[str]
     withdrawn: bool
     published_at: dt.datetime | None = None
+    withdrawn_at: dt.datetime | None = None  # issue 14: shown publicly with the reason
+    withdrawn_reason: str = ""
 
 
 @dataclass
@@ -76,9 +78,15 @@ def _releases(c) -> list[Release]:
         r = job.result or {}
         if not r.get("version") or sub.state not in (State.PUBLISHED.value, State.WITHDRAWN.value):
             continue
-        out.append(Release(sub.id, sub.series.title if sub.series else r["series"], r["topic"], r["series"],
-                           r["version"], dict(r.get("files") or {}), r.get("audience", "public"),
-                           list(r.get("groups") or []), sub.state == State.WITHDRAWN.value, job.updated_at))
+        rel = Release(sub.id, sub.series.title if sub.series else r["series"], r["topic"], r["series"],
+                      r["version"], dict(r.get("files") or {}), r.get("audience", "public"),
+                      list(r.get("groups") or []), sub.state == State.WITHDRAWN.value, job.updated_at)
+        if rel.withdrawn:
+            from publisher.services.withdrawal import info
+
+            w = info(c, sub) or {}
+            rel.withdrawn_at, rel.withdrawn_reason = w.get("at"), str(w.get("reason") or "")
+        out.append(rel)
     return out
 
 
@@ -126,12 +134,16 @@ def list_series(c, actor) -> dict[str, list[SeriesView]]:
 
 
 def release_for_submission(c, actor, submission_id: int) -> Release:
+    """Issue 14: a release the actor may not see answers 404 like one that does not exist (nothing about its
+    version or groups)."""
     for rel in _releases(c):
-        if rel.submission_id == submission_id:
-            if not may_see(actor, rel):
-                raise _forbidden(rel)
+        if rel.submission_id == submission_id and may_see(actor, rel):
             return rel
     raise not_found("Veröffentlichung", submission_id)
+
+
+def _exists(c, topic: str, series: str) -> bool:
+    return any(r.topic == topic and r.series == series for r in _releases(c))
 
 
 def _forbidden(rel: Release) -> Forbidden:
@@ -139,10 +151,12 @@ def _forbidden(rel: Release) -> Forbidden:
                      groups=", ".join(rel.groups) or "-")
 
 
-def _find(c, topic: str, series: str, version: str) -> tuple[Release | None, list[Release]]:
+def _find(c, actor, topic: str, series: str, version: str) -> tuple[Release | None, list[Release]]:
+    """The release a link names, among the releases ``actor`` may see (issue 14: "latest" is the newest
+    live version *this reader* may see; a restricted version is not found for anyone else)."""
     from catalog.storage import _version_sort_key
 
-    cands = [r for r in _releases(c) if r.topic == topic and r.series == series]
+    cands = [r for r in _releases(c) if r.topic == topic and r.series == series and may_see(actor, r)]
     if version == "latest":
         live = sorted((r for r in cands if not r.withdrawn), key=lambda r: _version_sort_key(r.version))
         return (live[-1] if live else None), cands
@@ -156,16 +170,12 @@ def open_file(c, actor, topic: str, series: str, version_or_latest: str, filenam
     who = actor.username if actor is not None else "anonymous"
     what = f"{topic}/{series}/{version_or_latest}/{filename}"
     try:
-        rel, cands = _find(c, topic, series, version_or_latest)
+        rel, cands = _find(c, actor, topic, series, version_or_latest)
         if rel is None:
-            # "latest" of a series whose releases are all withdrawn / refused to outsiders first
-            if cands and not any(may_see(actor, r) for r in cands):
-                raise _forbidden(cands[0])
+            # "latest" of a series whose visible releases are all withdrawn
             if cands and version_or_latest == "latest":
                 raise Gone(DOWNLOAD_WITHDRAWN, what=f"{topic}/{series}")
             raise not_found("Datei", what)
-        if not may_see(actor, rel):
-            raise _forbidden(rel)
         if rel.withdrawn:
             raise Gone(DOWNLOAD_WITHDRAWN, what=f"{topic}/{series}/{rel.version}")
         if filename not in rel.files:
@@ -173,11 +183,13 @@ def open_file(c, actor, topic: str, series: str, version_or_latest: str, filenam
         from catalog.storage import version_key
 
         data = LocalStorage(c.settings["DOWNLOAD_DIR"]).get(version_key(topic, series, rel.version, filename))
-    except (Forbidden, Gone) as exc:
+    except (Forbidden, Gone, NotFound) as exc:
         c.session.rollback()
-        audit.record(c.session, actor, "download.refused", None,
-                     {"what": what, "code": exc.code}, object_type="download", object_id=what)
-        c.session.commit()
+        # refusals of logged-in users are audited; anonymous requests never add audit rows (issue 14 item 8)
+        if actor is not None and (not isinstance(exc, NotFound) or _exists(c, topic, series)):
+            audit.record(c.session, actor, "download.refused", None,
+                         {"what": what, "code": exc.code}, object_type="download", object_id=what)
+            c.session.commit()
         raise
     except ServiceError:
         c.session.rollback()

@@ -494,7 +494,8 @@ def new_version(c, actor, sub: Submission, *, data: bytes | None, filename: str 
         meta = validate_metadata(c, meta)
     mp = validate_mapping(mapping) if mapping is not None else dict(cur.mapping)
     h = reference.resolve_hierarchy(c, hierarchy) if hierarchy is not None else cur.hierarchy
-    rs = reference.resolve_rule_set(c, rule_set, commit=False) if rule_set is not None else cur.rule_set
+    # issue 14: a new version is checked under a current rule set (a superseded one moves on to its successor)
+    rs = reference.resolve_rule_set(c, rule_set if rule_set is not None else cur.rule_set, commit=False)
     number = max(v.number for v in sub.versions) + 1
     v = build_version(c, actor, sub, number, data=data, filename=name, meta=meta, mapping=mp, hierarchy=h,
                       rule_set=rs, created=created)

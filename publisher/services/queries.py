@@ -65,12 +65,19 @@ def _release_rows(c, version: SubmissionVersion) -> list[dict]:
         return []
 
 
-def previous_release(c, sub: Submission) -> Submission | None:
+def previous_release(c, sub: Submission, actor=None) -> Submission | None:
+    """The newest other approved/published release of the series; with ``actor``: only one the actor may read
+    (issue 14: a submitter's diff never compares with a release of an audience they are not in)."""
+    from publisher.services.audience import may_read
+
     q = (select(Submission).where(Submission.series_id == sub.series_id, Submission.id != sub.id,
                                   Submission.state.in_([State.PUBLISHED.value, State.PUBLISHING.value,
                                                         State.APPROVED.value]))
          .order_by(Submission.state_changed_at.desc()))
-    return c.session.execute(q).scalars().first()
+    for cand in c.session.execute(q).scalars():
+        if actor is None or may_read(actor, cand.current_version):
+            return cand
+    return None
 
 
 def diff_releases(old_rows: list[dict], new_rows: list[dict]) -> dict:
@@ -90,7 +97,7 @@ def review_data(c, actor, submission_id) -> dict[str, Any]:
     """Everything the DPO review page shows.  Internal data: only for those who may view the submission."""
     sub = get_submission(c, actor, submission_id)
     v = sub.current_version
-    prev = previous_release(c, sub)
+    prev = previous_release(c, sub, actor)
     diff = None
     if prev is not None and prev.current_version and prev.current_version.artifact_sha256:
         try:
@@ -98,6 +105,14 @@ def review_data(c, actor, submission_id) -> dict[str, Any]:
         except Exception:  # pragma: no cover - unreadable old artifact: show no diff
             diff = None
     raw_available = c.store.exists(v.raw_sha256) and c.session.get(StoredFile, v.raw_sha256).deleted_at is None
+    from types import SimpleNamespace
+
+    from publisher.services.audience import HIDDEN_LABEL, redact
+
+    # issue 14: what the checks compared against is named only where the viewer may read it
+    report, findings = redact(c, actor, v.report), redact(c, actor, v.findings)
+    check = SimpleNamespace(outcome=v.outcome, level=v.level, public_statement=v.public_statement, report=report,
+                            findings=findings)
     return {
         "submission": sub,
         "version": v,
@@ -108,27 +123,38 @@ def review_data(c, actor, submission_id) -> dict[str, Any]:
         "outcome": v.outcome,
         "level": v.level,
         "artifact_sha256": v.artifact_sha256,
-        "report": v.report,
+        "report": report,
         "public_report": v.public_report,
         "public_statement": v.public_statement,
-        "findings": v.findings,
+        "findings": findings,
+        "hidden_label": HIDDEN_LABEL,  # how redacted reports name a release the viewer may not read
+        "check": check,
         "releasable_rows": _release_rows(c, v),
         "raw_available": raw_available,
         "decisions": list(sub.decisions),
         "previous_release": prev,
         "diff_to_previous": diff,
-        "correction": _correction(c, sub, v),
+        "correction": _correction(c, sub, v, actor),
         "actions": available_actions(c, actor, sub),
         "jobs": list(c.session.execute(select(PublicationJob).where(PublicationJob.submission_id == sub.id)
                                        .order_by(PublicationJob.id)).scalars()),
     }
 
 
-def _correction(c, sub, v) -> dict[str, Any] | None:
-    """Issue 8: which published release this submission corrects, the reason, how many cells change."""
+def _correction(c, sub, v, actor=None) -> dict[str, Any] | None:
+    """Issue 8: which published release this submission corrects, the reason, how many cells change.
+    Issue 14: a viewer who may not read the corrected release learns neither its label nor the cell counts."""
+    from publisher.models_ledger import LedgerEntry
     from publisher.services import ledger
+    from publisher.services.audience import may_read
 
-    return ledger.correction_info(c, sub, v) if v is not None else None
+    info = ledger.correction_info(c, sub, v) if v is not None else None
+    if info is not None and actor is not None:
+        entry = c.session.get(LedgerEntry, info["ledger_id"])
+        if not may_read(actor, c.session.get(SubmissionVersion, entry.version_id)):
+            info = {**info, "label": "-", "version": "-", "submission_id": None, "changed": None, "added": None,
+                    "removed": None, "revised": None}
+    return info
 
 
 def _version(c, version_id) -> SubmissionVersion:
@@ -141,14 +167,33 @@ def _version(c, version_id) -> SubmissionVersion:
     return v
 
 
-def raw_bytes(c, actor, version_id) -> tuple[bytes, str]:
-    """The raw uploaded file (restricted: submitter, approvers, admins).  Gone after retention → 404."""
+def raw_bytes(c, actor, version_id, purpose: str = "download") -> tuple[bytes, str]:
+    """The raw uploaded file (restricted: submitter, approvers, admins).  Gone after retention → 404.
+    Issue 14: every read (``raw.read``, with ``purpose``: download / review page) and every refusal
+    (``raw.refused``) is audited."""
     v = _version(c, version_id)
-    check_user_can_view(actor, v.submission)
+    try:
+        check_user_can_view(actor, v.submission)
+    except E.Forbidden as exc:
+        c.session.rollback()
+        _audit_raw(c, actor, "raw.refused", v, {"code": exc.code, "purpose": purpose})
+        raise
     f = c.session.get(StoredFile, v.raw_sha256)
     if f is None or f.deleted_at is not None or not c.store.exists(v.raw_sha256):
         raise E.not_found("Rohdatei", v.raw_filename)
-    return c.store.get(v.raw_sha256), v.raw_filename
+    data = c.store.get(v.raw_sha256)
+    _audit_raw(c, actor, "raw.read", v, {"raw_sha256": v.raw_sha256, "purpose": purpose})
+    return data, v.raw_filename
+
+
+def _audit_raw(c, actor, event: str, v: SubmissionVersion, details: dict) -> None:
+    try:
+        audit.record(c.session, actor, event, v.submission,
+                     {"version": v.number, "version_id": v.id, **details}, anonymous=actor is None)
+        c.session.commit()
+    except BaseException:
+        c.session.rollback()
+        raise
 
 
 def _may_see_release(actor, sub: Submission) -> bool:

@@ -11,7 +11,7 @@ import os
 import tempfile
 from typing import Any
 
-from disclosure_rules.findings import Finding, InputError
+from disclosure_rules.findings import Finding, InputError, Severity, register
 from sqlalchemy import func, select
 
 from publisher import audit
@@ -223,18 +223,56 @@ def get_rule_set(c, rule_set_id: int) -> RuleSet:
     return rs
 
 
+RULE_SET_SUPERSEDED = register(
+    "publisher.rule_set.superseded", Severity.ERROR,
+    "Regelwerk {name} v{version} ist durch v{current} ersetzt und kann nicht mehr gewählt werden.",
+    "Rule set {name} v{version} was superseded by v{current} and can no longer be chosen.")
+
+
+def current_rule_set(c, name: str) -> RuleSet | None:
+    """The current version of a rule set: the newest version of that name, if it is active."""
+    rs = c.session.execute(select(RuleSet).where(RuleSet.name == name).order_by(RuleSet.version.desc())
+                           ).scalars().first()
+    return rs if rs is not None and rs.active else None
+
+
+def is_current(c, rs: RuleSet) -> bool:
+    cur = current_rule_set(c, rs.name)
+    return cur is not None and cur.id == rs.id
+
+
+def superseded(c, rs: RuleSet) -> E.ServiceError:
+    cur = current_rule_set(c, rs.name)
+    return E.InvalidInput(Finding(RULE_SET_SUPERSEDED, {"name": rs.name, "version": rs.version,
+                                                        "current": cur.version if cur else "-"}, column="rule_set"))
+
+
 def resolve_rule_set(c, ref: Any = None, commit: bool = True) -> RuleSet:
-    """``ref``: id, name (newest active version) or None (default ``mindestfallzahl-3``)."""
+    """``ref``: id, name (newest active version) or None (default ``mindestfallzahl-3``).  Issue 14: only a
+    current version can be chosen - an id of a superseded version is refused (422); a RuleSet instance (the
+    previous version's, on a resubmission) moves on to the current version of its name."""
     if isinstance(ref, RuleSet):
-        return ref
+        if is_current(c, ref):
+            return ref
+        cur = current_rule_set(c, ref.name)
+        if cur is None:
+            raise superseded(c, ref)
+        return cur
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        return get_rule_set(c, int(ref))
+        rs = get_rule_set(c, int(ref))
+        if not is_current(c, rs):
+            raise superseded(c, rs)
+        return rs
     if not ref or ref == DEFAULT_RULE_SET:
         default = ensure_default_rule_set(c, commit=commit)
         if not ref:
             return default
-    rs = c.session.execute(select(RuleSet).where(RuleSet.name == ref).order_by(RuleSet.version.desc())
-                           ).scalars().first()
+    rs = current_rule_set(c, str(ref))
     if rs is None:
         raise E.InvalidInput(Finding(E.NOT_FOUND, {**E.what("Regelwerk"), "id": ref}, column="rule_set"))
     return rs
+
+
+def list_current_rule_sets(c) -> list[RuleSet]:
+    """The rule sets a submission may choose (issue 14): the current version of each name."""
+    return [rs for rs in list_rule_sets(c) if is_current(c, rs)]

@@ -24,9 +24,9 @@ PUBLICATION_TARGETS = ("download", "ckan")
 
 def _targets(c, version) -> list[str]:
     """Publication targets of an approved version: restricted → download area only."""
-    if (version.meta or {}).get("audience") == "restricted":
-        return ["download"]
-    return list(PUBLICATION_TARGETS) if c.settings.get("CKAN_URL") else ["download"]
+    from publisher.manifest import targets_for
+
+    return targets_for(c.settings, version.meta or {})
 
 
 def _load(c, submission_id: Any) -> Submission:
@@ -72,10 +72,12 @@ def _finish(c, sub: Submission) -> Submission:
 
 
 def _run(c, fn):
+    from sqlalchemy.exc import IntegrityError
+
     try:
         return fn()
-    except StaleDataError:  # another transaction changed the submission first (optimistic lock)
-        c.session.rollback()
+    except (StaleDataError, IntegrityError):  # another transaction changed the submission first (optimistic
+        c.session.rollback()  # lock) or stored the same manifest revision first
         raise E.WrongState(E.STALE) from None
     except BaseException:
         c.session.rollback()
@@ -105,57 +107,97 @@ def submit(c, actor, submission_id, comment: str = "") -> Submission:
     return series.after_submit(c, _run(c, go))
 
 
-def approve(c, actor, submission_id, artifact_sha256: str | None, comment: str = "",
-            embargo_until: Any = None) -> Submission:
-    """Approve exactly the artifact with ``artifact_sha256`` (the hash shown on the review page).
+UNCHANGED = object()  # approve(..., embargo_until=UNCHANGED): keep the embargo of the reviewed manifest
 
-    Refused when the current releasable table has another hash, is missing/corrupt in storage, or the
-    table is withheld.  With ``TWO_APPROVALS`` the first approval keeps the state SUBMITTED.  The final
-    approval queues one publication job per target (outbox) in the same transaction.
+
+def approve(c, actor, submission_id, manifest_sha256: str | None, comment: str = "",
+            embargo_until: Any = UNCHANGED, *, artifact_sha256: str | None = None,
+            out_of_order: bool = False) -> Submission:
+    """Approve exactly the release manifest with ``manifest_sha256`` (issue 14: the sha256 shown on the
+    review page, covering table, metadata, audience, groups, targets, series, population, hierarchy,
+    rule set and embargo; :mod:`publisher.manifest`).
+
+    Refused (409) when the current manifest has another sha256, the table is missing/corrupt in storage or
+    withheld.  ``embargo_until`` other than the reviewed manifest's embargo approves a derived manifest (a
+    new revision) and voids earlier approvals of another document; with ``TWO_APPROVALS`` the first
+    approval keeps the state SUBMITTED and the second must bind the same manifest.  The final approval
+    queues one publication job per target of the manifest (outbox) in the same transaction.
     """
+    from publisher import manifest as M
+
     def go():
         sub = _load(c, submission_id)
-        t = check_user_can("approve", actor, sub, c.settings)
+        try:  # role, state, four-eyes (the same approver's second approval is decided below, after a
+            check_user_can("approve", actor, sub, c.settings)  # changed embargo voided the first one)
+        except E.Forbidden as exc:
+            if exc.code != "publisher.forbidden.same_approver":
+                raise
         text = _comment("approve", comment, False)
         v = sub.current_version
         if v.outcome != "publishable" or not v.artifact_sha256:
             raise E.WrongState(E.WITHHELD)
-        if not artifact_sha256 or artifact_sha256 != v.artifact_sha256:
+        cur = M.current(c, sub)
+        if not manifest_sha256 or not isinstance(manifest_sha256, str):
+            raise E.InvalidInput(E.Finding(M.MANIFEST_REQUIRED, {}, column="manifest_sha256"))
+        if manifest_sha256 != cur.sha256:
+            raise E.WrongState(M.MANIFEST_CHANGED, expected=manifest_sha256[:64], actual=cur.sha256)
+        if artifact_sha256 is not None and artifact_sha256 != v.artifact_sha256:
             raise E.WrongState(E.ARTIFACT_CHANGED, expected=str(artifact_sha256 or "-")[:64],
                                actual=v.artifact_sha256)
         try:
             data = c.store.get(v.artifact_sha256, verify=True)
         except StorageError:
             raise E.WrongState(E.ARTIFACT_CORRUPT, sha256=v.artifact_sha256) from None
-        if sha256_bytes(data) != artifact_sha256:  # pragma: no cover - get() verified already
+        if sha256_bytes(data) != v.artifact_sha256:  # pragma: no cover - get() verified already
             raise E.WrongState(E.ARTIFACT_CORRUPT, sha256=v.artifact_sha256)
         from publisher.services import ledger, series  # issue 8: cross-release checks, embargo
 
+        from publisher.services import reference
+
+        if not reference.is_current(c, v.rule_set):  # issue 14: checked under a superseded rule set (409)
+            raise E.WrongState(reference.superseded(c, v.rule_set).findings)
         ledger.require_correction_reason(c, sub, v)  # a correction needs its reason (409)
         ledger.require_clean(c, sub, v)  # a blocking cross-release finding stops approval (409)
-        embargo = series.embargo_time(c, embargo_until)
-        # earlier approvals of another artifact do not count
+        target = cur
+        if embargo_until is not UNCHANGED:
+            when = M.normalise_embargo(series.embargo_time(c, embargo_until))
+            if when != cur.embargo_until:  # the approver proposes a new manifest revision
+                target = M.build(c, sub, v, when)
+        # approvals of another document (another version, table, metadata or embargo) do not count
         for d in sub.decisions:
             if d.action in ("approve", "approve_first") and d.invalidated_at is None and (
-                    d.artifact_sha256 != v.artifact_sha256 or d.version_id != v.id):
+                    d.manifest_sha256 != target.sha256 or d.version_id != v.id):
                 d.invalidated_at = c.now()
-        _apply(c, actor, sub, t, comment=text, artifact_sha256=v.artifact_sha256)
+        t = check_user_can("approve", actor, sub, c.settings)
+        emb = target.embargo_until
+        earlier = series.earlier_embargo(c, sub, v)  # issue 14: periods of a series are published in order
+        if earlier is not None and (emb is None or emb < earlier["until"]) and not out_of_order:
+            raise E.WrongState(series.PERIOD_ORDER, period=earlier["period"], submission=earlier["submission"],
+                               until=earlier["until"].isoformat())
+        M.store(c, actor, sub, target)
+        d = _apply(c, actor, sub, t, comment=text, artifact_sha256=v.artifact_sha256,
+                   details={"manifest_sha256": target.sha256,
+                            "embargo_until": emb.isoformat() if emb is not None else None,
+                            **({"out_of_order": earlier} if earlier is not None else {})})
+        d.manifest_sha256 = target.sha256
         if t.action == "approve":
-            for target in _targets(c, v):
+            for tgt in target.targets:
                 exists = c.session.execute(select(PublicationJob).where(
-                    PublicationJob.version_id == v.id, PublicationJob.target == target,
+                    PublicationJob.version_id == v.id, PublicationJob.target == tgt,
                     PublicationJob.purpose == "publish")).scalar_one_or_none()
                 if exists is None:
                     job = PublicationJob(submission_id=sub.id, version_id=v.id, artifact_sha256=v.artifact_sha256,
-                                         target=target, purpose="publish", state="pending",
-                                         next_attempt_at=embargo or c.now(), created_at=c.now(),
-                                         updated_at=c.now())
+                                         manifest_sha256=target.sha256, target=tgt, purpose="publish",
+                                         state="pending", next_attempt_at=max(emb, c.now()) if emb else c.now(),
+                                         created_at=c.now(), updated_at=c.now())
                     c.session.add(job)
                     c.session.flush()
                     audit.record(c.session, actor, "publication.queued", job,
-                                 {"submission": sub.id, "target": target, "artifact_sha256": v.artifact_sha256})
-            if embargo is not None:
-                series.set_embargo(c, actor, sub, v, embargo)
+                                 {"submission": sub.id, "target": tgt, "artifact_sha256": v.artifact_sha256,
+                                  "manifest_sha256": target.sha256})
+            if emb is not None:
+                series.set_embargo(c, actor, sub, v, emb)
+        c.session.flush()
         return _finish(c, sub)
     return _run(c, go)
 
@@ -287,7 +329,7 @@ def available_actions(c, actor, sub: Submission) -> list[str]:
     from publisher.workflow import user_can
 
     acts = []
-    for a in ("submit", "approve", "return", "reject", "withdraw", "resubmit", "withdraw_release"):
+    for a in ("submit", "approve", "return", "reject", "withdraw", "resubmit", "withdraw_release", "stop_release"):
         if user_can(a, actor, sub, c.settings):
             acts.append(a)
     return acts

@@ -38,6 +38,14 @@ EMBARGO_PAST = register(
     "publisher.embargo.past", Severity.ERROR,
     "Sperrfrist {value} liegt nicht in der Zukunft.",
     "Embargo {value} is not in the future.")
+PERIOD_ORDER = register(
+    "publisher.series.period_order", Severity.ERROR,
+    "Der frühere Zeitraum {period} dieser Reihe (Einreichung {submission}) ist bis {until} gesperrt: ein späterer "
+    "Zeitraum erscheint nicht vorher. Sperrfrist mindestens bis dahin setzen oder ausdrücklich bestätigen, dass "
+    "er vorher erscheinen soll (Feld „out_of_order“).",
+    "The earlier period {period} of this series (submission {submission}) is under embargo until {until}: a later "
+    "period is not published before it. Set an embargo until then at least, or confirm explicitly that it is to "
+    "be published first (field 'out_of_order').")
 STANDING_ROLE = register(
     "publisher.standing.role", Severity.ERROR,
     "Nur Datenschutzbeauftragte (Rolle approver) dürfen eine Reihe dauerhaft freigeben.",
@@ -134,7 +142,32 @@ def structure_of(c, sub: Submission, version: SubmissionVersion) -> dict[str, An
         "geo_column": mapping.get("geo_column"),
         "count_columns": list(mapping.get("count_columns") or []),
         "mapping_dimensions": list(mapping.get("dimensions") or []),
+        # issue 14: the published metadata too - a new free text, licence, contact or keyword goes to a human
+        "metadata": {k: (version.meta or {}).get(k) for k in STANDING_METADATA},
     }
+
+
+STANDING_METADATA = ("title", "description", "keywords", "source", "licence", "contact")
+
+
+def earlier_embargo(c, sub: Submission, version: SubmissionVersion) -> dict[str, Any] | None:
+    """An approved, not yet published release of an EARLIER period of the same series whose embargo ends
+    later than now (issue 14: periods are published in order).  ``{"submission", "period", "until"}``."""
+    from publisher.services.ledger import period_of
+
+    mine = period_of(version)
+    rows = c.session.execute(select(Embargo, Submission).join(Submission, Submission.id == Embargo.submission_id)
+                             .where(Submission.series_id == sub.series_id, Submission.id != sub.id,
+                                    Embargo.embargo_until > c.now())).all()
+    found = None
+    for emb, other in rows:
+        v = other.current_version
+        if v is None or v.id != emb.version_id or other.state not in (State.APPROVED.value, State.PUBLISHING.value):
+            continue
+        period = period_of(v)
+        if period and mine and period < mine and (found is None or emb.embargo_until > found["until"]):
+            found = {"submission": other.id, "period": period, "until": emb.embargo_until}
+    return found
 
 
 def active_standing_approval(c, series_id: int) -> StandingApproval | None:
@@ -219,8 +252,14 @@ def _reasons(c, sub: Submission, standing: StandingApproval) -> tuple[list[str],
     if sub.submitter_id == standing.approved_by_id or any(x.created_by_id == standing.approved_by_id
                                                           for x in sub.versions):
         reasons.append("four_eyes")
-    if structure_of(c, sub, v) != standing.structure:
+    now_structure = structure_of(c, sub, v)
+    if {k: x for k, x in now_structure.items() if k != "metadata"} != {
+            k: x for k, x in standing.structure.items() if k != "metadata"}:
         reasons.append("structure_changed")
+    if now_structure.get("metadata") != standing.structure.get("metadata"):
+        reasons.append("metadata_changed")  # issue 14: free text, licence, contact, keywords
+    if earlier_embargo(c, sub, v) is not None:
+        reasons.append("earlier_period_embargoed")  # issue 14: periods are published in order
     if ledger.corrected_entry(c, sub, v) is not None:  # a correction is not a later period: the DPO decides
         reasons.append("correction")
     warnings = [f for f in (v.findings or []) if f.get("severity") in ("warning", "error")]
@@ -251,7 +290,9 @@ def after_submit(c, sub: Submission) -> Submission:
         raise
     dpo = c.session.get(User, standing.approved_by_id)
     if not reasons and dpo is not None and dpo.active and Role(dpo.role) == Role.APPROVER:
-        sha = sub.current_version.artifact_sha256
+        from publisher.manifest import current as current_manifest
+
+        sha = current_manifest(c, sub).sha256  # issue 14: the standing approval binds the whole manifest
         try:
             sub = review.approve(c, dpo, sub.id, sha, comment=f"Daueranfrage {standing.id} (automatisch)")
         except E.ServiceError as exc:  # e.g. two approvals required or a race: manual review
@@ -261,10 +302,10 @@ def after_submit(c, sub: Submission) -> Submission:
             if sub.state == State.APPROVED.value:
                 try:
                     audit.record(c.session, "system", "series.standing_release", sub,
-                                 {"standing_approval": standing.id, "artifact_sha256": sha,
+                                 {"standing_approval": standing.id, "manifest_sha256": sha,
                                   "approved_on_behalf_of": dpo.username})
                     notify(c, "standing_release", sub.id, {"standing_approval": standing.id,
-                                                           "artifact_sha256": sha}, user_id=dpo.id)
+                                                           "manifest_sha256": sha}, user_id=dpo.id)
                     c.session.commit()
                 except BaseException:
                     c.session.rollback()
@@ -286,6 +327,6 @@ def after_submit(c, sub: Submission) -> Submission:
     return sub
 
 
-__all__ = ["embargo_time", "set_embargo", "upcoming_releases", "embargo_for", "structure_of",
+__all__ = ["earlier_embargo", "STANDING_METADATA", "embargo_time", "set_embargo", "upcoming_releases", "embargo_for", "structure_of",
            "grant_standing_approval", "revoke_standing_approval", "active_standing_approval", "after_submit",
            "notify", "notifications"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 def init_app(app):
     from publisher import i18n
     from publisher.web import admin, auth, errors, public, review, security, series_views, submissions  # noqa: F401,E501
+    from publisher.web import account, withdrawal_views  # noqa: F401  (issue 14)
     from publisher.web.blueprint import bp
     from publisher.web.presenters import label as report_label
     from publisher.web.presenters import job_error, report_levels, report_lines

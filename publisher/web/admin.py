@@ -34,11 +34,18 @@ def admin_users():
         else:
             if password is None:  # generated: show it once, on this response only (never stored in the session)
                 return render_template("admin_users.html", users=accounts.list_users(c, user), errors={},
-                                       general=[], values={}, created=new, created_password=pw), 201
+                                       general=[], values={}, created=new, created_password=pw,
+                                       role_grants=_grants()), 201
             return done(_("Benutzer {name} angelegt.", name=new.username), "web.admin_users")
     return render_template("admin_users.html", users=accounts.list_users(c, user), errors=errors,
                            general=general, values=dict(request.form), created=None,
-                           created_password=None), status
+                           created_password=None, role_grants=_grants()), status
+
+
+def _grants():
+    from publisher.web.account import role_grants_view  # issue 14: roles waiting for a second person
+
+    return role_grants_view()
 
 
 @bp.route("/admin/users/<int:user_id>/unlock", methods=["POST"])

@@ -9,10 +9,24 @@ from publisher.web.security import current_user, login_user, logout_user, public
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
-            and not target.startswith("/api/"):
-        return target
-    return url_for("web.dashboard")
+    """A local path to go to after login, or the dashboard.  Issue 14: the PARSED URL is checked (no scheme,
+    no host, a path of this site); any whitespace or control character (``%09``, ``%0A``: browsers drop tabs
+    and newlines, so ``/%09/evil.example`` would become ``//evil.example``) or backslash is refused."""
+    from urllib.parse import urlsplit
+
+    default = url_for("web.dashboard")
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return default
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch == "\\" for ch in target):
+        return default
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return default
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//") \
+            or target.startswith("/api/"):
+        return default
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -33,7 +47,7 @@ def login():
             errors["password"] = [_("Pflichtfeld fehlt.")]
         if not errors:
             try:
-                user = accounts.authenticate(ctx(), username, password)
+                user = accounts.authenticate(ctx(), username, password, client=request.remote_addr or "-")
             except AuthenticationFailed as exc:
                 from publisher.i18n import current_lang
 

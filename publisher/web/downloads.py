@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, request
 
 from publisher.web.blueprint import ctx
 from publisher.web.security import current_user, public
@@ -41,11 +41,11 @@ def file(topic: str, series: str, version: str, filename: str):
     resp = Response(data, mimetype=media_type.split(";")[0], content_type=media_type)
     resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     resp.headers["X-Content-SHA256"] = rel.files[filename]
-    if version != "latest":
-        resp.headers["Cache-Control"] = "private, max-age=31536000, immutable"
-    else:
-        resp.headers["Cache-Control"] = "no-cache"
-    return resp
+    # issue 14: every release can be withdrawn, so no file is cached as immutable: caches revalidate each time
+    # (ETag = the file's sha256, a 304 costs no bytes); restricted files never sit in a shared cache
+    resp.headers["Cache-Control"] = "no-cache" if rel.audience == "public" else "private, no-cache"
+    resp.set_etag(rel.files[filename])
+    return resp.make_conditional(request)
 
 
 def _preview(c, rel) -> tuple[list[str], list[list[str]], int]:

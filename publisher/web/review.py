@@ -29,10 +29,29 @@ def review_page_response(submission_id, errors=None, general=None, status=200):
     sub = data["submission"]
     standing = series.active_standing_approval(c, sub.series_id) if sub.series_id else None
     embargo = series.embargo_for(c, data["version"].id) if data["version"] is not None else None
+    from publisher import manifest as M
+    from publisher.i18n import current_lang
+
+    m = M.current(c, sub) if data["version"] is not None and user is not None and user.role in (
+        "approver", "admin", "submitter") else None
+    emb = m.embargo_until if m is not None else None
+    from publisher.web.series_views import LOCAL_TZ
+
     return render_template("review.html", d=data, errors=errors or {}, general=general or [],
+                           manifest=m, manifest_rows=M.describe(m, current_lang()) if m else [],
+                           withdrawal=_withdrawal_info(c, sub),
+                           earlier_embargo=series.earlier_embargo(c, sub, data["version"])
+                           if data["version"] is not None and sub.state == "submitted" else None,
+                           embargo_local=emb.astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M") if emb else None,
                            raw_table=raw_table_view(c, user, data), map_svg=review_map(c, user, data),
                            standing=standing, embargo=embargo,
                            approve_refusal=approve_refusal(c, user, data["submission"])), status
+
+
+def _withdrawal_info(c, sub):
+    from publisher.services import withdrawal
+
+    return withdrawal.info(c, sub)
 
 
 @bp.route("/review/<int:submission_id>")

@@ -79,6 +79,11 @@ def requires(*roles: str) -> Callable:
                 abort(401)
             if user.role not in allowed:
                 abort(403)
+            if getattr(user, "must_change_password", False) and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+                # issue 14: after an admin reset nothing but choosing a new password
+                if request.method == "GET":
+                    return redirect(url_for("web.change_password"))
+                abort(403)
             return view(*args, **kwargs)
 
         wrapper._freigabe_access = allowed
@@ -107,10 +112,13 @@ def _pw_fingerprint(user) -> str:
 
 
 def login_user(user) -> None:
-    """Start a fresh session for ``user`` (old session data dropped, new random id)."""
+    """Start a fresh server-side session for ``user`` (old session data dropped, new random token; issue 14:
+    the database row decides whether the cookie still opens anything)."""
+    from publisher.services import credentials, ctx_for_request
+
     lang = session.get("lang")
     session.clear()
-    session["sid"] = secrets.token_urlsafe(24)
+    session["sid"] = credentials.start_session(ctx_for_request(), user)
     session["uid"] = user.id
     session["pwf"] = _pw_fingerprint(user)
     if lang:
@@ -120,26 +128,35 @@ def login_user(user) -> None:
 
 
 def logout_user() -> None:
+    """End every session of the account (a copied cookie of this or another session opens nothing)."""
+    from publisher.services import credentials, ctx_for_request
+
+    user = g.get("freigabe_user")
+    if user is not None:
+        credentials.logout(ctx_for_request(), user)
     session.clear()
     g.freigabe_user = None
 
 
 def current_user():
-    """The logged-in user of this request (None when anonymous, disabled or the password changed)."""
+    """The logged-in user of this request (None when anonymous, the session ended, ran out or was idle too
+    long, the account is disabled or the password changed)."""
     if "freigabe_user" in g:
         return g.freigabe_user
     user = None
     uid = session.get("uid")
     if uid is not None:
-        from publisher.models import User
-        from publisher.services import ctx_for_request
+        from publisher.services import credentials, ctx_for_request
 
-        user = ctx_for_request().session.get(User, uid)
-        if user is None or not user.active or session.get("pwf") != _pw_fingerprint(user):
+        user = credentials.session_user(ctx_for_request(), session.get("sid"))
+        if user is None or user.id != uid or session.get("pwf") != _pw_fingerprint(user):
             session.clear()
             user = None
     g.freigabe_user = user
     return user
+
+
+PASSWORD_CHANGE_ENDPOINTS = ("web.change_password", "web.logout", "web.login", "static")
 
 
 # --- app wiring -------------------------------------------------------------------------------------------
@@ -152,7 +169,7 @@ def init_app(app) -> None:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config.setdefault("SESSION_COOKIE_SECURE", True)
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", dt.timedelta(hours=8))
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=float(app.config.get("SESSION_MAX_HOURS") or 8))
     # the API authenticates with bearer tokens only; csrf protects cookie-authenticated forms
     app.config.setdefault("WTF_CSRF_SSL_STRICT", True)
     csrf.init_app(app)

@@ -23,14 +23,17 @@ def dashboard():
         from publisher.services import series
 
         notes = list(reversed(series.notifications(ctx(), user)))[:20]
-    return render_template("dashboard.html", submissions=items, notifications=notes)
+    from publisher.web.account import role_grants_view  # issue 14: roles waiting for a second person
+
+    return render_template("dashboard.html", submissions=items, notifications=notes,
+                           role_grants=role_grants_view() if user.role in ("approver", "admin") else [])
 
 
 def _choices():
     from publisher.services import reference
 
     c = ctx()
-    hs, rs = reference.list_hierarchies(c), reference.list_rule_sets(c)
+    hs, rs = reference.list_hierarchies(c), reference.list_current_rule_sets(c)  # issue 14: current ones only
     from publisher.services import populations
 
     pops = populations.list_populations(c, current_only=True)
@@ -166,8 +169,11 @@ def _transition(submission_id, action: str, endpoint: str = "web.submission"):
         elif action == "approve":
             from publisher.web.series_views import local_datetime
 
-            review.approve(c, user, submission_id, request.form.get("artifact_sha256") or None, comment,
-                           embargo_until=local_datetime(request.form.get("embargo_until")))
+            # the form shows the reviewed manifest's embargo: what is posted is what is approved
+            review.approve(c, user, submission_id, request.form.get("manifest_sha256") or None, comment,
+                           embargo_until=local_datetime(request.form.get("embargo_until")),
+                           artifact_sha256=request.form.get("artifact_sha256") or None,
+                           out_of_order=request.form.get("out_of_order") == "1")
         elif action == "return":
             review.return_submission(c, user, submission_id, comment)
         elif action == "reject":

@@ -60,7 +60,7 @@ def raw_table_view(c, user, data: dict) -> dict:
     if not data.get("raw_available"):
         return view
     try:
-        raw, filename = queries.raw_bytes(c, user, version.id)
+        raw, filename = queries.raw_bytes(c, user, version.id, purpose="review_page")
     except ServiceError as exc:
         view["error"] = exc.message(current_lang())
         return view

@@ -37,7 +37,9 @@ def _dir() -> Path:
 
 def _write(path: Path, record: dict) -> None:
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # issue 14: never world-readable
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(record, ensure_ascii=False))
     os.replace(tmp, path)
 
 

@@ -169,15 +169,17 @@ def test_weekly_upload_submit_approve(client, tokens, users, hierarchy, table_by
         == "submitted"
     got = client.get(f"{API}/submissions/{sid}", headers=tokens["approver"]).get_json()
     assert got["state"] == "submitted" and got["waiting_for"] == "approver"
-    sha = got["check"]["artifact_sha256"]
-    # approval needs the hash of the reviewed bytes
-    assert_envelope(client.post(f"{API}/submissions/{sid}/approve", headers=tokens["approver"], json={}), 422)
+    sha = got["manifest"]["sha256"]
+    assert got["manifest"]["document"]["table"]["artifact_sha256"] == got["check"]["artifact_sha256"]
+    # approval needs the hash of the reviewed release manifest (issue 14)
+    assert_envelope(client.post(f"{API}/submissions/{sid}/approve", headers=tokens["approver"], json={}), 422,
+                    "publisher.manifest_required")
     before = snapshot(fresh, sid)
     assert_envelope(client.post(f"{API}/submissions/{sid}/approve", headers=tokens["approver"],
-                                json={"artifact_sha256": "f" * 64}), 409, "publisher.artifact_changed")
+                                json={"manifest_sha256": "f" * 64}), 409, "publisher.manifest_changed")
     assert snapshot(fresh, sid) == before
     resp = client.post(f"{API}/submissions/{sid}/approve", headers=tokens["approver"],
-                       json={"artifact_sha256": sha, "comment": "passt"})
+                       json={"manifest_sha256": sha, "comment": "passt"})
     assert resp.status_code == 200 and resp.get_json()["state"] == "approved"
     assert fresh().session.get(Submission, sid).state == "approved"
 

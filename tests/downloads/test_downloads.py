@@ -80,7 +80,7 @@ def test_group_reader_downloads_latest_and_a_version_and_each_download_is_record
     assert r1["version"] in text and r2["version"] in text and "/latest/" in text
 
 
-def test_outsider_gets_403_on_every_version_link_and_latest_and_nothing_is_recorded(
+def test_outsider_gets_404_on_every_version_link_and_latest_and_nothing_is_recorded(
         app, client, auth, make_submission, fresh, users):
     sub1 = _publish(app, make_submission, **RESTRICTED)
     sub2 = _publish(app, make_submission, **RESTRICTED)
@@ -88,14 +88,14 @@ def test_outsider_gets_403_on_every_version_link_and_latest_and_nothing_is_recor
     auth.login("rolf")
     urls = [_url(r, r["version"], n) for r in results for n in r["files"]]
     urls += [_url(results[0], "latest", n) for n in results[0]["files"]]
-    for url in urls:
-        assert client.get(url).status_code == 403, url
+    for url in urls:  # issue 14: 404, as if it did not exist (no version or group named)
+        assert client.get(url).status_code == 404, url
     assert _records(fresh) == []
     assert len(_events(fresh, "download.refused")) == len(urls)
     assert _events(fresh, "download.file") == []
     # the outsider's listing does not show the restricted series, nor does the release page open
     assert results[0]["series"] not in client.get("/downloads").get_data(as_text=True)
-    assert client.get(f"/releases/{sub1.id}").status_code == 403
+    assert client.get(f"/releases/{sub1.id}").status_code == 404
 
 
 def test_anonymous_sees_public_releases_and_not_restricted_ones(app, client, make_submission, fresh):

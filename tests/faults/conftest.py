@@ -8,6 +8,7 @@ client never hears back, the hardest case for exactly-once).
 """
 from __future__ import annotations
 
+from publisher.manifest import current_sha
 import importlib.util
 import os
 import socket
@@ -195,7 +196,7 @@ def approved_releases(fault_app):
                 sub = intake.create_draft(c, sub_user, data=data, filename="t.csv", metadata=meta,
                                           mapping=mapping, series=series, hierarchy=h.id)
                 review.submit(c, sub_user, sub.id)
-                sub = review.approve(c, appr_user, sub.id, sub.current_version.artifact_sha256)
+                sub = review.approve(c, appr_user, sub.id, current_sha(c, sub))
                 out.append((sub.id, sub.current_version.artifact_sha256, series))
         return out
 

@@ -18,6 +18,7 @@ rules run on both backends in tests/service).
 """
 from __future__ import annotations
 
+from publisher.manifest import current_sha
 import os
 import re
 import shutil
@@ -31,10 +32,15 @@ ACTORS = ("anonymous", "submitter", "other_submitter", "approver", "admin", "rea
 USERNAMES = {"submitter": "sabine", "other_submitter": "otto", "approver": "dora", "admin": "adele",
              "reader": "rita", "outsider": "rolf"}
 SENTINEL = "RAWSENTINEL-Q7Z-9f41"
-LEAK_CHECKED = ("anonymous", "reader", "outsider")
+LEAK_CHECKED = ("anonymous", "reader", "outsider", "other_submitter")
+# issue 14: a count that the rules suppress (below the threshold of its rule set), planted in a restricted
+# release; it must never appear in any response of any actor (German, plain and English formatting)
+SMALL_SENTINEL = 48271906
+SMALL_SENTINELS = (b"48271906", b"48.271.906", b"48,271,906", b"48 271 906")
 
 # audit events a refused request may add (the refusal itself, security events)
-REFUSAL_EVENTS = ("access.", "authz.", "ratelimit.", "login.", "security.")
+# (+ issue 14: "raw." - a refused form re-renders the review page, whose raw table view is an audited read)
+REFUSAL_EVENTS = ("access.", "authz.", "ratelimit.", "login.", "security.", "raw.")
 
 
 def _row(anon, sub, other, appr, admin, reader, outsider) -> dict[str, str]:
@@ -50,10 +56,18 @@ def _row(anon, sub, other, appr, admin, reader, outsider) -> dict[str, str]:
 #   (found by this matrix: it used to be a 409 naming the state).
 # * POST /api/v1/submissions answers 422 "file missing" to every role for an empty body (input is checked
 #   before the role); with a valid upload non-submitters get 403: see test_api_upload_by_non_submitters.
-# * the restricted release (page and files) is 403 for anonymous users too (no login redirect).
+# * the restricted release (page and files) is 404 for everyone outside its groups (issue 14: a restricted
+#   release is indistinguishable from one that does not exist; no version or group named).
 # * logout: "login" = the redirect to the login page after logging out.
+# * stop / withdraw-release (issue 14): DPO and admin pass the permission check and get 409 (the target is
+#   waiting for review, neither approved nor published).
 EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    ('/account', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    ('/account/password', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    ('/account/password', 'POST'): _row('login', '422', '422', '422', '422', '422', '422'),
+    # issue 14: someone else's token is 404 (as if it did not exist); admins may revoke any token
+    ('/account/tokens/<int:token_id>/revoke', 'POST'): _row('login', '404', '404', '404', 'ok', '404', '404'),
     ('/admin/categories', 'GET'): _row('login', '403', '403', '403', 'ok', '403', '403'),
     ('/admin/categories', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
     ('/admin/hierarchies', 'GET'): _row('login', '403', '403', '403', 'ok', '403', '403'),
@@ -65,6 +79,8 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/admin/users', 'GET'): _row('login', '403', '403', '403', 'ok', '403', '403'),
     ('/admin/users', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
     ('/admin/users/<int:user_id>/active', 'POST'): _row('login', '403', '403', '403', 'ok', '403', '403'),
+    ('/admin/users/<int:user_id>/reset-password', 'POST'): _row('login', '403', '403', '403', 'ok', '403', '403'),
+    ('/admin/users/<int:user_id>/role', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
     ('/admin/users/<int:user_id>/unlock', 'POST'): _row('login', '403', '403', '403', 'ok', '403', '403'),
     ('/api/v1/openapi.json', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     ('/api/v1/releases', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
@@ -77,25 +93,32 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/api/v1/submissions/<int:submission_id>/return', 'POST'): _row('login', '403', '403', '422', '403', '403', '403'),
     ('/api/v1/submissions/<int:submission_id>/submit', 'POST'): _row('login', '409', '403', '403', '403', '403', '403'),
     ('/api/v1/submissions/<int:submission_id>/withdraw', 'POST'): _row('login', '409', '403', '403', '403', '403', '403'),
+    ('/api/v1/submissions/<int:submission_id>/stop', 'POST'): _row('login', '403', '403', '409', '409', '403', '403'),
+    ('/api/v1/submissions/<int:submission_id>/withdraw-release', 'POST'): _row('login', '403', '403', '409', '409', '403', '403'),
     ('/audit', 'GET'): _row('login', '403', '403', 'ok', 'ok', '403', '403'),
     ('/audit/export.<fmt>', 'GET'): _row('login', '403', '403', 'ok', 'ok', '403', '403'),
     ('/calendar', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     # standing approval: the matrix posts no submission_id, so the approver's grant is a 404 (no such template)
+    # issue 14: the approver confirms the admin's pending role grant (a second person); afterwards it is done (409)
+    ('/role-grants/<int:grant_id>/cancel', 'POST'): _row('login', '403', '403', '409', '409', '403', '403'),
+    ('/role-grants/<int:grant_id>/confirm', 'POST'): _row('login', '403', '403', 'ok', '409', '403', '403'),
     ('/series/<int:series_id>/standing-approval', 'POST'): _row('login', '403', '403', '404', '403', '403', '403'),
     ('/series/<int:series_id>/standing-approval/revoke', 'POST'): _row('login', '403', '403', 'ok', 'ok', '403', '403'),
     ('/dashboard', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     ('/downloads', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
-    ('/downloads/<topic>/<series>/<version>/<filename>', 'GET'): _row('403', '403', '403', 'ok', 'ok', 'ok', '403'),
+    ('/downloads/<topic>/<series>/<version>/<filename>', 'GET'): _row('404', '404', '404', 'ok', 'ok', 'ok', '404'),
     ('/login', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     ('/login', 'POST'): _row('422', '422', '422', '422', '422', '422', '422'),
     ('/logout', 'POST'): _row('login', 'login', 'login', 'login', 'login', 'login', 'login'),
     ('/releases', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
-    ('/releases/<int:submission_id>', 'GET'): _row('403', '403', '403', 'ok', 'ok', 'ok', '403'),
+    ('/releases/<int:submission_id>', 'GET'): _row('404', '404', '404', 'ok', 'ok', 'ok', '404'),
     ('/review', 'GET'): _row('login', '403', '403', 'ok', 'ok', '403', '403'),
     ('/review/<int:submission_id>', 'GET'): _row('login', 'ok', '403', 'ok', 'ok', '403', '403'),
     ('/review/<int:submission_id>/approve', 'POST'): _row('login', '403', '403', '409', '403', '403', '403'),
     ('/review/<int:submission_id>/reject', 'POST'): _row('login', '403', '403', '422', '403', '403', '403'),
     ('/review/<int:submission_id>/return', 'POST'): _row('login', '403', '403', '422', '403', '403', '403'),
+    ('/review/<int:submission_id>/stop', 'POST'): _row('login', '403', '403', '409', '409', '403', '403'),
+    ('/review/<int:submission_id>/withdraw-release', 'POST'): _row('login', '403', '403', '409', '409', '403', '403'),
     ('/static/<path:filename>', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     ('/submissions/<int:submission_id>', 'GET'): _row('login', 'ok', '403', 'ok', 'ok', '403', '403'),
     ('/submissions/<int:submission_id>/edit', 'POST'): _row('login', '409', '403', '403', '403', '403', '403'),
@@ -120,11 +143,60 @@ def db_url(sqlite_template, tmp_path):
 
 # --- scene ---------------------------------------------------------------------------------------------
 
-def _raw_table(city, seed: int) -> bytes:
+def _raw_table(city, seed: int, add: int = 0) -> bytes:
     from publisher.demo import counts_long, german_csv
 
     rows = counts_long(city, ["2026-07"], seed=seed, small_cells=True)
+    # issue 13: other periods of the series are the same table grown by ``add`` (a change of 1 or 2 is refused)
+    rows = [(*r[:-1], r[-1] + add if r[-1] else 0) for r in rows]
     return german_csv(LONG_HEADER + ["bemerkung"], [list(r) + [SENTINEL] for r in rows])
+
+
+def _extra_releases(app, ctx, fresh, users, hierarchy, city, draft) -> dict:
+    """Issue 14: a mixed-audience series (public releases next to the restricted one), a withdrawn and an
+    embargoed release, and a restricted release whose suppressed cell holds :data:`SMALL_SENTINEL`."""
+    import datetime as dt
+    import random
+
+    from publisher import worker
+    from publisher.db import utcnow
+    from publisher.demo import german_csv
+    from publisher.models import PublicationJob
+    from publisher.services import intake, reference, review, withdrawal
+
+    def approve(sub, **kw):
+        sub = review.submit(ctx, users["submitter"], sub.id)
+        return review.approve(ctx, users["approver"], sub.id, current_sha(ctx, sub), **kw)
+
+    def result(sub_id):
+        job = fresh().session.execute(select(PublicationJob).where(
+            PublicationJob.submission_id == sub_id, PublicationJob.target == "download",
+            PublicationJob.purpose == "publish")).scalar_one()
+        assert job.state == "done", job.last_error
+        return job.result
+
+    public = approve(draft(11, add=3, reference_period="2026-06"))
+    gone = approve(draft(11, add=6, reference_period="2026-05"))
+    assert worker.run(app, once=True) >= 2
+    withdrawal.withdraw_release(ctx, users["approver"], gone.id, "Fehler in der Quelle entdeckt")
+    worker.run(app, once=True)
+    embargoed = approve(draft(11, add=12, reference_period="2026-08"),
+                        embargo_until=utcnow() + dt.timedelta(days=30))
+    rs = reference.create_rule_set(ctx, users["admin"], "hohe-schwelle", overrides={"min_count": 100_000_000})
+    rnd = random.Random(5)
+    rows = [(b, "2026-07", st, 150_000_000 + rnd.randint(0, 999)) for b in city.block_codes
+            for st in ("Asyl", "Duldung")]
+    rows[7] = (rows[7][0], rows[7][1], rows[7][2], SMALL_SENTINEL)
+    secret = intake.create_draft(ctx, users["submitter"], data=german_csv(LONG_HEADER, rows), filename="geheim.csv",
+                                 metadata=meta(title="Geheimtabelle", audience="restricted", groups=["sozialplanung"]),
+                                 mapping=LONG_MAPPING, series="geheimreihe", hierarchy=hierarchy.id, rule_set=rs.id)
+    assert secret.current_version.outcome == "publishable" and secret.current_version.level != "baublock"
+    secret = approve(secret)
+    assert worker.run(app, once=True) >= 1
+    return {"public": public.id, "withdrawn": gone.id, "embargoed": embargoed.id, "secret": secret.id,
+            "embargoed_sha": embargoed.current_version.artifact_sha256,
+            "releases": {k: result(i) for k, i in (("public", public.id), ("withdrawn", gone.id),
+                                                   ("secret", secret.id))}}
 
 
 class Scene:
@@ -137,14 +209,15 @@ class Scene:
         self.app, self.fresh, self.users = app, fresh, users
         self.victim = make_user("submitter", "vera")
 
-        def draft(seed, **m):
-            return intake.create_draft(ctx, users["submitter"], data=_raw_table(city, seed), filename="tabelle.csv",
+        def draft(seed, add=0, **m):
+            return intake.create_draft(ctx, users["submitter"], data=_raw_table(city, seed, add),
+                                       filename="tabelle.csv",
                                        metadata=meta(**m), mapping=LONG_MAPPING, series="testreihe",
                                        hierarchy=hierarchy.id)
 
         restricted = {"audience": "restricted", "groups": ["sozialplanung"]}
         pub = review.submit(ctx, users["submitter"], draft(11, **restricted).id)
-        pub = review.approve(ctx, users["approver"], pub.id, pub.current_version.artifact_sha256)
+        pub = review.approve(ctx, users["approver"], pub.id, current_sha(ctx, pub))
         assert worker.run(app, once=True) >= 1
         self.pub_id, self.pub_version = pub.id, pub.current_version.id
         self.series_id = pub.series_id
@@ -152,13 +225,20 @@ class Scene:
                                       ).scalar_one()
         assert job.state == "done", job.last_error
         self.release = job.result
-        opened = review.submit(ctx, users["submitter"], draft(12).id)
+        self.extra = _extra_releases(app, ctx, fresh, users, hierarchy, city, draft)  # issue 14
+        opened = review.submit(ctx, users["submitter"], draft(11, add=9).id)  # a correction of ``pub``
         self.open_id, self.open_version = opened.id, opened.current_version.id
         # sent with every POST: approve then reaches the permission check (not "field missing")
         self.open_sha = opened.current_version.artifact_sha256
+        self.open_manifest = current_sha(ctx, opened)  # issue 14: approvals bind the manifest
         self.sentinels = [SENTINEL.encode(), pub.current_version.raw_sha256.encode(),
                           opened.current_version.raw_sha256.encode()]
         self.tokens = {a: accounts.create_token(ctx, None, USERNAMES[a])[1] for a in USERNAMES}
+        self.victim_token = accounts.create_token(ctx, None, "vera", "veras")[0].id  # issue 14: token routes
+        accounts.set_role(ctx, users["admin"], self.victim.id, "approver")  # issue 14: a pending role grant
+        from publisher.services import roles
+
+        self.grant_id = roles.pending(ctx)[0].id
         self.clients = {"anonymous": app.test_client()}
         for actor, name in USERNAMES.items():
             cl = app.test_client()
@@ -175,7 +255,8 @@ class Scene:
         values = {"submission_id": self.pub_id if rule.rule.startswith("/releases/") else self.open_id,
                   "version_id": self.pub_version, "user_id": self.victim.id, "token": "a" * 32,
                   "topic": r["topic"], "series": r["series"], "version": r["version"],
-                  "filename": f"{r['series']}.csv", "fmt": "csv", "series_id": self.series_id}
+                  "filename": f"{r['series']}.csv", "fmt": "csv", "series_id": self.series_id,
+                  "token_id": self.victim_token, "grant_id": self.grant_id}
         if rule.endpoint == "static":
             values["filename"] = "freigabe.css"
         args = {k: values[k] for k in rule.arguments}
@@ -189,11 +270,13 @@ class Scene:
             client = self.app.test_client()
             headers = {} if actor == "anonymous" else {"Authorization": f"Bearer {self.tokens[actor]}"}
             if method == "POST":
-                return client.post(url, headers=headers, json={"artifact_sha256": self.open_sha})
+                return client.post(url, headers=headers, json={"artifact_sha256": self.open_sha,
+                                                               "manifest_sha256": self.open_manifest})
             return client.get(url, headers=headers)
         client = self.clients[actor]
         if method == "POST":
-            return client.post(url, data={"csrf_token": self.csrf[actor], "artifact_sha256": self.open_sha})
+            return client.post(url, data={"csrf_token": self.csrf[actor], "artifact_sha256": self.open_sha,
+                                          "manifest_sha256": self.open_manifest})
         return client.get(url)
 
     def snapshot(self) -> dict[str, list]:
@@ -203,7 +286,8 @@ class Scene:
         out = {}
         for table in Base.metadata.sorted_tables:
             cols = [c for c in table.columns if (table.name, c.name) not in
-                    {("api_tokens", "last_used_at"), ("users", "last_login_at")}]
+                    {("api_tokens", "last_used_at"), ("users", "last_login_at"),
+                     ("web_sessions", "last_seen_at")}]  # bookkeeping of the idle timeout (issue 14)
             rows = [tuple(r) for r in s.execute(select(*cols)).all()]
             if table.name == "audit_events":
                 ev = [c.name for c in cols].index("event")
@@ -237,8 +321,9 @@ def _cells(app):
             cells.append((rule, method))
     # reads first, then writes; approve late (the approver's approval succeeds and changes the state);
     # logout last (it ends the sessions the other cells use)
+    # issue 14: the role grant is confirmed (by the approver) before anyone may cancel it
     return sorted(cells, key=lambda c: (c[1] == "POST", c[0].endpoint == "web.logout",
-                                        c[0].rule.endswith("/approve"), c[0].rule))
+                                        c[0].rule.endswith("/approve"), c[0].rule.endswith("/cancel"), c[0].rule))
 
 
 @pytest.fixture
@@ -262,7 +347,9 @@ def test_authorization_matrix(app, scene):
         row = EXPECT.get((rule.rule, method), {})
         for actor in ACTORS:
             expected = row.get(actor)
-            before = scene.snapshot() if method == "POST" and expected != "ok" else None
+            # logout is no refusal (its "login" outcome is the redirect after ending the sessions, issue 14)
+            before = scene.snapshot() if method == "POST" and expected != "ok" and rule.endpoint != "web.logout" \
+                else None
             resp = scene.request(actor, method, url)
             got = classify(resp)
             observed.setdefault((rule.rule, method), {})[actor] = got
@@ -273,11 +360,14 @@ def test_authorization_matrix(app, scene):
                 changed = [t for t in before if before[t] != after[t]]
                 if changed:
                     failures.append(f"refused {method} {url} as {actor} changed tables {changed}")
+            body = resp.get_data()
             if actor in LEAK_CHECKED:
-                body = resp.get_data()
                 for s in scene.sentinels:
                     if s in body:
                         leaks.append(f"{method} {url} as {actor} shows raw-table sentinel {s[:20]!r}")
+            for s in SMALL_SENTINELS:  # every actor: the suppressed small count of the restricted release
+                if s in body:
+                    leaks.append(f"{method} {url} as {actor} shows the suppressed small count {s!r}")
     if os.environ.get("P7A_DISCOVER"):
         for key in sorted(observed):
             print(f"    {key!r}: _row({', '.join(repr(observed[key][a]) for a in ACTORS)}),")
@@ -335,3 +425,54 @@ def test_api_upload_by_non_submitters_is_refused_and_stores_nothing(scene, city)
         assert resp.status_code == 403, (actor, resp.status_code, resp.get_data(as_text=True)[:300])
         assert resp.get_json()["error"]["code"]
     assert scene.snapshot() == before
+
+
+def test_mixed_audience_withdrawn_embargoed_and_small_count_sentinel(scene):
+    """Issue 14: every actor (also other_submitter) on every public page, release page, file and "latest" link of
+    a series with public, restricted, withdrawn and embargoed releases: the suppressed small count never shows,
+    restricted releases are 404 outside their groups, the withdrawn one is "zurückgezogen" (files 410), the
+    embargoed one is nowhere but the calendar (no numbers)."""
+    x = scene.extra
+    rel = x["releases"]
+    in_group = ("reader", "approver", "admin")
+    urls = ["/", "/releases", "/downloads", "/calendar", "/api/v1/releases", "/dashboard", "/api/v1/submissions"]
+    urls += [f"/releases/{i}" for i in (x["public"], x["withdrawn"], x["embargoed"], x["secret"], scene.pub_id)]
+    for key, r in rel.items():
+        for name in r["files"]:
+            urls += [f"/downloads/{r['topic']}/{r['series']}/{r['version']}/{name}",
+                     f"/downloads/{r['topic']}/{r['series']}/latest/{name}"]
+    problems = []
+    for actor in ACTORS:
+        for url in urls:
+            resp = scene.request(actor, "GET", url)
+            body = resp.get_data()
+            for s in SMALL_SENTINELS:
+                if s in body:
+                    problems.append(f"{url} as {actor}: suppressed small count {s!r}")
+            if actor in LEAK_CHECKED and any(s in body for s in scene.sentinels):
+                problems.append(f"{url} as {actor}: raw sentinel")
+            if actor not in ("approver", "admin", "submitter") and x["embargoed_sha"].encode() in body:  # its author may
+                problems.append(f"{url} as {actor}: embargoed table before its embargo")
+            code = resp.status_code
+            if url == f"/releases/{x['embargoed']}" and code != 404:
+                problems.append(f"{url} as {actor}: embargoed release page answers {code}")
+            secret = rel["secret"]
+            if f"/{secret['series']}/{secret['version']}/" in url or url == f"/releases/{x['secret']}":
+                want = 200 if actor in in_group else 404
+                if code != want:
+                    problems.append(f"{url} as {actor}: restricted release answers {code}, expected {want}")
+            gone = rel["withdrawn"]
+            if f"/{gone['series']}/{gone['version']}/" in url and code != 410:
+                problems.append(f"{url} as {actor}: withdrawn file answers {code}, expected 410")
+            if url == f"/releases/{x['withdrawn']}":
+                text = body.decode("utf-8", "replace")
+                if code != 200 or "zurückgezogen" not in text or "Fehler in der Quelle entdeckt" not in text:
+                    problems.append(f"{url} as {actor}: withdrawn release not shown as withdrawn with its reason")
+            if actor in ("anonymous", "outsider", "submitter", "other_submitter") and url in (
+                    "/releases", "/downloads", "/api/v1/releases"):
+                if f"/releases/{x['secret']}".encode() in body or b"Geheimtabelle" in body:
+                    problems.append(f"{url} as {actor}: lists the restricted release")
+    cal = scene.request("anonymous", "GET", "/calendar").get_data(as_text=True)
+    assert "2026-08" in cal or "Geflüchtete" in cal  # the embargoed release is announced (title/period only)
+    assert problems == [], "\n".join(problems)
+

@@ -5,6 +5,7 @@ publication worker (download area; the CKAN variant runs against the real CKAN 2
 """
 from __future__ import annotations
 
+from publisher.manifest import current_sha
 import csv
 import io
 import json
@@ -46,7 +47,7 @@ def key(base_rows, i: int, month: str) -> tuple:
 def release(app, ctx, users, sub) -> dict:
     """Submit, approve (DPO), let the worker publish; returns the download job's result."""
     sub = review.submit(ctx, users["submitter"], sub.id)
-    review.approve(ctx, users["approver"], sub.id, sub.current_version.artifact_sha256)
+    review.approve(ctx, users["approver"], sub.id, current_sha(ctx, sub))
     assert worker.run(app, once=True) >= 1
     ctx.session.expire_all()
     assert ctx.session.get(Submission, sub.id).state == State.PUBLISHED.value
@@ -166,12 +167,12 @@ def test_correction_that_became_one_after_upload_is_refused_at_approval_and_at_t
     approved_second = period("2026-02", add=10)
     approved_second = review.submit(ctx, users["submitter"], approved_second.id)
     approved_second = review.approve(ctx, users["approver"], approved_second.id,
-                                     approved_second.current_version.artifact_sha256)
-    review.approve(ctx, users["approver"], first.id, first.current_version.artifact_sha256)
+                                     current_sha(ctx, approved_second))
+    review.approve(ctx, users["approver"], first.id, current_sha(ctx, first))
     review.start_publishing(ctx, first.id)
     review.complete_publication(ctx, first.id, {"download": {"version": "1.0.0"}})
     with pytest.raises(E.WrongState) as err:
-        review.approve(ctx, users["approver"], second.id, second.current_version.artifact_sha256)
+        review.approve(ctx, users["approver"], second.id, current_sha(ctx, second))
     assert err.value.code == REASON_CODE and err.value.http_status == 409
     ctx.session.expire_all()
     assert ctx.session.get(Submission, second.id).state == State.SUBMITTED.value

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from publisher.models import AuditEvent, Submission
 from publisher.models_reference import CategoryGrouping, Population
+from publisher.manifest import current_sha
 from publisher.services import errors as E
 from publisher.services import intake, populations, reference, review
 
@@ -196,7 +197,7 @@ def test_the_review_page_names_population_and_compared_releases(client, auth, ct
     reference.ensure_default_rule_set(ctx)
     first = draft(ctx, users, hierarchy, table_bytes, population="gefluechtete-ohne-ukraine")
     first = review.submit(ctx, users["submitter"], first.id)
-    first = review.approve(ctx, users["approver"], first.id, first.current_version.artifact_sha256)
+    first = review.approve(ctx, users["approver"], first.id, current_sha(ctx, first))
     review.start_publishing(ctx, first.id)
     review.complete_publication(ctx, first.id, {"download": {"version": "1.0.0"}})
     other = intake.create_draft(ctx, users["submitter"], data=table_bytes(seed=8, small=False), filename="t.csv",

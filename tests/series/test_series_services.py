@@ -1,6 +1,7 @@
 """Series through the real services: cross-release gate, standing approval, embargo (issue 8)."""
 from __future__ import annotations
 
+from publisher.manifest import current_sha
 import datetime as dt
 
 import pytest
@@ -42,7 +43,7 @@ def period(ctx, users, hierarchy, city):
 
 def publish(ctx, users, sub):
     sub = review.submit(ctx, users["submitter"], sub.id)
-    sub = review.approve(ctx, users["approver"], sub.id, sub.current_version.artifact_sha256)
+    sub = review.approve(ctx, users["approver"], sub.id, current_sha(ctx, sub))
     review.start_publishing(ctx, sub.id)
     return review.complete_publication(ctx, sub.id, {"download": {"version": f"1.{sub.id}.0"}})
 
@@ -64,7 +65,7 @@ def test_monthly_change_of_one_is_shown_to_the_dpo_and_blocks_approval(ctx, user
     assert any(x["code"] == XREL_TEMPORAL for x in aug.current_version.findings)  # on the DPO's list
     aug = review.submit(ctx, users["submitter"], aug.id)
     with pytest.raises(E.WrongState) as err:
-        review.approve(ctx, users["approver"], aug.id, aug.current_version.artifact_sha256)
+        review.approve(ctx, users["approver"], aug.id, current_sha(ctx, aug))
     assert err.value.http_status == 409 and err.value.code == XREL_TEMPORAL
     assert jul_label in err.value.message("en")
     ctx.session.expire_all()
@@ -142,12 +143,12 @@ def test_embargoed_release_is_not_visible_before_its_time(app, ctx, users, perio
     sub = review.submit(ctx, users["submitter"], period("2026-07").id)
     when = (utcnow() + dt.timedelta(hours=2)).replace(microsecond=0)
     with pytest.raises(E.InvalidInput):
-        review.approve(ctx, users["approver"], sub.id, sub.current_version.artifact_sha256,
+        review.approve(ctx, users["approver"], sub.id, current_sha(ctx, sub),
                        embargo_until=utcnow() - dt.timedelta(minutes=1))
     with pytest.raises(E.InvalidInput):
-        review.approve(ctx, users["approver"], sub.id, sub.current_version.artifact_sha256,
+        review.approve(ctx, users["approver"], sub.id, current_sha(ctx, sub),
                        embargo_until="morgen früh")
-    sub = review.approve(ctx, users["approver"], sub.id, sub.current_version.artifact_sha256,
+    sub = review.approve(ctx, users["approver"], sub.id, current_sha(ctx, sub),
                          embargo_until=when.isoformat())
     assert sub.state == State.APPROVED.value
     cal = series.upcoming_releases(ctx)
@@ -173,9 +174,9 @@ def test_publication_gate_sees_what_was_published_after_approval(ctx, users, per
     from publisher.services import ledger
 
     jul = review.submit(ctx, users["submitter"], period("2026-07").id)
-    jul = review.approve(ctx, users["approver"], jul.id, jul.current_version.artifact_sha256)
+    jul = review.approve(ctx, users["approver"], jul.id, current_sha(ctx, jul))
     aug = review.submit(ctx, users["submitter"], period("2026-08", bump={2: 1}).id)
-    aug = review.approve(ctx, users["approver"], aug.id, aug.current_version.artifact_sha256)  # ledger empty
+    aug = review.approve(ctx, users["approver"], aug.id, current_sha(ctx, aug))  # ledger empty
     assert ledger.gate_before_publication(ctx, aug, aug.current_version).ok
     review.start_publishing(ctx, jul.id)
     review.complete_publication(ctx, jul.id, {"download": {"version": "1.0.0"}})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from publisher.manifest import current_sha
 from publisher import worker
 from publisher.db import utcnow
 from publisher.models import Submission
@@ -32,6 +33,7 @@ def test_approve_with_an_embargo_in_the_web_form_lists_it_in_the_calendar_only(
     local = (utcnow() + dt.timedelta(days=2)).astimezone(LOCAL_TZ).replace(second=0, microsecond=0, tzinfo=None)
     resp = client.post(f"/review/{sub.id}/approve", data={
         "csrf_token": _csrf(client, f"/review/{sub.id}"), "artifact_sha256": sub.current_version.artifact_sha256,
+        "manifest_sha256": re.search(r'name="manifest_sha256" value="([0-9a-f]{64})"', page).group(1),
         "embargo_until": local.strftime("%Y-%m-%dT%H:%M")})
     assert resp.status_code in (302, 303), resp.get_data(as_text=True)[:500]
     ctx.session.expire_all()  # the request ran in its own session
@@ -53,8 +55,7 @@ def test_api_approve_refuses_an_embargo_in_the_past_and_changes_nothing(app, ctx
     past = (utcnow() - dt.timedelta(hours=1)).isoformat()
     resp = app.test_client().post(f"/api/v1/submissions/{sub.id}/approve",
                                   headers={"Authorization": f"Bearer {token}"},
-                                  json={"artifact_sha256": sub.current_version.artifact_sha256,
-                                        "embargo_until": past})
+                                  json={"manifest_sha256": current_sha(ctx, sub), "embargo_until": past})
     assert resp.status_code == 422 and resp.json["error"]
     ctx.session.expire_all()
     assert ctx.session.get(Submission, sub.id).state == State.SUBMITTED.value

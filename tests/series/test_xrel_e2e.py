@@ -14,6 +14,7 @@ from sqlalchemy import select
 from disclosure_rules.crossrelease import (XREL_CATEGORIES_UNDECLARED, XREL_DERIVED, XREL_INCONSISTENT,
                                            XREL_RECOMPUTABLE, XREL_SHIFTED, XREL_TEMPORAL_GAP)
 from publisher.models import PublicationJob, Submission
+from publisher.manifest import current_sha
 from publisher.services import errors as E
 from publisher.services import intake, populations, reference, review
 from publisher.workflow import State
@@ -55,7 +56,7 @@ def upload(ctx, users, data, *, series, period, hier, mapping=BLOCK_MAPPING, rul
 
 def publish(ctx, users, sub) -> Submission:
     sub = review.submit(ctx, users["submitter"], sub.id)
-    sub = review.approve(ctx, users["approver"], sub.id, sub.current_version.artifact_sha256)
+    sub = review.approve(ctx, users["approver"], sub.id, current_sha(ctx, sub))
     review.start_publishing(ctx, sub.id)
     return review.complete_publication(ctx, sub.id, {"download": {"version": "1.0.0"}})
 
@@ -64,7 +65,7 @@ def refused(ctx, users, sub) -> E.WrongState:
     """Submit, then approval is refused with 409; the submission stays SUBMITTED and nothing is queued."""
     sub = review.submit(ctx, users["submitter"], sub.id)
     with pytest.raises(E.WrongState) as err:
-        review.approve(ctx, users["approver"], sub.id, sub.current_version.artifact_sha256)
+        review.approve(ctx, users["approver"], sub.id, current_sha(ctx, sub))
     assert err.value.http_status == 409
     ctx.session.expire_all()
     assert ctx.session.get(Submission, sub.id).state == State.SUBMITTED.value
@@ -127,7 +128,7 @@ def test_wahlbezirk_table_next_to_a_stadtteil_table_is_refused(ctx, users, city,
     ok = upload(ctx, users, csv_bytes(["baublock", "anzahl"], sorted(safe.items())), series="wahlbezirke-2",
                 period="2026-11", hier=wb_hier, population="gefluechtete")
     ok = review.submit(ctx, users["submitter"], ok.id)
-    assert review.approve(ctx, users["approver"], ok.id, ok.current_version.artifact_sha256).state == \
+    assert review.approve(ctx, users["approver"], ok.id, current_sha(ctx, ok)).state == \
         State.APPROVED.value
 
 
@@ -210,7 +211,7 @@ def test_grouped_category_table_next_to_the_detailed_table_is_refused(ctx, users
     populations.create_grouping(ctx, users["admin"], "aufenthaltsstatus", "Duldung oder Sonstige",
                                 ["Duldung", "Sonstige"])
     with pytest.raises(E.WrongState) as again:
-        review.approve(ctx, users["approver"], grouped.id, grouped.current_version.artifact_sha256)
+        review.approve(ctx, users["approver"], grouped.id, current_sha(ctx, grouped))
     (f,) = [f for f in again.value.findings if f.code == XREL_RECOMPUTABLE]
     assert f.params["area"] == t and f.params["where_en"] == " (aufenthaltsstatus=Sonstige)"
     assert f"Einreichung {detail.id}" in f.params["releases"] and f"Einreichung {grouped.id}" in f.params["releases"]
@@ -244,7 +245,7 @@ def test_subpopulation_table_next_to_the_whole_population(ctx, users, city, hier
     else:
         assert not exposed
         sub = review.submit(ctx, users["submitter"], sub.id)
-        assert review.approve(ctx, users["approver"], sub.id, sub.current_version.artifact_sha256).state == \
+        assert review.approve(ctx, users["approver"], sub.id, current_sha(ctx, sub)).state == \
             State.APPROVED.value
 
 

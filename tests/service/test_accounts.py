@@ -42,23 +42,34 @@ def test_only_admin_creates_users(ctx, users):
     accounts.create_user(ctx, users["admin"], "neu", "submitter")
 
 
-def test_lockout_after_threshold_and_audit(ctx, fresh, users):
-    # threshold is 3 in the test config
+def test_backoff_after_threshold_is_per_client_and_audited(ctx, fresh, users):
+    """Issue 14: no account-wide lockout. Threshold 3 (test config): the client that failed waits; the account's
+    owner on another client still logs in; an unknown name is answered exactly like a known one."""
     for _ in range(3):
         with pytest.raises(AuthenticationFailed) as exc:
-            accounts.authenticate(ctx, "sabine", "falsch-falsch-falsch")
+            accounts.authenticate(ctx, "sabine", "falsch-falsch-falsch", client="198.51.100.9")
         assert exc.value.code == "publisher.login_failed"
-    # now locked: even the right password is refused, with the lock message
+    # that client now waits: even the right password is refused, with the wait message
     with pytest.raises(AuthenticationFailed) as exc:
-        accounts.authenticate(ctx, "sabine", "korrekt-pferd-batterie-42")
-    assert exc.value.code == "publisher.locked" and "gesperrt" in exc.value.message("de")
+        accounts.authenticate(ctx, "sabine", "korrekt-pferd-batterie-42", client="198.51.100.9")
+    assert exc.value.code == "publisher.login_wait" and "Sekunden" in exc.value.message("de")
+    # the owner on her own client is not locked out
+    assert accounts.authenticate(ctx, "sabine", "korrekt-pferd-batterie-42", client="203.0.113.5").username == "sabine"
+    # an unknown name: the same answers in the same order
+    for _ in range(3):
+        with pytest.raises(AuthenticationFailed) as exc:
+            accounts.authenticate(ctx, "niemand", "falsch-falsch-falsch", client="198.51.100.9")
+        assert exc.value.code == "publisher.login_failed"
+    with pytest.raises(AuthenticationFailed) as exc:
+        accounts.authenticate(ctx, "niemand", "x", client="198.51.100.9")
+    assert exc.value.code == "publisher.login_wait"
     s = fresh().session
     events = [e.event for e in s.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()]
-    assert events.count("login.failed") == 3 and "user.locked" in events and "login.refused_locked" in events
-    # after the lock period the right password works again
+    assert events.count("login.failed") == 6 and events.count("login.backoff") == 2
+    # after the wait the right password works again from that client
     later = ctx.now() + dt.timedelta(minutes=16)
     ctx.clock = lambda: later
-    assert accounts.authenticate(ctx, "sabine", "korrekt-pferd-batterie-42").username == "sabine"
+    assert accounts.authenticate(ctx, "sabine", "korrekt-pferd-batterie-42", client="198.51.100.9").username == "sabine"
 
 
 def test_unknown_user_same_error(ctx, users):

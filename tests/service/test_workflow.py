@@ -2,6 +2,7 @@
 stored state unchanged, four-eyes, approval bound to the artifact's sha256, comments, two approvals."""
 from __future__ import annotations
 
+from publisher.manifest import current_sha
 import pytest
 from sqlalchemy import func, select
 
@@ -68,7 +69,7 @@ USER_ACTIONS = ("submit", "approve", "return", "reject", "withdraw", "resubmit",
 
 def _call(c, action, actor, sub):
     if action == "approve":
-        return review.approve(c, actor, sub.id, sub.current_version.artifact_sha256)
+        return review.approve(c, actor, sub.id, current_sha(c, sub))
     if action == "return":
         return review.return_submission(c, actor, sub.id, "Kommentar")
     if action == "reject":
@@ -113,7 +114,7 @@ def _system_as_user(c, fn, user, sub):
 def test_wrong_state_is_409_and_forbidden_is_403(make_submission, users, ctx):
     sub = make_submission("draft")
     with pytest.raises(WrongState) as exc:
-        review.approve(ctx, users["approver"], sub.id, sub.current_version.artifact_sha256)
+        review.approve(ctx, users["approver"], sub.id, current_sha(ctx, sub))
     assert exc.value.http_status == 409 and exc.value.code == "publisher.wrong_state"
     with pytest.raises(Forbidden) as exc:
         review.submit(ctx, users["other_submitter"], sub.id)
@@ -124,9 +125,9 @@ def test_submitter_approving_own_submission_refused(make_submission, users, ctx,
     sub = make_submission("submitted")
     before = snapshot(fresh(), sub.id)
     with pytest.raises(Forbidden):
-        review.approve(ctx, users["submitter"], sub.id, sub.current_version.artifact_sha256)
+        review.approve(ctx, users["submitter"], sub.id, current_sha(ctx, sub))
     # even after being made an approver, the author may never review their own submission
-    accounts.set_role(ctx, users["admin"], users["submitter"].id, "approver")
+    accounts.set_role(ctx, None, users["submitter"].id, "approver")  # the operator (issue 14: a person needs a second)
     author = accounts.get_user(fresh(), users["submitter"].id)
     for fn, args in ((review.approve, (sub.current_version.artifact_sha256,)),
                      (review.return_submission, ("x",)), (review.reject, ("x",))):
@@ -140,31 +141,32 @@ def test_submitter_approving_own_submission_refused(make_submission, users, ctx,
 
 def test_approval_bound_to_artifact_hash(make_submission, users, ctx, fresh, table_bytes):
     sub = make_submission("submitted")
-    good = sub.current_version.artifact_sha256
+    good = current_sha(ctx, sub)
     with pytest.raises(WrongState) as exc:
         review.approve(ctx, users["approver"], sub.id, "0" * 64)
-    assert exc.value.code == "publisher.artifact_changed"
-    with pytest.raises(WrongState):
+    assert exc.value.code == "publisher.manifest_changed"
+    with pytest.raises(InvalidInput):
         review.approve(ctx, users["approver"], sub.id, None)
     # returned, resubmitted with another table: the old hash no longer approves anything
     review.return_submission(ctx, users["approver"], sub.id, "Bitte neue Daten.")
     sub = review.resubmit(ctx, users["submitter"], sub.id, data=table_bytes(seed=999), filename="neu.csv")
-    new = sub.current_version.artifact_sha256
+    new = current_sha(ctx, sub)
     assert new != good and sub.current_version.number == 2
     before = snapshot(fresh(), sub.id)
     with pytest.raises(WrongState) as exc:
         review.approve(ctx, users["approver"], sub.id, good)
-    assert exc.value.code == "publisher.artifact_changed" and snapshot(fresh(), sub.id) == before
+    assert exc.value.code == "publisher.manifest_changed" and snapshot(fresh(), sub.id) == before
     sub = review.approve(ctx, users["approver"], sub.id, new)
     assert sub.state == "approved"
     jobs = fresh().session.execute(select(PublicationJob)).scalars().all()
-    assert jobs and all(j.artifact_sha256 == new and j.state == "pending" for j in jobs)
+    assert jobs and all(j.artifact_sha256 == sub.current_version.artifact_sha256 and j.manifest_sha256 == new
+                        and j.state == "pending" for j in jobs)
 
 
 def test_approval_refused_when_stored_artifact_was_altered(make_submission, users, ctx, fresh):
     sub = make_submission("submitted")
-    sha = sub.current_version.artifact_sha256
-    ctx.store.path(sha).write_bytes(b"area;count\nX;1\n")
+    sha = current_sha(ctx, sub)
+    ctx.store.path(sub.current_version.artifact_sha256).write_bytes(b"area;count\nX;1\n")
     before = snapshot(fresh(), sub.id)
     with pytest.raises(WrongState) as exc:
         review.approve(ctx, users["approver"], sub.id, sha)
@@ -197,7 +199,7 @@ def test_comment_is_stored_and_audited(make_submission, users, ctx, fresh):
 def test_two_approvals(make_submission, users, ctx, fresh, table_bytes):
     ctx.settings["TWO_APPROVALS"] = True
     sub = make_submission("submitted")
-    sha = sub.current_version.artifact_sha256
+    sha = current_sha(ctx, sub)
     sub = review.approve(ctx, users["approver"], sub.id, sha)
     assert sub.state == "submitted"
     assert fresh().session.execute(select(func.count()).select_from(PublicationJob)).scalar() == 0
@@ -215,13 +217,13 @@ def test_two_approvals(make_submission, users, ctx, fresh, table_bytes):
 def test_two_approvals_first_one_void_after_return(make_submission, users, ctx, fresh, table_bytes):
     ctx.settings["TWO_APPROVALS"] = True
     sub = make_submission("submitted")
-    review.approve(ctx, users["approver"], sub.id, sub.current_version.artifact_sha256)
+    review.approve(ctx, users["approver"], sub.id, current_sha(ctx, sub))
     review.return_submission(ctx, users["approver2"], sub.id, "Noch eine Korrektur")
     sub = review.resubmit(ctx, users["submitter"], sub.id, data=table_bytes(seed=4242), filename="v2.csv")
     # one approval of the new artifact is not enough: the earlier approval was of other bytes
-    sub = review.approve(ctx, users["approver2"], sub.id, sub.current_version.artifact_sha256)
+    sub = review.approve(ctx, users["approver2"], sub.id, current_sha(ctx, sub))
     assert sub.state == "submitted"
-    sub = review.approve(ctx, users["approver"], sub.id, sub.current_version.artifact_sha256)
+    sub = review.approve(ctx, users["approver"], sub.id, current_sha(ctx, sub))
     assert sub.state == "approved"
 
 
@@ -264,6 +266,10 @@ def test_every_transition_is_audited_with_its_event(make_submission, users, ctx,
     review.withdraw_release(ctx, users["approver"], s4.id, "Fehler in der Tabelle entdeckt.")
     s5 = make_submission("publishing")
     review.publication_failed(ctx, s5.id, "CKAN nicht erreichbar")
+    from publisher.services import withdrawal  # issue 14: stop an approved release
+
+    s6 = make_submission("approved")
+    withdrawal.stop_release(ctx, users["approver"], s6.id, "Falscher Stichtag")
     c = fresh()
     seen = {e.event for e in c.session.execute(select(AuditEvent)).scalars()}
     missing = {t.audit_event for t in TRANSITIONS if t.action != "approve_first"} - seen
@@ -275,7 +281,7 @@ def test_concurrent_approvals_exactly_one_wins(make_submission, users, fresh):
     import threading
 
     sub = make_submission("submitted")
-    sha = sub.current_version.artifact_sha256
+    sha = current_sha(fresh(), sub)
     barrier = threading.Barrier(2)
     results = []
 

@@ -270,8 +270,11 @@ def test_typed_errors_name_roles_actions_and_states_in_the_message_language(make
 def test_embargo_entered_in_berlin_time_is_shown_in_berlin_time(browser, auth, make_submission, client):
     sub = make_submission("submitted")
     auth.login("dora")
+    page = client.get(f"/review/{sub.id}").get_data(as_text=True)  # issue 14: the form binds the manifest
+    manifest = re.search(r'name="manifest_sha256" value="([0-9a-f]{64})"', page).group(1)
     resp = browser.post(f"/review/{sub.id}", f"/review/{sub.id}/approve", {
-        "artifact_sha256": sub.current_version.artifact_sha256, "comment": "", "embargo_until": "2030-12-01T09:00"})
+        "artifact_sha256": sub.current_version.artifact_sha256, "manifest_sha256": manifest, "comment": "",
+        "embargo_until": "2030-12-01T09:00"})
     assert resp.status_code in (200, 302, 303), resp.get_data(as_text=True)[:500]
     html = client.get(f"/review/{sub.id}").get_data(as_text=True)
     assert "Sperrfrist bis 01.12.2030, 09:00 Uhr (MEZ)." in html

@@ -77,8 +77,8 @@ def test_dpo_returns_then_approves_via_forms(browser, auth, client, users, make_
     assert resp.status_code == 422
     assert 'id="e-c-return"' in resp.get_data(as_text=True) or "Kommentar" in resp.get_data(as_text=True)
     assert state_of(fresh, sub.id) == "submitted"
-    resp = browser.post(page, f"/review/{sub.id}/approve", {"artifact_sha256": "0" * 64})
-    assert resp.status_code == 409  # approval bound to the exact bytes
+    resp = browser.post(page, f"/review/{sub.id}/approve", {"manifest_sha256": "0" * 64})
+    assert resp.status_code == 409  # approval bound to the exact release manifest
     assert state_of(fresh, sub.id) == "submitted"
     resp = browser.post(page, f"/review/{sub.id}/return", {"comment": "Bitte Monat prüfen."})
     assert resp.status_code == 303
@@ -92,8 +92,8 @@ def test_dpo_returns_then_approves_via_forms(browser, auth, client, users, make_
     auth.logout()
     auth.login("dora")
     html = client.get(page).get_data(as_text=True)
-    sha = re.search(r'name="artifact_sha256" value="([0-9a-f]{64})"', html).group(1)
-    resp = browser.post(page, f"/review/{sub.id}/approve", {"artifact_sha256": sha})
+    sha = re.search(r'name="manifest_sha256" value="([0-9a-f]{64})"', html).group(1)
+    resp = browser.post(page, f"/review/{sub.id}/approve", {"manifest_sha256": sha})
     assert resp.status_code == 303
     assert state_of(fresh, sub.id) == "approved"
 

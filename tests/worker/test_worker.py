@@ -5,6 +5,7 @@ file system; the CKAN tests use the real CKAN 2.12 test instance (``ckan`` marke
 """
 from __future__ import annotations
 
+from publisher.manifest import current_sha
 import datetime as dt
 import hashlib
 import importlib.util
@@ -120,7 +121,8 @@ def test_artifact_that_fails_the_rules_is_stopped_even_with_matching_hash(app, m
                       .values(artifact_sha256=bad_sha))
     c.session.execute(update(Decision).where(Decision.version_id == v.id).values(artifact_sha256=bad_sha))
     v.artifact_sha256 = bad_sha
-    c.session.commit()
+    c.session.flush()
+    _rebind_manifest(c, sub.id)  # a database writer forging the manifest too: the rules re-check still stops it
 
     worker.run(app, once=True)
     (job,) = _jobs(fresh, sub.id)
@@ -219,7 +221,7 @@ def ckan_submission(ckan_app, users, backend):
             sub = intake.create_draft(c, users["submitter"], data=data, filename="t.csv", metadata=meta,
                                       mapping=mapping, series=series, hierarchy=h.id)
             review.submit(c, users["submitter"], sub.id)
-            sub = review.approve(c, users["approver"], sub.id, sub.current_version.artifact_sha256)
+            sub = review.approve(c, users["approver"], sub.id, current_sha(c, sub))
             return sub.id, sub.current_version.artifact_sha256
 
     return make
@@ -328,6 +330,22 @@ def test_ckan_down_jobs_wait_and_complete_exactly_once_when_back(ckan_app, ckan_
     assert hashlib.sha256(requests.get(csvs[0]["url"], timeout=30).content).hexdigest() == approved
 
 
+def _rebind_manifest(c, submission_id):
+    """Issue 14: rebuild the release manifest from the (tampered) rows and bind approvals and jobs to it."""
+    from sqlalchemy import update as _update
+
+    from publisher import manifest
+    from publisher.models import Decision as _D, PublicationJob as _J, Submission as _S
+
+    c.session.expire_all()
+    sub = c.session.get(_S, submission_id)
+    m = manifest.build(c, sub, sub.current_version)
+    manifest.store(c, None, sub, m)
+    c.session.execute(_update(_J).where(_J.submission_id == submission_id).values(manifest_sha256=m.sha256))
+    c.session.execute(_update(_D).where(_D.submission_id == submission_id).values(manifest_sha256=m.sha256))
+    c.session.commit()
+
+
 def test_invalid_package_stops_publication_with_the_validation_report(app, make_submission, fresh, city):
     """The approved table's areas are missing from the hierarchy version the package would use: the
     frictionless foreign-key check fails, the job fails for good and nothing is published."""
@@ -340,7 +358,8 @@ def test_invalid_package_stops_publication_with_the_validation_report(app, make_
         c, None, b"baublock;stadtteil\nX1;XA\nX2;XA\n", "andere.csv", "andere-stadt")
     v = c.session.get(SubmissionVersion, sub.current_version_id)
     v.hierarchy_id = other.id
-    c.session.commit()
+    c.session.flush()
+    _rebind_manifest(c, sub.id)  # a database writer forging the manifest too: package validation still stops it
 
     worker.run(app, once=True)
     (job,) = _jobs(fresh, sub.id)
@@ -403,3 +422,30 @@ def test_dpo_sees_the_failed_publication_and_its_reason_on_the_review_page(app, 
     auth.login("dora")
     page = client.get(f"/review/{sub.id}").get_data(as_text=True)
     assert "FG-PUB-HASH-MISMATCH" in page and "fehlgeschlagen" in page  # job state label (German UI)
+
+
+@pytest.mark.ckan
+def test_withdrawing_an_older_version_leaves_the_series_public_on_ckan(ckan_app, ckan_submission, fresh, users,
+                                                                       ckan_instance):
+    """Issue 14 item 5: CKAN holds one dataset per series (overwritten by each release); withdrawing a version
+    the portal no longer shows leaves the dataset public; withdrawing the version it shows makes it private."""
+    import requests
+
+    from publisher.services import withdrawal
+
+    old_id, _ = ckan_submission(series="rueckzug", seed=7)
+    assert worker.run(ckan_app, once=True) == 2
+    new_id, _ = ckan_submission(series="rueckzug", seed=8, reference_period="2026-08")
+    assert worker.run(ckan_app, once=True) == 2
+    name = next(j for j in _jobs(fresh, new_id) if j.target == "ckan").result["ckan"]["dataset_name"]
+    show = f"{ckan_instance.settings.url}/api/3/action/package_show"
+    with open_ctx(ckan_app) as c:
+        withdrawal.withdraw_release(c, c.session.get(type(users["approver"]), users["approver"].id), old_id,
+                                    "Alte Fassung fehlerhaft")
+    assert worker.run(ckan_app, once=True) >= 1
+    assert requests.get(show, params={"id": name}, timeout=30).status_code == 200  # still public
+    with open_ctx(ckan_app) as c:
+        withdrawal.withdraw_release(c, c.session.get(type(users["approver"]), users["approver"].id), new_id,
+                                    "Neue Fassung fehlerhaft")
+    assert worker.run(ckan_app, once=True) >= 1
+    assert requests.get(show, params={"id": name}, timeout=30).status_code in (403, 404)

@@ -1,15 +1,15 @@
 """populations (with nesting) and category groupings: reference data of the cross-release checks (issue 13)
 
-Revision ID: 0004_xrel_reference
-Revises: 0003_release_ledger
+Revision ID: 0007_xrel_reference
+Revises: 0006_trust_roles
 """
 from alembic import op
 import sqlalchemy as sa
 import publisher.db
 
 
-revision = '0004_xrel_reference'
-down_revision = '0003_release_ledger'
+revision = '0007_xrel_reference'
+down_revision = '0006_trust_roles'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,34 @@
+"""Fixtures of the issue-14 tests: the web helpers (``auth`` with a CSRF logout, ``browser``) and API tokens."""
+from __future__ import annotations
+
+import pytest
+
+from tests.web.conftest import CSRF_RE, Browser, csrf_from  # noqa: F401
+
+
+@pytest.fixture
+def browser(client):
+    return Browser(client)
+
+
+@pytest.fixture
+def auth(client, app):
+    from tests.conftest import AuthActions as _Base
+
+    class Auth(_Base):
+        def logout(self):
+            page = client.get("/releases")
+            m = CSRF_RE.search(page.data)
+            resp = client.post("/logout", data={"csrf_token": m.group(1).decode()} if m else {})
+            assert resp.status_code in (302, 303), resp.status_code
+            return resp
+
+    return Auth(client, app)
+
+
+@pytest.fixture
+def tokens(ctx, users):
+    from publisher.services import accounts
+
+    return {who: {"Authorization": f"Bearer {accounts.create_token(ctx, None, u.username)[1]}"}
+            for who, u in users.items()}
