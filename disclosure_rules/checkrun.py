@@ -6,7 +6,6 @@ so a failure never leaves half-written files.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -24,7 +23,8 @@ def run_check(table_path, hierarchy_path, out_dir, rules_path=None, min_count=No
               geo_column=None, count_column=None, scope=None, sheet=None, layout="long", dimensions=None,
               zero_symbol="0", with_status=False, lang="de", stderr: TextIO | None = None,
               value_column=None, contributors_column=None, top_columns=(), dominance=None, p_percent=None,
-              geo_level=None, columns_additive=None, subtotal_columns=()) -> int:
+              geo_level=None, columns_additive=None, subtotal_columns=(), max_cells=None,
+              max_bytes=None) -> int:
     from . import assess, load_hierarchy, load_rules, prepare_table, read_table_file
 
     err = stderr or sys.stderr
@@ -41,7 +41,7 @@ def run_check(table_path, hierarchy_path, out_dir, rules_path=None, min_count=No
         rules = load_rules(rules_path, min_count=min_count, zeros_are_disclosive=zeros_disclosive,
                            scope=scope.replace("-", "_") if scope else None, dominance=dom or None)
         hierarchy = load_hierarchy(Path(hierarchy_path))
-        raw = read_table_file(Path(table_path), sheet=sheet)
+        raw = read_table_file(Path(table_path), sheet=sheet, max_cells=max_cells, max_bytes=max_bytes)
         if value_column:  # magnitude table: always scope cells (dominance / p % / contributors)
             from .cells.magnitude import assess_magnitude, prepare_magnitude
             from .findings import Finding
@@ -70,9 +70,9 @@ def run_check(table_path, hierarchy_path, out_dir, rules_path=None, min_count=No
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".freigabe-check-", dir=out.parent))
     try:
-        report = result.report.to_dict()
-        (tmp / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-                                         encoding="utf-8")
+        from .report import dumps_report
+
+        (tmp / "report.json").write_text(dumps_report(result.report.to_dict()) + "\n", encoding="utf-8")
         if result.releasable is not None:
             if value_column:
                 from .output import magnitude_csv_bytes

@@ -9,9 +9,58 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .findings import Finding, _jsonable
+from .findings import Finding, Severity, _jsonable, register
 
 MAX_LISTED_CELLS = 10_000
+MAX_FINDINGS_PER_CODE = 20  # listed one by one; the rest of the same code are counted in one finding
+
+MORE_FINDINGS = register(
+    "FG-REPORT-MORE-FINDINGS", Severity.INFO,
+    "{omitted} {omitted:weitere Meldung|weitere Meldungen} {code} nicht einzeln aufgeführt (insgesamt {count}, "
+    "davon {listed} oben).",
+    "{omitted} more {omitted:finding|findings} {code} not listed one by one ({count} in total, {listed} of them "
+    "above).")
+
+
+def aggregate_findings(findings, limit: int = MAX_FINDINGS_PER_CODE) -> list[Finding]:
+    """Bounded list: the first ``limit`` findings of each code in their order, then for every code with more
+    one FG-REPORT-MORE-FINDINGS with the exact count (its severity is that of the code it counts, in
+    ``params``)."""
+    findings = list(findings)
+    per_code: dict[str, int] = {}
+    for f in findings:
+        per_code[f.code] = per_code.get(f.code, 0) + 1
+    if all(n <= limit for n in per_code.values()):
+        return findings
+    out, seen = [], dict.fromkeys(per_code, 0)
+    for f in findings:
+        seen[f.code] += 1
+        if seen[f.code] <= limit:
+            out.append(f)
+    for code, n in per_code.items():
+        if n > limit:
+            first = next(f for f in findings if f.code == code)
+            out.append(Finding(MORE_FINDINGS, {"code": code, "count": n, "listed": limit, "omitted": n - limit,
+                                               "severity": first.severity.value}, file=first.file))
+    return out
+
+
+def dumps_report(d: dict) -> str:
+    """Report JSON, fast at any size: one key per line at the top and in its dicts, one list item per line,
+    everything below that compact (json's C encoder; ``indent`` would switch to the pure-Python one)."""
+    enc = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+
+    def block(value, pad: str) -> str:
+        inner = pad + "  "
+        if isinstance(value, dict) and value:
+            items = [f"{inner}{enc.encode(str(k))}: {block(v, inner) if pad == '' else enc.encode(v)}"
+                     for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))]
+            return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+        if isinstance(value, (list, tuple)) and value:
+            return "[\n" + ",\n".join(inner + enc.encode(v) for v in value) + "\n" + pad + "]"
+        return enc.encode(value)
+
+    return block(d, "")
 
 
 @dataclass(frozen=True)
@@ -57,7 +106,7 @@ class Report:
         """The full (internal) report for the DPO."""
         d = self._common()
         d["levels"] = [lv.internal() for lv in self.levels]
-        d["findings"] = [f.to_dict() for f in self.findings]
+        d["findings"] = [f.to_dict() for f in aggregate_findings(self.findings)]
         d.update(_jsonable(self.extra))
         return d
 
@@ -80,8 +129,7 @@ class Report:
         }
 
     def to_json(self, public: bool = False) -> str:
-        return json.dumps(self.public_dict() if public else self.to_dict(), ensure_ascii=False, indent=2,
-                          sort_keys=True)
+        return dumps_report(self.public_dict() if public else self.to_dict())
 
 
 def level_title(level: str | None) -> str:

@@ -35,7 +35,11 @@ T_FRACTIONAL = register("FG-TABLE-FRACTIONAL", Severity.ERROR,
 T_TOO_LARGE = register("FG-TABLE-COUNT-TOO-LARGE", Severity.ERROR,
                        "Anzahl „{value}“ ist unplausibel groß (höchstens {limit}).",
                        "Count '{value}' is implausibly large (at most {limit}).")
-MAX_COUNT = 10**12  # keeps every sum (≤ 2 million cells) exact in int64 (fuzz finding: 1e20 wrapped negative)
+MAX_COUNT = 10**12  # keeps sums exact in int64 (fuzz finding: 1e20 wrapped negative); the total is checked too
+MAX_TOTAL = 10**15  # any level sum stays exact in int64 however many cells the reader admits
+T_TOTAL_TOO_LARGE = register("FG-TABLE-TOTAL-TOO-LARGE", Severity.ERROR,
+                             "Die Summe aller Anzahlen ({total}) ist unplausibel groß (höchstens {limit}).",
+                             "The sum of all counts ({total}) is implausibly large (at most {limit}).")
 T_NOT_NUMBER = register("FG-TABLE-NOT-A-NUMBER", Severity.ERROR,
                         "„{value}“ ist keine Zahl.", "'{value}' is not a number.")
 T_MISSING = register("FG-TABLE-MISSING-VALUE", Severity.ERROR,
@@ -146,7 +150,8 @@ def _detect_geo(frame: pd.DataFrame, hierarchy: Hierarchy, candidates: list[str]
         all_codes.update(hierarchy.codes(lv))
     best, best_share = None, 0.0
     for c in candidates:
-        vals = pd.unique(frame[c].astype(str).str.strip())[:5000]
+        # distinct values first (the same values in the same order, without converting every row to str)
+        vals = pd.unique(pd.Series(pd.unique(frame[c])).astype(str).str.strip())[:5000]
         if len(vals) == 0:
             continue
         share = sum(v in all_codes for v in vals) / len(vals)
@@ -364,6 +369,9 @@ def _canonical(frame, rows, fname, base, hierarchy, geo_col, count_col, dims, ad
     # NaN / out-of-range values only remain in rows not kept: zero them (no RuntimeWarning in the cast)
     counts = (np.where(np.isfinite(values) & (np.abs(values) <= MAX_COUNT), values, 0).astype(np.int64)
               if values.dtype.kind != "i" else values.astype(np.int64, copy=False))
+    total = float(counts.sum(dtype=np.float64, where=keep))
+    if total > MAX_TOTAL:  # 10^8 cells of up to MAX_COUNT each would wrap int64 in the level sums
+        raise InputError(Finding(T_TOTAL_TOO_LARGE, {"total": f"{total:.3g}", "limit": MAX_TOTAL}, file=fname))
     row_level = u_level[key_codes[0]]
     finest = int(row_level[keep].min())
     level = hierarchy.levels[finest]

@@ -18,6 +18,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     Path(app.config["STORAGE_DIR"]).mkdir(parents=True, exist_ok=True)
+    from publisher import dav
+
+    dav.mount(app)  # read-only WebDAV over the download area at /dav (FREIGABE_DAV_*); inside ProxyFix below
     proxies = int(app.config.get("PROXY_COUNT") or 0)
     if proxies > 0:  # behind nginx/Apache: trust exactly that many X-Forwarded-* hops, no more
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -44,8 +44,10 @@ _clock = time.time  # the minute windows of the anonymous cap (tests freeze it)
 
 def _create_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # unique per writer (threads share the pid): a shared name would let one writer truncate the inode
+    # another has just linked into place
+    tmp = path.with_name(path.name + f".{os.getpid()}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as fh:
         fh.write(text)
     try:

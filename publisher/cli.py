@@ -297,6 +297,31 @@ def demo_load() -> None:
         click.echo(f"  {username:<12} {role_label(role, 'de'):<26} {pw}")
 
 
+class _LazyCommand(click.Command):
+    """A command whose module is imported only when it runs: ``freigabe check`` must not pay for importing
+    the worker (catalog, frictionless, the services: ~1 s)."""
+
+    def __init__(self, name: str, load, short_help: str):
+        super().__init__(name, help=short_help, short_help=short_help)
+        self._load, self._real = load, None
+
+    def real(self) -> click.Command:
+        if self._real is None:
+            self._real = self._load()
+        return self._real
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        return self.real().make_context(info_name, args, parent=parent, **extra)
+
+
+def _worker_command() -> click.Command:
+    from publisher.worker import worker_command
+
+    # commands added to the group need the app context pushed for them
+    return click.Command("worker", callback=with_appcontext(worker_command.callback),
+                         params=list(worker_command.params), help=worker_command.help)
+
+
 def _register() -> None:
     from publisher.cli_trust import register  # issue 14: release stop|withdraw, token list|revoke, reset
 
@@ -307,13 +332,7 @@ def _register() -> None:
         pass
     else:
         main.add_command(check_command, "check")
-    try:
-        from publisher.worker import worker_command
-    except ImportError:  # the publication worker is not there yet
-        pass
-    else:  # commands added to the group need the app context pushed for them
-        main.add_command(click.Command("worker", callback=with_appcontext(worker_command.callback),
-                                       params=list(worker_command.params), help=worker_command.help), "worker")
+    main.add_command(_LazyCommand("worker", _worker_command, "Run the publication worker."), "worker")
 
     from publisher.cli_reference import category_group, population_group  # issue 13: reference data
 

@@ -41,6 +41,7 @@ def check_command(table, hierarchy, out_dir, rules_path, min_count, zeros_disclo
                   subtotal_columns=()):
     """Check TABLE against the disclosure rules; exit 0 publishable, 1 withheld, 2 bad input."""
     from disclosure_rules.checkrun import run_check
+    from publisher.config import table_limits
 
     code = run_check(table, hierarchy, out_dir, rules_path=rules_path, min_count=min_count,
                      zeros_disclosive=zeros_disclosive, geo_column=geo_column, count_column=count_column,
@@ -49,5 +50,5 @@ def check_command(table, hierarchy, out_dir, rules_path, min_count, zeros_disclo
                      lang=lang, value_column=value_column, contributors_column=contributors_column,
                      top_columns=tuple(top_columns), dominance=dominance, p_percent=p_percent,
                      geo_level=geo_level, columns_additive=columns_additive,
-                     subtotal_columns=tuple(subtotal_columns))
+                     subtotal_columns=tuple(subtotal_columns), **table_limits())
     sys.exit(code)

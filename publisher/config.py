@@ -47,8 +47,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Content-addressed file storage (uploads, artifacts). Default: <DATA_DIR>/storage."),
     Setting("FREIGABE_SECRET_KEY", "SECRET_KEY", _str, None,
             "Flask secret key. If unset, one is generated on first start and kept in <DATA_DIR>/secret_key."),
-    Setting("FREIGABE_MAX_UPLOAD_BYTES", "MAX_CONTENT_LENGTH", int, 20 * 1024 * 1024,
-            "Upload size limit in bytes (requests and files); larger uploads are refused."),
+    Setting("FREIGABE_MAX_UPLOAD_BYTES", "MAX_CONTENT_LENGTH", int, 256 * 1024 * 1024,
+            "Upload size limit in bytes (requests and files); larger uploads are refused. A long CSV of 10^6 "
+            "cells is 20-40 MB."),
     Setting("FREIGABE_LOCKOUT_THRESHOLD", "LOCKOUT_THRESHOLD", int, 5,
             "Failed logins of one client (address) for one user name after which that client waits (30 s, "
             "doubling with each further failure); other clients - the account's owner - are not affected."),
@@ -100,6 +101,18 @@ SETTINGS: tuple[Setting, ...] = (
             "DCAT-AP.de politicalGeocodingURI of the municipality (set your Gemeindeschlüssel)."),
     Setting("FREIGABE_DOWNLOAD_TOPIC", "DOWNLOAD_TOPIC", _str, "statistik",
             "Folder/topic under which releases are filed in the download area."),
+    Setting("FREIGABE_MAX_TABLE_CELLS", "MAX_TABLE_CELLS", int, 100_000_000,
+            "Largest table the engine reads, in cells = rows x columns of the file (uploads, `freigabe check`). "
+            "Refused early with FG-READ-TOO-MANY-CELLS-ESTIMATED (estimate from the file size and the first MiB) "
+            "or FG-READ-TOO-MANY-CELLS (exact count). Memory: see docs/performance.md (about 2 GB peak per "
+            "10^7 cells of a 5-column long table)."),
+    Setting("FREIGABE_MAX_TABLE_BYTES", "MAX_TABLE_BYTES", int, 2 * 1024 * 1024 * 1024,
+            "Largest table file the engine reads, in bytes (checked from the file size before reading: "
+            "FG-READ-TOO-LARGE). Uploads are limited by FREIGABE_MAX_UPLOAD_BYTES first."),
+    Setting("FREIGABE_RELEASE_PAGE_RECHECK_SECONDS", "RELEASE_PAGE_RECHECK_SECONDS", float, 1.0,
+            "Public release pages are drawn once per published state and served from memory; each web process "
+            "reads that state again after its own commits and at the latest after this many seconds (a "
+            "withdrawal made by another process shows within this time). 0: read it on every request."),
     # --- issue 14 (trust) ---
     Setting("FREIGABE_SESSION_MAX_HOURS", "SESSION_MAX_HOURS", float, 8.0,
             "Absolute lifetime of a web session in hours, from login; then the user logs in again."),
@@ -118,7 +131,36 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FREIGABE_AUDIT_ANONYMOUS_PER_MINUTE", "AUDIT_ANONYMOUS_PER_MINUTE", int, 120,
             "Audit rows per minute and process for events of anonymous requests (failed logins, rate-limit "
             "hits); more are counted in one summary row."),
+    Setting("FREIGABE_DAV_ENABLED", "DAV_ENABLED", _bool, True,
+            "Serve the download area read-only over WebDAV (mapped network drive) at FREIGABE_DAV_PATH; sign-in "
+            "with user name and an API token (app password), never the login password."),
+    Setting("FREIGABE_DAV_PATH", "DAV_PATH", _str, "/dav",
+            "URL path of the WebDAV share (Windows: \\\\host@SSL\\dav)."),
+    Setting("FREIGABE_DAV_REQUIRE_HTTPS", "DAV_REQUIRE_HTTPS", _bool, True,
+            "Refuse WebDAV over plain HTTP (403 before any password prompt; behind a TLS proxy set "
+            "FREIGABE_PROXY_COUNT so the scheme is known). Only for local tests: false."),
+    Setting("FREIGABE_IDEMPOTENCY_TTL_HOURS", "IDEMPOTENCY_TTL_HOURS", float, 24.0,
+            "How long the API keeps the answer to a POST with an Idempotency-Key (a retry with the same key and "
+            "request gets it again; afterwards the key counts as new)."),
+    Setting("FREIGABE_IDEMPOTENCY_LOCK_SECONDS", "IDEMPOTENCY_LOCK_SECONDS", int, 600,
+            "A request holding an Idempotency-Key that gave no answer for this long is taken to have died; "
+            "another request with that key may then run."),
 )
+
+
+def table_limits(environ: Mapping[str, str] | None = None) -> dict[str, int]:
+    """``max_cells``/``max_bytes`` for the engine's reader from the FREIGABE_MAX_TABLE_* settings (for
+    ``freigabe check``, which runs without an app)."""
+    environ = os.environ if environ is None else environ
+    out = {}
+    for s in SETTINGS:
+        if s.key in ("MAX_TABLE_CELLS", "MAX_TABLE_BYTES"):
+            raw = environ.get(s.env, "")
+            try:
+                out["max_cells" if s.key == "MAX_TABLE_CELLS" else "max_bytes"] = s.parse(raw) if raw else s.default
+            except ValueError as exc:
+                raise RuntimeError(f"setting {s.env}: {exc}") from None
+    return out
 
 
 def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None

@@ -73,6 +73,7 @@ EVENT_LABELS = {
     "login.refused_locked": N_("Anmeldung abgewiesen (Konto gesperrt)"),
     "ratelimit.login": N_("Zu viele Anmeldeversuche"),
     "ratelimit.api": N_("Zu viele API-Anfragen"),
+    "ratelimit.dav": N_("Zu viele fehlgeschlagene WebDAV-Anmeldungen"),
 }
 
 # object types of audit rows (table names)

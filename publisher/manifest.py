@@ -268,38 +268,38 @@ def describe(m: Manifest, lang: str = "de") -> list[dict[str, str]]:
     def add(group, label, value):
         rows.append({"group": group, "label": label, "value": value})
 
-    what, where, who, when = (("Was", "What"), ("Wohin", "Where"), ("Für wen", "For whom"), ("Ab wann", "From when"))
+    s_what, s_where, s_who, s_when = (("Was", "What"), ("Wohin", "Where"), ("Für wen", "For whom"), ("Ab wann", "From when"))
     t = d.get("table") or {}
-    add(what[i], ("Tabelle (sha256)", "Table (sha256)")[i], str(t.get("artifact_sha256") or "-"))
-    add(what[i], ("Geografische Ebene", "Geographic level")[i], str(t.get("level") or "-"))
+    add(s_what[i], ("Tabelle (sha256)", "Table (sha256)")[i], str(t.get("artifact_sha256") or "-"))
+    add(s_what[i], ("Geografische Ebene", "Geographic level")[i], str(t.get("level") or "-"))
     for key, value in (d.get("metadata") or {}).items():
         label = META_LABELS.get(key, (key, key))[i]
-        add(what[i], label, ", ".join(value) if isinstance(value, list) else str(value))
+        add(s_what[i], label, ", ".join(value) if isinstance(value, list) else str(value))
     stmt = (t.get("public_statement") or {}).get("en" if lang == "en" else "de")
     if stmt:
-        add(what[i], ("Öffentliche Aussage zur Geheimhaltung", "Public statement")[i], str(stmt))
-    add(what[i], ("Reihe", "Series")[i], f"{d['series']['title']} ({d['series']['slug']})")
-    add(what[i], ("Population der Prüfungen", "Population of the checks")[i], str(d.get("population")))
+        add(s_what[i], ("Öffentliche Aussage zur Geheimhaltung", "Public statement")[i], str(stmt))
+    add(s_what[i], ("Reihe", "Series")[i], f"{d['series']['title']} ({d['series']['slug']})")
+    add(s_what[i], ("Population der Prüfungen", "Population of the checks")[i], str(d.get("population")))
     h, r = d.get("hierarchy") or {}, d.get("rule_set") or {}
-    add(what[i], ("Gebietshierarchie", "Hierarchy")[i], f"{h.get('name')} v{h.get('version')}")
-    add(what[i], ("Regelwerk", "Rule set")[i], f"{r.get('name')} v{r.get('version')} (id {r.get('id')})")
+    add(s_what[i], ("Gebietshierarchie", "Hierarchy")[i], f"{h.get('name')} v{h.get('version')}")
+    add(s_what[i], ("Regelwerk", "Rule set")[i], f"{r.get('name')} v{r.get('version')} (id {r.get('id')})")
     p = d.get("publisher") or {}
-    add(what[i], ("Herausgeber", "Publisher")[i], f"{p.get('name')}" + (f" <{p['email']}>" if p.get("email") else ""))
+    add(s_what[i], ("Herausgeber", "Publisher")[i], f"{p.get('name')}" + (f" <{p['email']}>" if p.get("email") else ""))
     for target in d.get("targets") or []:
-        add(where[i], ("Ziel", "Target")[i], TARGET_LABELS.get(target, (target, target))[i])
+        add(s_where[i], ("Ziel", "Target")[i], TARGET_LABELS.get(target, (target, target))[i])
     if d.get("audience") == "restricted":
-        add(who[i], ("Zugang", "Access")[i],
+        add(s_who[i], ("Zugang", "Access")[i],
             ("Eingeschränkt: nur die Gruppen ", "Restricted: only the groups ")[i] + ", ".join(d.get("groups") or []))
     else:
-        add(who[i], ("Zugang", "Access")[i], ("Öffentlich: alle, ohne Anmeldung", "Public: everyone, no login")[i])
+        add(s_who[i], ("Zugang", "Access")[i], ("Öffentlich: alle, ohne Anmeldung", "Public: everyone, no login")[i])
     emb = m.embargo_until
     if emb is None:
-        add(when[i], ("Zeitpunkt", "Time")[i], ("Sofort nach der Freigabe", "Right after approval")[i])
+        add(s_when[i], ("Zeitpunkt", "Time")[i], ("Sofort nach der Freigabe", "Right after approval")[i])
     else:
         from zoneinfo import ZoneInfo
 
         local = emb.astimezone(ZoneInfo("Europe/Berlin")).strftime("%d.%m.%Y %H:%M")
-        add(when[i], ("Sperrfrist", "Embargo")[i], (f"Nicht vor {local} Uhr (Ortszeit Berlin)",
+        add(s_when[i], ("Sperrfrist", "Embargo")[i], (f"Nicht vor {local} Uhr (Ortszeit Berlin)",
                                                      f"Not before {local} (Berlin time)")[i])
     return rows
 

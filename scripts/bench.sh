@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# `make bench`: the engine benchmark (Freigabe vs a plain pandas floor vs ACRO), 10^4 .. 10^7 cells.
-# Writes benchmarks/results/engine-<UTC date>.json and .md. Extra arguments go to bench_engine.py,
-# e.g. `bash scripts/bench.sh --sizes 1e4,1e5 --repeat 1` for a quick look.
-# Needs ~3 GiB free RAM at 10^7 cells; takes ~1.5 min (ACRO alone ~20 s at 10^4 cells).
+# `make bench`: every benchmark of docs/performance.md, each writing benchmarks/results/<name>-<UTC date>.json|md.
+#   1. the engine (Freigabe vs a plain pandas floor vs ACRO), 10^4 .. 10^7 cells, from in-memory frames;
+#   2. scope cells (secondary suppression + audit);                       skip with FREIGABE_BENCH_CELLS=0
+#   3. issue 16, whole processes from the file:                           skip with FREIGABE_BENCH_FILE=0
+#      `freigabe check` vs pandas floors at 10^5 / 1.44*10^6 / 10^7 cells (+ XLSX, + the readers alone),
+#      the upload API with a 10^6-cell file, the public release page vs a bare Flask page (gunicorn).
+# Extra arguments go to bench_engine.py, e.g. `bash scripts/bench.sh --sizes 1e4,1e5 --repeat 1` for a quick look.
+# Needs ~3 GiB free RAM at 10^7 cells; takes ~15 min on 2 shared cores (the 10^7-cell CSV, 370 MB, is generated
+# once into ~/.cache/freigabe/bench-files/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/acro-venv.sh
 .venv/bin/python benchmarks/bench_engine.py "$@"
-# scope cells (secondary suppression + audit): ~1.5 min; skip with FREIGABE_BENCH_CELLS=0
 if [ "${FREIGABE_BENCH_CELLS:-1}" != 0 ]; then
   .venv/bin/python benchmarks/bench_cells.py
 fi
@@ -15,4 +19,9 @@ fi
 # implementation from git history; ~1 min; skip with FREIGABE_BENCH_XREL=0
 if [ "${FREIGABE_BENCH_XREL:-1}" != 0 ]; then
   .venv/bin/python benchmarks/bench_xrel.py
+fi
+if [ "${FREIGABE_BENCH_FILE:-1}" != 0 ]; then
+  .venv/bin/python benchmarks/bench_file.py
+  .venv/bin/python benchmarks/bench_file_api.py
+  .venv/bin/python benchmarks/bench_file_pages.py
 fi

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MINUTES="${1:-5}"
-TESTS=4
+TESTS=5
 export FREIGABE_FUZZ=1
 export FREIGABE_FUZZ_SECONDS="$(python3 -c "print(max(5, int(float('$MINUTES') * 60 / $TESTS)))")"
 export FREIGABE_FUZZ_FIGURES="${FREIGABE_FUZZ_FIGURES:-/tmp/freigabe-fuzz-counts.txt}"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the test suite needs (Debian 12): PostgreSQL 15 server binaries for the private test
-# cluster.  Installs only what is missing; needs root (or sudo).
+# cluster; rclone, the real WebDAV client of tests/downloads/test_dav.py.  Installs only what is missing;
+# needs root (or sudo).
 set -euo pipefail
 need=()
 if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || [ ! -x /usr/lib/postgresql/15/bin/pg_ctl ]; then
@@ -8,6 +9,9 @@ if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || [ ! -x /usr/lib/postgresql/15/b
 fi
 if ! id postgres >/dev/null 2>&1; then
   need+=(postgresql-15)
+fi
+if ! command -v rclone >/dev/null 2>&1; then
+  need+=(rclone)
 fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -2,9 +2,10 @@
 
 Bearer tokens (``Authorization: Bearer fgb_...``; created with ``freigabe token create NAME``; only the
 hash is stored and looked up by ``accounts.user_for_token``).  The session cookie is never used here, so
-the API is exempt from CSRF.  Every error is the envelope ``{"error": {"code", "message", "details"}}``
-(:mod:`publisher.api.errors`).  ``/api/v1/openapi.json`` is generated from the route map plus the
-``@operation`` description of each view; a route without a description makes the document fail.
+the API is exempt from CSRF.  Every error is RFC 9457 problem details with a stable ``code``
+(:mod:`publisher.api.errors`); Idempotency-Key, ETag and pagination: :mod:`publisher.api.conventions`.
+``/api/v1/openapi.json`` is generated from the route map plus the ``@operation`` description of each view; a
+route without a description or without a response schema makes the document fail.
 See docs/api.md.
 """
 from __future__ import annotations

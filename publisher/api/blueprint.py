@@ -12,6 +12,15 @@ from publisher.services.errors import AuthenticationFailed
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
+def _conventions():
+    from publisher.api.conventions import init_blueprint
+
+    init_blueprint(bp)  # Idempotency-Key on POST, ETag/If-None-Match on GET: for every endpoint of the blueprint
+
+
+_conventions()
+
+
 def ctx():
     from publisher.services import ctx_for_request
 
@@ -29,6 +38,8 @@ def bearer_token() -> str | None:
 def api_user(required: bool = True):
     """The token's user; ``required=False`` → None when no token was sent (a wrong token is always 401)."""
     if "api_user" in g:
+        if g.api_user is None and required:  # an earlier optional look-up found no token
+            raise AuthenticationFailed("publisher.token_invalid")
         return g.api_user
     from publisher.services import accounts
 
@@ -44,8 +55,14 @@ def api_user(required: bool = True):
 
 def operation(summary: str, *, auth: bool = True, request_body: dict | None = None,
               responses: dict[int, str] | None = None, tags: tuple[str, ...] = ("submissions",),
-              parameters: list[dict] | None = None) -> Callable:
-    """Attach the OpenAPI operation of a view (and enforce the bearer token when ``auth``)."""
+              parameters: list[dict] | None = None, schema: str | None = None, paginated: bool = False) -> Callable:
+    """Attach the OpenAPI operation of a view (and enforce the bearer token when ``auth``).
+
+    ``schema``: the component (``publisher.api.schemas``) of the success answer - required, the document
+    refuses an operation without one; ``paginated``: a list endpoint answering through
+    :func:`publisher.api.conventions.paginate` (documents ``page``/``per_page``, ``Link``, ``X-Total-Count``).
+    Errors (problem details), ``?lang=``, 400/404/405/429/500/503, ``Idempotency-Key`` on POST and
+    ``ETag``/``If-None-Match``/304 on GET are added to every operation by :func:`publisher.api.openapi.build_openapi`."""
     def deco(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
@@ -58,7 +75,8 @@ def operation(summary: str, *, auth: bool = True, request_body: dict | None = No
             resp.update({401: "Token fehlt oder ungültig / token missing or invalid"})
         resp.update(responses or {})
         wrapper._openapi = {"summary": summary, "auth": auth, "request_body": request_body,
-                            "responses": resp, "tags": list(tags), "parameters": parameters or []}
+                            "responses": resp, "tags": list(tags), "parameters": parameters or [],
+                            "schema": schema, "paginated": paginated}
         return wrapper
 
     return deco

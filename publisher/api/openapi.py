@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from publisher.api.errors import HTTP_CODES
+from publisher.api.errors import HTTP_CODES, PROBLEM_JSON
+from publisher.api.schemas import HEADERS, PARAMETERS, RESPONSE_SCHEMAS
 
 
 class UndocumentedRoute(RuntimeError):
@@ -18,14 +19,6 @@ class UndocumentedRoute(RuntimeError):
 _CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
 
 SCHEMAS = {
-    "Error": {
-        "type": "object", "required": ["error"],
-        "properties": {"error": {"type": "object", "required": ["code", "message", "details"], "properties": {
-            "code": {"type": "string", "description": "stabiler Code, z. B. publisher.wrong_state"},
-            "message": {"type": "string", "description": "Meldung (Deutsch; ?lang=en: Englisch)"},
-            "details": {"type": "array", "items": {"type": "object"},
-                        "description": "Befunde mit code, file, row, column, params, message_de, message_en"}}}},
-    },
     "Comment": {"type": "object", "properties": {"comment": {"type": "string"}}},
     "Reason": {"type": "object", "required": ["reason"], "properties": {
         "reason": {"type": "string", "description": "Grund (öffentlich sichtbar bei zurückgezogenen Versionen)"}}},
@@ -78,11 +71,74 @@ def paths_of(doc: dict) -> set[tuple[str, str]]:
     return {(path, method) for path, ops in doc.get("paths", {}).items() for method in ops}
 
 
-def _response(status: int, description: str) -> dict:
-    if status >= 400:
-        return {"description": description,
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    return {"description": description, "content": {"application/json": {"schema": {"type": "object"}}}}
+def _error(description: str, *headers: str) -> dict:
+    out = {"description": description,
+           "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    if headers:
+        out["headers"] = {h: {"$ref": f"#/components/headers/{h}"} for h in headers}
+    return out
+
+
+def _success(description: str, schema: str, headers: list[str]) -> dict:
+    out = {"description": description,
+           "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+    if headers:
+        out["headers"] = {h: {"$ref": f"#/components/headers/{h}"} for h in headers}
+    return out
+
+
+# documented on every operation (RFC 9457 problem details); 413 on POST, 401 with auth (see @operation)
+COMMON_ERRORS = {
+    400: "Fehlerhafte Anfrage (auch CSRF) / bad request (also CSRF)",
+    404: HTTP_CODES[404][2],
+    405: HTTP_CODES[405][2],
+    429: "Zu viele Anfragen je Token (FREIGABE_RATE_LIMIT_API); Retry-After / too many requests",
+    500: HTTP_CODES[500][2],
+    503: "Datenbank nicht erreichbar; Retry-After / database unavailable",
+}
+RETRY_AFTER = (429, 503)
+
+
+def _operation(rule, spec: dict, method: str) -> dict:
+    if not spec.get("schema"):
+        raise UndocumentedRoute(f"{rule.rule} ({rule.endpoint}) has no response schema (@operation(schema=...))")
+    if spec["schema"] not in RESPONSE_SCHEMAS:
+        raise UndocumentedRoute(f"{rule.rule} ({rule.endpoint}): unknown response schema {spec['schema']!r}")
+    get = method == "GET"
+    params = list(spec["parameters"]) + [{"$ref": "#/components/parameters/lang"}]
+    ok_headers = []
+    if get:
+        params.append({"$ref": "#/components/parameters/IfNoneMatch"})
+        ok_headers.append("ETag")
+    if spec.get("paginated"):
+        params += [{"$ref": "#/components/parameters/page"}, {"$ref": "#/components/parameters/per_page"}]
+        ok_headers += ["Link", "X-Total-Count"]
+    if method == "POST":
+        params.append({"$ref": "#/components/parameters/IdempotencyKey"})
+    responses: dict[str, dict] = {}
+    for code, text in sorted(spec["responses"].items()):
+        if code < 400:
+            headers = ok_headers + (["Location"] if code == 201 else []) + (
+                ["Idempotent-Replayed"] if method == "POST" else [])
+            responses[str(code)] = _success(text, spec["schema"], headers)
+        else:
+            responses[str(code)] = _error(text, *(["Retry-After"] if code in RETRY_AFTER else []))
+    if get:
+        responses["304"] = {"description": "Nicht geändert (If-None-Match passt zum ETag) / not modified",
+                            "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}}
+    errors = dict(COMMON_ERRORS)
+    if method == "POST":
+        errors[409] = "Idempotency-Key schon für eine andere Anfrage benutzt oder Anfrage läuft noch / key reused"
+        errors[413] = HTTP_CODES[413][2].format(limit="FREIGABE_MAX_UPLOAD_BYTES")
+        errors[422] = "Ungültige Eingabe (auch ein ungültiger Idempotency-Key) / invalid input"
+    for code, text in errors.items():
+        responses.setdefault(str(code), _error(text, *(["Retry-After"] if code in RETRY_AFTER else [])))
+    op = {"operationId": rule.endpoint.split(".", 1)[1], "summary": spec["summary"], "tags": spec["tags"],
+          "parameters": params, "responses": dict(sorted(responses.items()))}
+    op["security"] = [{"bearer": []}] if spec["auth"] else []
+    if spec["request_body"]:
+        op["requestBody"] = {"required": True, "content": spec["request_body"]}
+    return op
 
 
 def build_openapi(app) -> dict:
@@ -95,24 +151,17 @@ def build_openapi(app) -> dict:
         if spec is None:
             raise UndocumentedRoute(f"{rule.rule} ({rule.endpoint}) has no @operation description")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            responses = {str(code): _response(code, text) for code, text in sorted(spec["responses"].items())}
-            for code in (404, 405, 500) + ((413,) if method == "POST" else ()):
-                responses.setdefault(str(code), _response(code, HTTP_CODES[code][2]))
-            op = {"operationId": rule.endpoint.split(".", 1)[1], "summary": spec["summary"],
-                  "tags": spec["tags"], "parameters": spec["parameters"], "responses": responses}
-            op["security"] = [{"bearer": []}] if spec["auth"] else []
-            if spec["request_body"]:
-                op["requestBody"] = {"required": True, "content": spec["request_body"]}
-            paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = op
+            paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = _operation(rule, spec, method)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Freigabe API", "version": "1",
-                 "description": "Einreichung, Prüfung und Freigabe kommunaler Statistiktabellen. "
-                                "Fehler immer als {\"error\": {\"code\", \"message\", \"details\"}}. "
-                                "Siehe docs/api.md."},
+                 "description": "Einreichung, Prüfung und Freigabe kommunaler Statistiktabellen. Fehler immer als "
+                                "RFC 9457 application/problem+json mit stabilem code; ?lang=en für englische "
+                                "Meldungen; 429/503 mit Retry-After; Idempotency-Key auf POST; ETag/If-None-Match "
+                                "auf GET; Listen seitenweise mit Link-Header. Siehe docs/api.md."},
         "servers": [{"url": "/"}],
         "paths": paths,
-        "components": {"schemas": SCHEMAS,
+        "components": {"schemas": {**SCHEMAS, **RESPONSE_SCHEMAS}, "parameters": PARAMETERS, "headers": HEADERS,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                                       "description": "freigabe token create NAME"}}},
     }

@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app, jsonify, request, url_for
 
 from publisher.api.blueprint import api_user, bp, ctx, json_body, operation
+from publisher.api.conventions import paginate
 from publisher.i18n import current_lang
 from publisher.services.errors import InvalidInput, invalid_field
 
@@ -98,7 +99,7 @@ def _json_field(name: str, required: bool) -> dict | None:
     "Tabelle hochladen: Regeln laufen sofort; Ergebnis ist ein Entwurf / upload a table; creates a draft",
     request_body={"multipart/form-data": {"schema": {"$ref": "#/components/schemas/Upload"}}},
     responses={201: "Entwurf angelegt mit Prüfergebnis / draft created with check result", 403: ERR[403],
-               413: "Datei zu groß / file too large", 422: ERR[422]})
+               413: "Datei zu groß / file too large", 422: ERR[422]}, schema="Submission")
 def create_submission():
     from publisher.services import intake
 
@@ -126,8 +127,8 @@ def create_submission():
 
 
 @bp.route("/submissions", methods=["GET"])
-@operation("Einreichungen auflisten (eigene bzw. alle für DPO/Admin) / list submissions",
-           responses={200: "Liste / list", 403: ERR[403]},
+@operation("Einreichungen auflisten (eigene bzw. alle für DPO/Admin), neueste zuerst / list submissions",
+           responses={200: "Liste / list", 403: ERR[403], 422: ERR[422]}, schema="SubmissionList", paginated=True,
            parameters=[{"name": "state", "in": "query", "required": False, "schema": {"type": "string"}}])
 def list_submissions():
     from publisher.services import queries
@@ -138,12 +139,13 @@ def list_submissions():
     if state is not None and state not in {s.value for s in State}:
         raise InvalidInput(invalid_field("state", "unbekannter Zustand.", "unknown state."))
     items = queries.list_submissions(ctx(), api_user(), state=state)
-    return jsonify({"submissions": [submission_dict(s) for s in items]})
+    return paginate(items, "submissions", submission_dict)
 
 
 @bp.route("/submissions/<int:submission_id>", methods=["GET"])
 @operation("Eine Einreichung mit Prüfergebnis / one submission with its check result",
-           parameters=SUBMISSION_ID, responses={200: "Einreichung / submission", 403: ERR[403], 404: ERR[404]})
+           parameters=SUBMISSION_ID, responses={200: "Einreichung / submission", 403: ERR[403], 404: ERR[404]},
+           schema="Submission")
 def get_submission(submission_id):
     from publisher.services import queries
 
@@ -181,7 +183,7 @@ def _transition(action: str, submission_id: int):
 def _transition_op(summary: str, body_schema: str = "Comment"):
     return operation(summary, parameters=SUBMISSION_ID,
                      request_body={"application/json": {"schema": {"$ref": f"#/components/schemas/{body_schema}"}}},
-                     responses={200: "Neuer Zustand / new state", **ERR})
+                     responses={200: "Neuer Zustand / new state", **ERR}, schema="Submission")
 
 
 @bp.route("/submissions/<int:submission_id>/submit", methods=["POST"])
@@ -221,7 +223,7 @@ def withdraw(submission_id):
            parameters=SUBMISSION_ID,
            request_body={"multipart/form-data": {"schema": {"$ref": "#/components/schemas/Resubmit"}}},
            responses={200: "Neue Version, Zustand submitted / new version, state submitted", **ERR,
-                      413: "Datei zu groß / file too large"})
+                      413: "Datei zu groß / file too large"}, schema="Submission")
 def resubmit(submission_id):
     from publisher.services import review
 
@@ -234,29 +236,116 @@ def resubmit(submission_id):
     return jsonify(submission_dict(sub))
 
 
+def release_dict(c, sub, area: dict) -> dict[str, Any]:
+    """A published release with links to its files, data package, ZIP, CKAN dataset and WebDAV folder."""
+    from publisher.services import dav, downloads
+
+    v = sub.current_version
+    meta = dict(v.meta)
+    rel = area.get(sub.id)
+    files, package, zip_, latest, dav_url = [], None, None, None, None
+    if rel is not None:
+        for name, sha in sorted(rel.files.items()):
+            href = url_for("downloads.file", topic=rel.topic, series=rel.series, version=rel.version, filename=name)
+            files.append({"name": name, "href": href, "sha256": sha, "media_type": dav.media_type(name)})
+            if name == "datapackage.json":
+                package = href
+            elif name.endswith(".zip"):
+                zip_ = href
+        if f"{rel.series}.csv" in rel.files:
+            latest = url_for("downloads.file", topic=rel.topic, series=rel.series, version="latest",
+                             filename=f"{rel.series}.csv")
+        if c.settings.get("DAV_ENABLED", True):
+            dav_url = "/".join(["/" + str(c.settings.get("DAV_PATH") or "/dav").strip("/"), rel.topic, rel.series,
+                                rel.version, ""])
+    return {"id": sub.id, "title": meta.get("title"), "description": meta.get("description", ""),
+            "keywords": meta.get("keywords", []), "reference_period": meta.get("reference_period"),
+            "licence": meta.get("licence"), "source": meta.get("source", ""),
+            "audience": meta.get("audience", "public"), "series": sub.series.slug, "level": v.level,
+            "artifact_sha256": v.artifact_sha256, "public_statement": v.public_statement,
+            "published_at": _iso(sub.state_changed_at), "version": rel.version if rel is not None else None,
+            "links": {"self": url_for("api.release", submission_id=sub.id),
+                      "html": url_for("downloads.release", submission_id=sub.id),
+                      "files": files, "package": package, "zip": zip_, "latest": latest,
+                      "ckan": downloads.portal_url(c, rel) if rel is not None else None, "dav": dav_url}}
+
+
+def _download_area(c, user) -> dict:
+    """submission id -> its release in the download area, as ``user`` sees it."""
+    from publisher.services import downloads
+
+    return {r.submission_id: r for series in downloads.list_series(c, user).values() for sv in series
+            for r in sv.versions}
+
+
 @bp.route("/releases", methods=["GET"])
-@operation("Veröffentlichte Tabellen (öffentlich; mit Token auch eingeschränkte der eigenen Gruppen) / releases",
-           auth=False, tags=("releases",), responses={200: "Liste / list", 401: "Token ungültig / invalid token"})
+@operation("Veröffentlichte Tabellen (öffentlich; mit Token auch eingeschränkte der eigenen Gruppen), neueste "
+           "zuerst, mit Links zu Dateien, Datenpaket und CKAN / releases with links",
+           auth=False, tags=("releases",), schema="ReleaseList", paginated=True,
+           responses={200: "Liste / list", 401: "Token ungültig / invalid token", 422: ERR[422]})
 def releases():
     from publisher.services import queries
 
-    user = api_user(required=False)
-    items = queries.list_releases(ctx(), user)
-    out = []
-    for s in items:
-        v = s.current_version
-        meta = dict(v.meta)
-        out.append({"id": s.id, "title": meta.get("title"), "description": meta.get("description", ""),
-                    "keywords": meta.get("keywords", []), "reference_period": meta.get("reference_period"),
-                    "licence": meta.get("licence"), "source": meta.get("source", ""),
-                    "audience": meta.get("audience", "public"), "series": s.series.slug, "level": v.level,
-                    "artifact_sha256": v.artifact_sha256, "public_statement": v.public_statement,
-                    "published_at": _iso(s.state_changed_at)})
-    return jsonify({"releases": out})
+    c, user = ctx(), api_user(required=False)
+    area = _download_area(c, user)
+    return paginate(queries.list_releases(c, user), "releases", lambda s: release_dict(c, s, area))
+
+
+@bp.route("/releases/<int:submission_id>", methods=["GET"])
+@operation("Eine Veröffentlichung mit Links zu Dateien, Datenpaket, ZIP, CKAN und WebDAV / one release with links "
+           "(404 auch, wenn sie für Sie nicht sichtbar ist)", auth=False, tags=("releases",), schema="Release",
+           parameters=SUBMISSION_ID, responses={200: "Veröffentlichung / release", 401: "Token ungültig / invalid "
+                                                "token", 404: "Unbekannt oder nicht sichtbar / unknown or not visible"})
+def release(submission_id):
+    from publisher.services import queries
+    from publisher.services.errors import not_found
+
+    c, user = ctx(), api_user(required=False)
+    sub = next((s for s in queries.list_releases(c, user) if s.id == submission_id), None)
+    if sub is None:  # unpublished, withdrawn or another group's: the same 404, nothing leaks
+        raise not_found("Veröffentlichung", submission_id)
+    return jsonify(release_dict(c, sub, _download_area(c, user)))
+
+
+def _problem_types() -> list[dict[str, Any]]:
+    from disclosure_rules.findings import CATALOGUE
+    from publisher.api.errors import CSRF, HTTP_CODES, TITLES, type_uri
+
+    out = [{"type": type_uri(code), "code": code, "status": status, "title": dict(zip(("de", "en"), TITLES[status])),
+            "message": {"de": de, "en": en}} for status, (code, de, en) in sorted(HTTP_CODES.items())]
+    out.append({"type": type_uri(CSRF[0]), "code": CSRF[0], "status": 400, "title": dict(zip(("de", "en"), TITLES[400])),
+                "message": {"de": CSRF[1], "en": CSRF[2]}})
+    for code, tpl in sorted(CATALOGUE.items()):
+        out.append({"type": type_uri(code), "code": code, "status": None,
+                    "title": {"de": code, "en": code}, "message": {"de": tpl.de, "en": tpl.en}})
+    return out
+
+
+@bp.route("/problems", methods=["GET"])
+@operation("Alle Fehlercodes (Problemarten) mit ihren Meldungen / every error code with its messages",
+           auth=False, tags=("meta",), schema="ProblemTypeList", paginated=True,
+           responses={200: "Liste / list", 422: ERR[422]})
+def problem_types():
+    return paginate(_problem_types(), "problems", lambda x: x)
+
+
+@bp.route("/problems/<code>", methods=["GET"])
+@operation("Was ein Fehlercode bedeutet (das „type“ eines Fehlers) / what an error code means (a problem's type)",
+           auth=False, tags=("meta",), schema="ProblemType",
+           parameters=[{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+           responses={200: "Problemart / problem type", 404: "Unbekannter Code / unknown code"})
+def problem_type(code):
+    from publisher.services.errors import not_found
+
+    found = next((p for p in _problem_types() if p["code"] == code), None)
+    if found is None:
+        raise not_found("Fehlercode", code)
+    return jsonify(found)
 
 
 @bp.route("/openapi.json", methods=["GET"])
-@operation("Dieses Dokument / this document", auth=False, tags=("meta",), responses={200: "OpenAPI 3.1"})
+@operation("Dieses Dokument / this document", auth=False, tags=("meta",), responses={200: "OpenAPI 3.1"},
+           schema="OpenAPIDocument")
 def openapi():
     from publisher.api.openapi import build_openapi
 

@@ -19,7 +19,7 @@ def _act(fn, submission_id: int):
 @bp.route("/submissions/<int:submission_id>/stop", methods=["POST"])
 @operation("Freigegebene Veröffentlichung stoppen, bevor sie erscheint (DSB, Admin; Grund Pflicht) / stop an "
            "approved release", parameters=SUBMISSION_ID, request_body=REASON_BODY,
-           responses={200: "Zustand withdrawn / state withdrawn", **ERR})
+           responses={200: "Zustand withdrawn / state withdrawn", **ERR}, schema="Submission")
 def stop_release(submission_id):
     from publisher.services import withdrawal
 
@@ -29,7 +29,7 @@ def stop_release(submission_id):
 @bp.route("/submissions/<int:submission_id>/withdraw-release", methods=["POST"])
 @operation("Veröffentlichte Version zurückziehen (DSB, Admin; Grund Pflicht, öffentlich sichtbar) / withdraw a "
            "published release", parameters=SUBMISSION_ID, request_body=REASON_BODY,
-           responses={200: "Zustand withdrawn / state withdrawn", **ERR})
+           responses={200: "Zustand withdrawn / state withdrawn", **ERR}, schema="Submission")
 def withdraw_release(submission_id):
     from publisher.services import withdrawal
 

@@ -223,23 +223,31 @@ def releasable_bytes(assessment, prepared=None) -> bytes | None:
     return render_artifact(assessment.releasable)
 
 
-def run_check(c, data: bytes, filename: str, mapping: dict, hierarchy, rule_set) -> CheckResult:
-    """Run read → prepare → assess in memory.  Raises InvalidInput with the engine's findings."""
+def run_check(c, data: bytes, filename: str, mapping: dict, hierarchy, rule_set, progress=None) -> CheckResult:
+    """Run read → prepare → assess in memory.  Raises InvalidInput with the engine's findings.
+
+    ``progress(stage, fraction)`` (optional) hears the stages: read (with the share of rows parsed), prepare,
+    assess, compare."""
     from disclosure_rules import assess, prepare_table, read_table_file
 
+    step = progress or (lambda stage, fraction=0.0: None)
     try:
+        step("read", 0.0)
         eh = reference.engine_hierarchy(c, hierarchy)
         rules = reference.engine_rules(c, rule_set)
-        raw = read_table_file(bytes(data), filename=filename, sheet=mapping.get("sheet"),
-                              header_row=mapping.get("header_row"))
+        raw = read_table_file(data, filename=filename, sheet=mapping.get("sheet"),
+                              header_row=mapping.get("header_row"), max_cells=c.settings.get("MAX_TABLE_CELLS"),
+                              max_bytes=c.settings.get("MAX_TABLE_BYTES"), progress=lambda f: step("read", f))
         errors = [f for f in getattr(raw, "findings", []) if f.severity == Severity.ERROR]
         if errors:
             raise InputError(errors)
         kwargs = {k: v for k, v in mapping.items() if k not in ("sheet", "header_row")}
+        step("prepare", 0.0)
         prepared = prepare_table(raw, eh, **kwargs)
         errors = [f for f in getattr(prepared, "findings", []) if f.severity == Severity.ERROR]
         if errors:
             raise InputError(errors)
+        step("assess", 0.0)
         assessment = assess(prepared, eh, rules)
     except InputError as exc:
         raise E.InvalidInput(exc.findings) from None
@@ -251,15 +259,20 @@ def run_check(c, data: bytes, filename: str, mapping: dict, hierarchy, rule_set)
                                      file=filename)) from None
     report = assessment.report
     report_dict = report.to_dict()
-    comparison = scope_comparison(prepared, eh, rules)
+    step("compare", 0.0)
+    comparison = scope_comparison(prepared, eh, rules, assessment)
     if comparison is not None:
         report_dict["scope_comparison"] = comparison
-    findings = []
+    from disclosure_rules.report import aggregate_findings
+
+    unique, seen = [], set()  # each finding once (the sources repeat each other), then bounded per code
     for src in (getattr(raw, "findings", []), getattr(prepared, "findings", []), getattr(assessment, "findings", [])):
         for f in src:
-            d = f.to_dict()
-            if d not in findings:
-                findings.append(d)
+            key = (f.code, f.file, f.row, f.column, repr(sorted(f.params.items())))
+            if key not in seen:
+                seen.add(key)
+                unique.append(f)
+    findings = [f.to_dict() for f in aggregate_findings(unique)]
     artifact = releasable_bytes(assessment, prepared) if assessment.outcome == "publishable" else None
     preview = []
     if assessment.releasable is not None:
@@ -279,29 +292,54 @@ def run_check(c, data: bytes, filename: str, mapping: dict, hierarchy, rule_set)
 SCOPE_COMPARISON_MAX_ROWS = 20_000  # above this the cells scope is too slow for an upload request
 
 
-def scope_comparison(prepared, hierarchy, rules) -> dict | None:
+def scope_comparison(prepared, hierarchy, rules, chosen=None) -> dict | None:
     """Information loss of both scopes (whole table + coarsening vs cell suppression) on this submission, so
-    the DPO sees what each option costs; None for non-additive or very large tables, or if it fails."""
+    the DPO sees what each option costs; None for non-additive or very large tables, or if it fails.
+    ``chosen``: the assessment already made with the rule set's own scope - it is reused, only the other
+    scope runs (issue 16: each scope once per upload)."""
     if not getattr(prepared, "additive", True) or len(prepared.data) > SCOPE_COMPARISON_MAX_ROWS:
         return None
     try:
         from disclosure_rules.cells import compare_scopes
 
-        return compare_scopes(prepared, hierarchy, rules)
+        if chosen is None:
+            return compare_scopes(prepared, hierarchy, rules)
+        return _compare_reusing(prepared, hierarchy, rules, chosen)
     except Exception:  # the comparison is advice for the DPO; it never blocks an upload
         logging.getLogger(__name__).exception("scope comparison failed")
         return None
 
 
+def _compare_reusing(prepared, hierarchy, rules, chosen) -> dict:
+    """``compare_scopes`` with the chosen scope's assessment reused (same dict; a test holds the two equal)."""
+    import dataclasses
+
+    from disclosure_rules.assess import assess_whole_table
+    from disclosure_rules.cells import assess_cells
+    from disclosure_rules.report import level_title
+
+    scope = getattr(rules, "scope", "whole_table")
+    whole = chosen if scope == "whole_table" else assess_whole_table(
+        prepared, hierarchy, dataclasses.replace(rules, scope="whole_table"))
+    cells = chosen if scope == "cells" else assess_cells(prepared, hierarchy,
+                                                         dataclasses.replace(rules, scope="cells"))
+    return {
+        "whole_table": {"outcome": whole.outcome, "level": whole.level,
+                        "level_title": level_title(whole.level), **whole.report.information_loss},
+        "cells": {"outcome": cells.outcome, "level": cells.level, **cells.report.information_loss,
+                  "audit": cells.report.extra_public.get("audit")},
+    }
+
+
 def check_upload(c, data: bytes, filename: str, mapping: dict | None = None, hierarchy=None,
-                 rule_set=None) -> CheckResult:
+                 rule_set=None, progress=None) -> CheckResult:
     """Preview: run the engine on an upload without storing anything."""
     name = _check_file(c, data, filename)
     mapping = validate_mapping(mapping)
     h = reference.resolve_hierarchy(c, hierarchy)
     rs = reference.resolve_rule_set(c, rule_set, commit=False)
     try:
-        return run_check(c, data, name, mapping, h, rs)
+        return run_check(c, data, name, mapping, h, rs, progress)
     finally:
         c.session.rollback()  # a preview stores nothing
 

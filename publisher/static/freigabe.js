@@ -102,8 +102,12 @@
         .then(function (st) {
           if (st.state === "running") {
             var secs = Math.round(st.seconds || 0);
-            text.textContent = box.dataset.running + " " + secs + " " + (secs === 1 ? box.dataset.second : box.dataset.seconds);
-            document.dispatchEvent(new CustomEvent("freigabe:upload-progress", {detail: {percent: 100, phase: "polling"}}));
+            // large files: the stage and its share of the whole check (issue 16); the bar follows the check
+            var stage = st.stage_label ? ": " + st.stage_label + " (" + (st.percent || 0) + " %)" : "";
+            text.textContent = box.dataset.running + " " + secs + " " + (secs === 1 ? box.dataset.second : box.dataset.seconds) + stage;
+            if (st.stage_label) { box.querySelector("progress").value = st.percent || 0; }
+            document.dispatchEvent(new CustomEvent("freigabe:upload-progress",
+              {detail: {percent: 100, phase: "polling", stage: st.stage || null, checked: st.percent || 0}}));
             window.setTimeout(function () { poll(url); }, 400);
           } else {
             show(st.html || "");

@@ -49,13 +49,20 @@ def file(topic: str, series: str, version: str, filename: str):
 
 
 def _preview(c, rel) -> tuple[list[str], list[list[str]], int]:
-    """Header and the first rows of the PUBLISHED table (the released CSV in the download area)."""
-    from catalog import LocalStorage
-    from catalog.storage import version_key
+    """Header and the first rows of the PUBLISHED table (the released CSV in the download area); drawn once
+    per published file (its sha256; publisher.web.release_cache)."""
+    from publisher.web.release_cache import part
 
     name = f"{rel.series}.csv"
     if name not in rel.files:
         return [], [], 0
+    return part("preview", (rel.files[name], PREVIEW_ROWS), lambda: _read_preview(c, rel, name))
+
+
+def _read_preview(c, rel, name: str) -> tuple[list[str], list[list[str]], int]:
+    from catalog import LocalStorage
+    from catalog.storage import version_key
+
     import hashlib
 
     text = LocalStorage(c.settings["DOWNLOAD_DIR"]).get(version_key(rel.topic, rel.series, rel.version, name))
@@ -73,6 +80,13 @@ def release(submission_id: int):
     from publisher.models import Submission
     from publisher.services import downloads
 
+    from publisher.web import release_cache
+
+    key = release_cache.anonymous_page_key(submission_id)  # anonymous visitors: the page drawn once per state
+    if key is not None:
+        cached = release_cache.cached_response(key)
+        if cached is not None:
+            return cached
     c = ctx()
     rel = downloads.release_for_submission(c, current_user(), submission_id)
     sub = c.session.get(Submission, submission_id)
@@ -82,5 +96,6 @@ def release(submission_id: int):
 
     graphics = {} if rel.withdrawn else {"map_svg": release_map(c, rel, version),
                                          "chart_svg": release_chart(c, current_user(), rel)}
-    return render_template("release.html", rel=rel, sub=sub, version=version, meta=(version.meta or {}),
+    html = render_template("release.html", rel=rel, sub=sub, version=version, meta=(version.meta or {}),
                            portal_url=downloads.portal_url(c, rel), header=header, rows=rows, total=total, preview_rows=PREVIEW_ROWS, **graphics)
+    return release_cache.store_response(key, html) if key is not None else html

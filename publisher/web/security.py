@@ -177,8 +177,8 @@ def init_app(app) -> None:
 
     @app.after_request
     def _security_headers(response):
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
+        present = {name.lower() for name in response.headers.keys()}  # one pass (setdefault scans per name)
+        response.headers.extend([(n, v) for n, v in SECURITY_HEADERS.items() if n.lower() not in present])
         if g.get("freigabe_user") is not None or request.path.startswith("/api/"):
             response.headers["Cache-Control"] = "no-store"
         response.vary.add("Cookie")

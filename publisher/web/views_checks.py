@@ -8,7 +8,8 @@ upload page checks synchronously as before.
 
 The status lives in a small JSON file under ``<STORAGE_DIR>/checks/`` (readable by every web process that
 shares the storage dir), bound to the user who started it, and is removed once the result was fetched or
-after ``STALE_SECONDS``.
+after ``STALE_SECONDS``.  While it runs, the file carries the stage (read, prepare, assess, compare) and a
+percentage (issue 16: large files show progress; reading reports the share of rows parsed).
 """
 from __future__ import annotations
 
@@ -21,12 +22,17 @@ from pathlib import Path
 
 from flask import current_app, jsonify, render_template, request, url_for
 
-from publisher.i18n import both
+from publisher.i18n import N_, both
 from publisher.web.blueprint import bp
 from publisher.web.security import current_user, requires
 
 STALE_SECONDS = 600
 _TOKEN_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+# share of the whole check where each stage starts and ends (reading is measured, the rest is stepped)
+STAGES = {"read": (0, 45), "prepare": (45, 75), "assess": (75, 90), "compare": (90, 99)}
+STAGE_LABELS = {"read": N_("Datei lesen"), "prepare": N_("Tabelle prüfen"), "assess": N_("Regeln anwenden"),
+                "compare": N_("Verfahren vergleichen")}
+PROGRESS_EVERY = 0.3  # seconds between writes of the status file
 
 
 def _dir() -> Path:
@@ -55,9 +61,24 @@ def _run(app, path: Path, record: dict, data: bytes, filename: str, mapping: dic
     from publisher.services import intake, open_ctx
     from publisher.services.errors import InvalidInput
 
+    last = [0.0]
+
+    def progress(stage: str, fraction: float = 0.0) -> None:
+        now = time.monotonic()
+        if stage == record.get("stage") and now - last[0] < PROGRESS_EVERY:
+            return
+        lo, hi = STAGES.get(stage, (0, 99))
+        last[0] = now
+        record.update(stage=stage, percent=int(lo + (hi - lo) * max(0.0, min(1.0, fraction))))
+        try:
+            _write(path, record)
+        except OSError:  # progress is a courtesy; the check goes on
+            pass
+
     try:
         with app.app_context(), open_ctx(app) as c:
-            result = intake.check_upload(c, data, filename, mapping, hierarchy=hierarchy, rule_set=rule_set)
+            result = intake.check_upload(c, data, filename, mapping, hierarchy=hierarchy, rule_set=rule_set,
+                                         progress=progress)
         record.update(state="done", result={
             "outcome": result.outcome, "level": result.level, "public_statement": result.public_statement,
             "report": result.report, "findings": result.findings, "artifact_sha256": result.artifact_sha256,
@@ -138,7 +159,12 @@ def check_status(token: str):
             path.unlink(missing_ok=True)
             return jsonify({"state": "error", "html": _errors_html([{
                 **both("Die Prüfung wurde abgebrochen."), "field": False, "column": None}])})
-        return jsonify({"state": "running", "seconds": round(time.time() - record.get("started", 0), 1)})
+        from publisher.i18n import gettext
+
+        stage = record.get("stage")
+        return jsonify({"state": "running", "seconds": round(time.time() - record.get("started", 0), 1),
+                        "stage": stage, "stage_label": gettext(STAGE_LABELS[stage]) if stage in STAGE_LABELS else "",
+                        "percent": record.get("percent", 0)})
     path.unlink(missing_ok=True)
     if record["state"] == "error":
         return jsonify({"state": "error", "html": _errors_html(record.get("findings", []))})

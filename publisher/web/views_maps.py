@@ -67,7 +67,24 @@ def _published_csv(c, rel) -> bytes | None:
 
 
 def release_map(c, rel, version):
-    return _map(c, version, _published_csv(c, rel), "karte-veroeffentlichung")
+    """The published table's map, drawn once per published file, level, geometry file and language."""
+    import os
+
+    from publisher import svg
+    from publisher.web.release_cache import part
+
+    sha = rel.files.get(f"{rel.series}.csv")
+    if sha is None or rel.withdrawn or version is None or version.hierarchy is None:
+        return None
+    geo = version.hierarchy.file_sha256
+    try:
+        path = svg.geometry_path(c.settings.get("STORAGE_DIR"), geo)
+        st = os.stat(path)
+        geometry = (str(path), st.st_mtime_ns, st.st_size)
+    except (OSError, TypeError, ValueError):
+        geometry = (geo, None)
+    return part("map", (sha, version.level, geometry, _lang()),
+                lambda: _map(c, version, _published_csv(c, rel), "karte-veroeffentlichung"))
 
 
 def release_chart(c, user, rel):
@@ -80,18 +97,32 @@ def release_chart(c, user, rel):
     series = next((s for s in downloads.list_series(c, user).get(rel.topic, []) if s.series == rel.series), None)
     if series is None:
         return None
-    rows = []
+    from publisher.web.release_cache import part
+
+    shown = []  # (label, sha256 of the published CSV, is this release): what the chart is drawn from
     for r in series.versions:
-        data = _published_csv(c, r)
-        if data is None:
+        sha = r.files.get(f"{r.series}.csv")
+        if r.withdrawn or sha is None:
             continue
         sub = c.session.get(Submission, r.submission_id)
         meta = (sub.current_version.meta or {}) if sub and sub.current_version else {}
-        try:
-            frame = parse_artifact(data)
-        except Exception:
-            continue
-        rows.append((meta.get("reference_period") or r.version, frame, r.submission_id == rel.submission_id))
-    if len(rows) < 2:
+        shown.append((r, meta.get("reference_period") or r.version, sha, r.submission_id == rel.submission_id))
+    if len(shown) < 2:
         return None
-    return svg.timeseries(svg.series_points(rows), lang=_lang(), id_prefix="zeitreihe")
+
+    def draw():
+        rows = []
+        for r, label, _sha, current in shown:
+            data = _published_csv(c, r)
+            if data is None:
+                continue
+            try:
+                frame = parse_artifact(data)
+            except Exception:
+                continue
+            rows.append((label, frame, current))
+        if len(rows) < 2:
+            return None
+        return svg.timeseries(svg.series_points(rows), lang=_lang(), id_prefix="zeitreihe")
+
+    return part("chart", (tuple((label, sha, cur) for _r, label, sha, cur in shown), _lang()), draw)

@@ -24,14 +24,18 @@ def tokens(ctx, users):
 
 
 def assert_envelope(resp, status: int, code: str | None = None) -> dict:
+    """The one error format: RFC 9457 problem details (+ the v1 ``error`` member); returns ``error``."""
     assert resp.status_code == status, (resp.status_code, resp.get_data(as_text=True)[:1000])
-    assert resp.is_json, resp.get_data(as_text=True)[:500]
-    body = resp.get_json()
-    assert set(body) == {"error"}, body
+    assert resp.mimetype == "application/problem+json", resp.get_data(as_text=True)[:500]
+    body = json.loads(resp.get_data(as_text=True))
+    assert set(body) == {"type", "title", "status", "detail", "instance", "code", "details", "error"}, body
+    assert body["status"] == status and body["instance"].startswith("/api/")
+    assert body["type"].endswith("/api/v1/problems/" + body["code"]) and body["title"]
     err = body["error"]
     assert set(err) == {"code", "message", "details"}
     assert isinstance(err["code"], str) and err["code"] and isinstance(err["message"], str) and err["message"]
     assert isinstance(err["details"], list)
+    assert (err["code"], err["message"], err["details"]) == (body["code"], body["detail"], body["details"])
     if code:
         assert err["code"] == code, err
     return err
@@ -73,11 +77,12 @@ def test_openapi_document_matches_the_route_map(app, client):
     for path, ops in doc["paths"].items():
         for method, op in ops.items():
             assert op["summary"] and op["operationId"], (path, method)
-            assert "500" in op["responses"] and "404" in op["responses"]
+            assert {"400", "404", "405", "429", "500", "503"} <= set(op["responses"]), (path, method)
             for code, r in op["responses"].items():
                 if int(code) >= 400:
-                    assert r["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
-            params = {p["name"] for p in op["parameters"] if p["in"] == "path"}
+                    assert r["content"]["application/problem+json"]["schema"] == {
+                        "$ref": "#/components/schemas/Problem"}
+            params = {p["name"] for p in op["parameters"] if p.get("in") == "path"}
             assert params == set(__import__("re").findall(r"{(\w+)}", path)), path
     ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values()]
     assert len(ids) == len(set(ids))
@@ -98,14 +103,16 @@ def test_a_route_without_description_breaks_the_document(app_config):
 # --- the error envelope everywhere -------------------------------------------------------------------
 
 def concrete(path: str, sub_id: int) -> str:
-    return path.replace("{submission_id}", str(sub_id))
+    return path.replace("{submission_id}", str(sub_id)).replace("{code}", "publisher.not_found")
 
 
 def test_error_envelope_on_every_endpoint(app, client, tokens, make_submission, fresh):
     sub = make_submission("submitted")
     before = snapshot(fresh, sub.id)
     routes = routes_of(app)
-    public = {("/api/v1/releases", "get"), ("/api/v1/openapi.json", "get")}
+    doc = build_openapi(app)
+    public = {(p, m) for p, ops in doc["paths"].items() for m, op in ops.items() if not op["security"]}
+    assert {("/api/v1/releases", "get"), ("/api/v1/openapi.json", "get")} <= public
     for path, method in sorted(routes):
         url = concrete(path, sub.id)
         call = getattr(client, method)

@@ -83,7 +83,11 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/admin/users/<int:user_id>/role', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
     ('/admin/users/<int:user_id>/unlock', 'POST'): _row('login', '403', '403', '403', 'ok', '403', '403'),
     ('/api/v1/openapi.json', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    ('/api/v1/problems', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    ('/api/v1/problems/<code>', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     ('/api/v1/releases', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    # the restricted release of group "sozialplanung": 404 (not 403) for everyone else, so nothing leaks
+    ('/api/v1/releases/<int:submission_id>', 'GET'): _row('404', '404', '404', 'ok', 'ok', 'ok', '404'),
     ('/api/v1/submissions', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', '403', '403'),
     ('/api/v1/submissions', 'POST'): _row('login', '422', '422', '422', '422', '422', '422'),
     ('/api/v1/submissions/<int:submission_id>', 'GET'): _row('login', 'ok', '403', 'ok', 'ok', '403', '403'),
@@ -252,7 +256,8 @@ class Scene:
 
     def url(self, rule) -> str:
         r = self.release
-        values = {"submission_id": self.pub_id if rule.rule.startswith("/releases/") else self.open_id,
+        values = {"submission_id": self.pub_id if rule.rule.startswith(("/releases/", "/api/v1/releases/"))
+                  else self.open_id, "code": "publisher.not_found",
                   "version_id": self.pub_version, "user_id": self.victim.id, "token": "a" * 32,
                   "topic": r["topic"], "series": r["series"], "version": r["version"],
                   "filename": f"{r['series']}.csv", "fmt": "csv", "series_id": self.series_id,

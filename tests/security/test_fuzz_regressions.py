@@ -174,3 +174,15 @@ def test_contact_without_an_email_is_refused_at_intake_unless_the_office_has_one
     sub = intake.create_draft(ctx, users["submitter"], data=table_bytes(seed=2), filename="t.csv", metadata=md,
                               mapping=mapping, hierarchy=hierarchy.id)
     assert sub.current_version.meta["contact"] == "<b>Herr Müller</b>"
+
+
+# --- issue 16: the reader admits 10^8 cells now; counts of up to 10^12 each could wrap int64 in the sums ---
+
+def test_implausible_total_is_refused_before_any_sum_can_wrap():
+    hier = load_hierarchy(pd.DataFrame({"block": [f"{i:04d}" for i in range(1001)], "teil": ["00"] * 1001}))
+    table = pd.DataFrame({"block": [f"{i:04d}" for i in range(1001)], "anzahl": ["1.000.000.000.000"] * 1001})
+    with pytest.raises(InputError) as exc:
+        prepare_table(table, hier, geo_column="block", count_columns=["anzahl"])
+    assert _codes(exc) == {"FG-TABLE-TOTAL-TOO-LARGE"}
+    ok = prepare_table(table.iloc[:1000], hier, geo_column="block", count_columns=["anzahl"])  # 10^15: fine
+    assert int(ok.data["count"].sum()) == 10**15

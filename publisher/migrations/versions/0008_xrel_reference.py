@@ -1,15 +1,15 @@
 """populations (with nesting) and category groupings: reference data of the cross-release checks (issue 13)
 
-Revision ID: 0007_xrel_reference
-Revises: 0006_trust_roles
+Revision ID: 0008_xrel_reference
+Revises: 0007_davapi_idempotency
 """
 from alembic import op
 import sqlalchemy as sa
 import publisher.db
 
 
-revision = '0007_xrel_reference'
-down_revision = '0006_trust_roles'
+revision = '0008_xrel_reference'
+down_revision = '0007_davapi_idempotency'
 branch_labels = None
 depends_on = None
 
