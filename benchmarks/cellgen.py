@@ -36,6 +36,47 @@ def synthetic(n_blocks=5000, n_cat=20, seed=2):
                       "anzahl": counts.ravel()})
     return hier, t
 
+def block_city(n_blocks=300, seed=1, dims=(("status", 4), ("geschlecht", 2)), mean=2.0, sd=1.0, blocks_per_teil=25,
+               teile_per_bezirk=4):
+    """Real-shaped Baublock tables: blocks in Stadtteile (varying sizes) in Bezirke, each block a small
+    population (log-normal, median ~7 people) split over the dimensions with unequal weights - most cells
+    0, 1 or 2, as in block-level registers of refugees."""
+    from itertools import product
+
+    rng = np.random.default_rng(seed)
+    blocks = [f"B{i:05d}" for i in range(n_blocks)]
+    teil, t, c = [], 0, 0
+    size = rng.integers(max(2, blocks_per_teil // 2), blocks_per_teil * 3 // 2 + 1)
+    for _ in range(n_blocks):
+        if c >= size:
+            t, c = t + 1, 0
+            size = rng.integers(max(2, blocks_per_teil // 2), blocks_per_teil * 3 // 2 + 1)
+        teil.append(f"T{t:03d}")
+        c += 1
+    hier = pd.DataFrame({"block": blocks, "teil": teil,
+                         "bezirk": [f"Z{int(x[1:]) // teile_per_bezirk:02d}" for x in teil]})
+    sizes = rng.lognormal(mean, sd, size=n_blocks)
+    cats = [[f"{d[:2]}{i}" for i in range(k)] for d, k in dims]
+    w = np.ones(1)
+    for _, k in dims:
+        w = np.multiply.outer(w, rng.dirichlet(np.ones(k) * 0.8)).reshape(-1)
+    counts = rng.poisson(np.outer(sizes, w))
+    combos = list(product(*cats))
+    out = {"block": np.repeat(blocks, len(combos))}
+    for j, (d, _) in enumerate(dims):
+        out[d] = np.tile([cmb[j] for cmb in combos], n_blocks)
+    out["anzahl"] = counts.ravel()
+    return hier, pd.DataFrame(out), [d for d, _ in dims]
+
+
+def small_3d(seed=3, n_areas=20, per_bezirk=5, mean=4.0):
+    """A small table with three dimensions: Stadtteile (in Bezirke) × status (4) × sex (2) × age group (5)."""
+    hier, t, dims = block_city(n_areas, seed, dims=(("status", 4), ("geschlecht", 2), ("alter", 5)), mean=mean,
+                               sd=0.6, blocks_per_teil=per_bezirk, teile_per_bezirk=100)
+    hier = hier.drop(columns=["bezirk"]).rename(columns={"block": "stadtteil", "teil": "bezirk"})
+    return hier, t.rename(columns={"block": "stadtteil"}), dims
+
+
 if __name__ == "__main__":
     which = sys.argv[1]
     hier, t = berlin_like() if which == "berlin" else synthetic(int(sys.argv[2]) if len(sys.argv) > 2 else 5000)

@@ -16,7 +16,9 @@ from typing import Any
 
 from .findings import Finding, InputError, Severity, register
 
-DEFAULT_PATH = Path(__file__).resolve().parent / "rulesets" / "mindestfallzahl-3.toml"
+RULESETS = Path(__file__).resolve().parent / "rulesets"
+DEFAULT_PATH = RULESETS / "mindestfallzahl-3.toml"
+ARCHIVE = RULESETS / "archive"  # earlier versions of the shipped rule sets, ``<name>-<version>.toml``
 SCOPES = ("whole_table", "cells")
 
 RULES_INVALID = register(
@@ -33,10 +35,18 @@ RULES_UNREADABLE = register(
 class CellsParams:
     """Parameters of scope ``cells`` (secondary suppression and the attacker audit)."""
 
-    protection_width: int = 0
+    protection_width: int = 0  # since 2.0.0: an absolute upper protection level (kept for older rule sets)
     secondary: str = "heuristic"  # heuristic | optimal
     time_limit_s: float = 30.0
     objective: str = "cells"  # cells | total
+    # protection levels (docs/rules-cells.md), since rule set version 2.0.0; a rule set that does not name them
+    # gets these safe defaults
+    upper_reaches_min_count: bool = True  # the attacker's integer upper bound must reach min_count
+    upper_protection_abs: int = 0  # ... and value + max(abs, pct % of the value)
+    upper_protection_pct: float = 0.0
+    lower_protection_abs: int = 0  # the attacker's integer lower bound must reach value - max(abs, pct %)
+    lower_protection_pct: float = 0.0
+    insiders: bool = True  # the people counted in a primary cell know it is at least its value
 
 
 @dataclass(frozen=True)
@@ -53,7 +63,7 @@ class DominanceParams:
 @dataclass(frozen=True)
 class RuleSet:
     name: str = "mindestfallzahl-3"
-    version: str = "1.0.0"
+    version: str = "2.0.0"
     min_count: int = 3
     zeros_are_disclosive: bool = False
     scope: str = "whole_table"
@@ -133,9 +143,18 @@ def rules_from_dict(data: dict[str, Any], source: str | None = None) -> RuleSet:
                                  "must be 'heuristic' or 'optimal'"))
         if cells.objective not in ("cells", "total"):
             problems.append(_bad("cells.objective", "muss „cells“ oder „total“ sein", "must be 'cells' or 'total'"))
-        if not isinstance(cells.protection_width, int) or cells.protection_width < 0:
-            problems.append(_bad("cells.protection_width", "muss eine ganze Zahl ≥ 0 sein",
-                                 "must be an integer ≥ 0"))
+        for key in ("protection_width", "upper_protection_abs", "lower_protection_abs"):
+            val = getattr(cells, key)
+            if isinstance(val, bool) or not isinstance(val, int) or val < 0:
+                problems.append(_bad(f"cells.{key}", "muss eine ganze Zahl ≥ 0 sein", "must be an integer ≥ 0"))
+        for key in ("upper_protection_pct", "lower_protection_pct"):
+            val = getattr(cells, key)
+            if isinstance(val, bool) or not isinstance(val, (int, float)) or not (0 <= float(val) <= 1000):
+                problems.append(_bad(f"cells.{key}", "muss eine Zahl zwischen 0 und 1000 sein",
+                                     "must be a number between 0 and 1000"))
+        for key in ("upper_reaches_min_count", "insiders"):
+            if not isinstance(getattr(cells, key), bool):
+                problems.append(_bad(f"cells.{key}", "muss true oder false sein", "must be true or false"))
     except TypeError as exc:
         problems.append(_bad("cells", f"enthält Unbekanntes ({exc})", f"holds something unknown ({exc})"))
     try:
@@ -172,6 +191,22 @@ def load_rules(path: str | Path | None = None, **overrides: Any) -> RuleSet:
         else:
             data[key] = value
     return rules_from_dict(data, source=str(p))
+
+
+def load_rules_version(name: str, version: str, **overrides: Any) -> RuleSet:
+    """A shipped rule set in a given version (the current file, or ``rulesets/archive/<name>-<version>.toml``),
+    e.g. to show the parameters an old report was made with.  A version from before 2.0.0 names no protection
+    levels: it loads with the safe defaults (the 1.0.0 interval test rounded outward and is not kept)."""
+    current = RULESETS / f"{name}.toml"
+    if current.is_file():
+        rs = load_rules(current, **overrides)
+        if rs.version == version:
+            return rs
+    old = ARCHIVE / f"{name}-{version}.toml"
+    if not old.is_file():
+        raise InputError(Finding(RULES_UNREADABLE, {"error": f"{name} {version}: unbekannte Version / unknown "
+                                                             "version"}, file=str(old)))
+    return load_rules(old, **overrides)
 
 
 def load_rules_text(text: str, **overrides: Any) -> RuleSet:

@@ -341,3 +341,7 @@ def _register() -> None:
 
 
 _register()
+
+from publisher.cli_directory import register as _register_issue18  # noqa: E402  (issue 18)
+
+_register_issue18(main)

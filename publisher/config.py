@@ -145,6 +145,87 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FREIGABE_IDEMPOTENCY_LOCK_SECONDS", "IDEMPOTENCY_LOCK_SECONDS", int, 600,
             "A request holding an Idempotency-Key that gave no answer for this long is taken to have died; "
             "another request with that key may then run."),
+    # --- issue 18: directory sign-on, e-mail, invitations, individual requests (docs/operations.md) ---
+    Setting("FREIGABE_APP_URL", "APP_URL", _str, "",
+            "Base URL of the Freigabe web UI as its users reach it (e.g. https://freigabe.stadt.example); links in "
+            "e-mails, invitations and delivery links start with it. Required when FREIGABE_SMTP_HOST is set."),
+    Setting("FREIGABE_SMTP_HOST", "SMTP_HOST", _str, "",
+            "SMTP server for e-mail notifications (empty: no e-mail is written or sent)."),
+    Setting("FREIGABE_SMTP_PORT", "SMTP_PORT", int, 587,
+            "Port of the SMTP server (587 submission with STARTTLS, 465 with FREIGABE_SMTP_TLS=implicit)."),
+    Setting("FREIGABE_SMTP_TLS", "SMTP_TLS", _str, "starttls",
+            "Transport security: starttls (default; refuses a server without STARTTLS), implicit (TLS from the "
+            "first byte, port 465) or none (only for a relay on the same host)."),
+    Setting("FREIGABE_SMTP_CA_FILE", "SMTP_CA_FILE", _str, "",
+            "CA certificates (PEM) the SMTP server's certificate is checked against (empty: the system's)."),
+    Setting("FREIGABE_SMTP_USERNAME", "SMTP_USERNAME", _str, "",
+            "User name for SMTP AUTH (empty: no authentication)."),
+    Setting("FREIGABE_SMTP_PASSWORD", "SMTP_PASSWORD", _str, "",
+            "Password for SMTP AUTH (sent only after TLS is up)."),
+    Setting("FREIGABE_SMTP_TIMEOUT", "SMTP_TIMEOUT", float, 30.0,
+            "Timeout in seconds of the connection to the SMTP server; a failed attempt is retried with backoff."),
+    Setting("FREIGABE_MAIL_FROM", "MAIL_FROM", _str, "freigabe@localhost",
+            "Sender address of the e-mails (From)."),
+    Setting("FREIGABE_MAIL_MAX_ATTEMPTS", "MAIL_MAX_ATTEMPTS", int, 10,
+            "An e-mail that could not be delivered is retried with backoff (1 min, doubling, at most 1 h) up to "
+            "this many attempts, then marked failed and audited (mail.failed)."),
+    Setting("FREIGABE_MAIL_REMINDER_DAYS", "MAIL_REMINDER_DAYS", int, 3,
+            "A submission waiting this many days for review is reminded to the approvers once a day (0: never)."),
+    Setting("FREIGABE_MAIL_DAILY_HOUR", "MAIL_DAILY_HOUR", int, 7,
+            "Hour (Europe/Berlin, 0-23) from which the daily reminders and digests of the day are sent."),
+    Setting("FREIGABE_LDAP_URL", "LDAP_URL", _str, "",
+            "Directory server for sign-on: ldaps://host:636, or ldap://host:389 with FREIGABE_LDAP_STARTTLS "
+            "(empty: no directory, local accounts only). Plain LDAP without StartTLS is refused."),
+    Setting("FREIGABE_LDAP_STARTTLS", "LDAP_STARTTLS", _bool, False,
+            "Use StartTLS on an ldap:// URL (required for ldap://)."),
+    Setting("FREIGABE_LDAP_CA_FILE", "LDAP_CA_FILE", _str, "",
+            "CA certificates (PEM) the directory server's certificate is checked against (empty: the system's)."),
+    Setting("FREIGABE_LDAP_BIND_DN", "LDAP_BIND_DN", _str, "",
+            "Service account that looks up users and groups (AD: a user principal name such as "
+            "svc-freigabe@stadt.example is accepted). Empty: anonymous search."),
+    Setting("FREIGABE_LDAP_BIND_PASSWORD", "LDAP_BIND_PASSWORD", _str, "",
+            "Password of the service account."),
+    Setting("FREIGABE_LDAP_USER_BASE", "LDAP_USER_BASE", _str, "",
+            "Search base of the user entries (e.g. ou=people,dc=stadt,dc=example)."),
+    Setting("FREIGABE_LDAP_USER_FILTER", "LDAP_USER_FILTER", _str, "(&(objectClass=inetOrgPerson)(uid={username}))",
+            "Filter that finds a user by the name typed at sign-on ({username}, escaped). AD: "
+            "(&(objectClass=user)(sAMAccountName={username}))."),
+    Setting("FREIGABE_LDAP_ACTIVE_FILTER", "LDAP_ACTIVE_FILTER", _str, "",
+            "Filter the user entry must also match to be enabled (empty: every entry found is enabled). AD: "
+            "(!(userAccountControl:1.2.840.113556.1.4.803:=2)); OpenLDAP with ppolicy: (!(pwdAccountLockedTime=*))."),
+    Setting("FREIGABE_LDAP_GROUP_BASE", "LDAP_GROUP_BASE", _str, "",
+            "Search base of the groups (e.g. ou=groups,dc=stadt,dc=example)."),
+    Setting("FREIGABE_LDAP_GROUP_FILTER", "LDAP_GROUP_FILTER", _str, "(|(member={dn})(uniqueMember={dn}))",
+            "Filter that finds the groups of a user ({dn} = the user's DN, escaped). AD with nested groups: "
+            "(member:1.2.840.113556.1.4.1941:={dn})."),
+    Setting("FREIGABE_LDAP_ROLE_GROUPS", "LDAP_ROLE_GROUPS", _str, "",
+            "Directory group -> role, as 'approver=cn=dsb,ou=groups,dc=stadt,dc=example; submitter=cn=statistik,...' "
+            "(a group by DN or by its cn); the first role in this list whose group the user is in wins. A user in "
+            "none of these groups but in a download group is a reader; in none at all gets no access."),
+    Setting("FREIGABE_LDAP_DOWNLOAD_GROUPS", "LDAP_DOWNLOAD_GROUPS", _str, "",
+            "Directory group -> download-area group, as 'sozialplanung=cn=sozialplanung,ou=groups,...; ...'; the "
+            "account's download groups follow the directory at every sign-on and sync."),
+    Setting("FREIGABE_LDAP_NAME_ATTRIBUTE", "LDAP_NAME_ATTRIBUTE", _str, "displayName",
+            "Attribute with the person's display name (falls back to cn)."),
+    Setting("FREIGABE_LDAP_MAIL_ATTRIBUTE", "LDAP_MAIL_ATTRIBUTE", _str, "mail",
+            "Attribute with the person's e-mail address (used for notifications)."),
+    Setting("FREIGABE_LDAP_TIMEOUT", "LDAP_TIMEOUT", float, 10.0,
+            "Timeout in seconds of each connection to the directory; unreachable: directory users cannot sign on "
+            "(local accounts can)."),
+    Setting("FREIGABE_LDAP_SYNC_MINUTES", "LDAP_SYNC_MINUTES", int, 60,
+            "The worker checks every directory account against the directory this often (disabled, removed, "
+            "moved between groups) and updates or deactivates it (0: only at sign-on)."),
+    Setting("FREIGABE_INVITATION_DAYS", "INVITATION_DAYS", int, 14,
+            "An invitation link for an external reader can be used once, within this many days."),
+    Setting("FREIGABE_ACCOUNT_MAX_DAYS", "ACCOUNT_MAX_DAYS", int, 365,
+            "Longest time an invited external reader's account may run (its expiry date is at most this far ahead)."),
+    Setting("FREIGABE_ACCOUNT_REMIND_DAYS", "ACCOUNT_REMIND_DAYS", int, 14,
+            "An external reader (and whoever invited them) is reminded this many days before the account expires."),
+    Setting("FREIGABE_REQUEST_LINK_DAYS", "REQUEST_LINK_DAYS", int, 14,
+            "A delivery link of an individual request that was never used dies after this many days."),
+    Setting("FREIGABE_REQUEST_WINDOW_MINUTES", "REQUEST_WINDOW_MINUTES", int, 30,
+            "The first download through a delivery link opens a window of this many minutes (for a repeated or "
+            "interrupted download); afterwards the link is dead."),
 )
 
 

@@ -120,3 +120,41 @@ def object_label(object_type: str, lang: str | None = None) -> str:
 def init_app(app) -> None:
     app.jinja_env.globals.update(event_label=event_label, object_label=object_label, column_label=column_label,
                                  job_label=job_label)
+
+
+# --- issue 18: directory sign-on, invitations, individual requests, e-mail ----------------------------------
+EVENT_LABELS.update({
+    "mail.sent": N_("E-Mail versandt"),
+    "mail.failed": N_("E-Mail endgültig nicht zustellbar"),
+    "mail.dropped": N_("E-Mail nicht mehr versandt (erledigt)"),
+    "notifications.preference_changed": N_("Benachrichtigungen eingestellt"),
+})
+OBJECT_LABELS.update({
+    "mail_outbox": N_("E-Mail"),
+})
+EVENT_LABELS.update({
+    "directory.account_created": N_("Konto aus dem Verzeichnis angelegt"),
+    "directory.account_updated": N_("Konto aus dem Verzeichnis aktualisiert"),
+    "directory.account_disabled": N_("Konto vom Verzeichnis deaktiviert"),
+})
+OBJECT_LABELS.update({"directory_accounts": N_("Verzeichniskonto")})
+EVENT_LABELS.update({
+    "invitation.created": N_("Einladung verschickt"),
+    "invitation.accepted": N_("Einladung angenommen"),
+    "invitation.refused": N_("Einladungslink abgewiesen"),
+    "invitation.revoked": N_("Einladung zurückgezogen"),
+    "account.expiry_changed": N_("Ablaufdatum des Kontos geändert"),
+    "account.expired": N_("Konto abgelaufen"),
+    "group.owner_added": N_("Gruppenverantwortliche eingetragen"),
+})
+OBJECT_LABELS.update({"invitations": N_("Einladung")})
+EVENT_LABELS.update({
+    "request.recorded": N_("Einzelanfrage erfasst"),
+    "request.prepared": N_("Antwort auf Einzelanfrage vorbereitet"),
+    "request.delivered": N_("Einzelanfrage beantwortet (Link verschickt)"),
+    "request.link_reissued": N_("Neuer Link zur Einzelanfrage"),
+    "request.downloaded": N_("Einzelanfrage heruntergeladen"),
+    "request.link_refused": N_("Link zur Einzelanfrage abgewiesen"),
+    "request.closed": N_("Einzelanfrage abgeschlossen"),
+})
+OBJECT_LABELS.update({"individual_requests": N_("Einzelanfrage"), "delivery_links": N_("Lieferlink")})

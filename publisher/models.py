@@ -51,6 +51,8 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)  # issue 14: after an admin reset
     groups: Mapped[list[Group]] = relationship(secondary=user_groups, lazy="selectin")
+    # issue 18: invited external readers' accounts end then (None: no end); see services.invitations
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     @property
     def role_enum(self) -> Role:
@@ -303,3 +305,6 @@ from publisher.models_ledger import Embargo, LedgerEntry, Notification, Standing
 from publisher.models_trust import LoginBackoff, ReleaseManifest, RoleGrant, WebSession  # noqa: E402,F401
 from publisher.models_reference import CategoryGrouping, Population  # noqa: E402,F401
 from publisher.models_idempotency import IdempotencyKey  # noqa: E402,F401
+from publisher.models_directory import (  # noqa: E402,F401  (issue 18)
+    DeliveryLink, DirectoryAccount, GroupOwner, IndividualRequest, Invitation, MailMessage, NotificationPreference,
+)

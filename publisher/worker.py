@@ -30,6 +30,7 @@ from catalog import LocalStorage, PackageInvalid, to_excel_csv
 from catalog.errors import CatalogError
 from publisher.models import Decision, Hierarchy, PublicationJob, RuleSet, Submission, SubmissionVersion
 from publisher.publication import PublicationRefused, ReleaseInfo, build_release_package, recheck
+from publisher import mailer
 from publisher.services import open_ctx
 from publisher.services import publication as jobs
 from publisher.services.withdrawal import WithdrawWaits
@@ -244,6 +245,7 @@ def run(app, *, once: bool = False, poll: float = 2.0, stop: threading.Event | N
     while not stop.is_set():
         try:
             worked = process_one(app, wid)
+            worked = mailer.tick(app, wid) or worked  # issue 18: mail outbox + periodic duties (publisher/mailer.py)
         except Exception:  # database briefly unavailable: wait and try again
             log.exception("worker loop")
             worked = False

@@ -12,8 +12,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/acro-venv.sh
 .venv/bin/python benchmarks/bench_engine.py "$@"
+# scope cells (secondary suppression + integer audit, both modes, proven lower bounds, information loss against
+# the whole-table rule; docs/performance.md): ~20-30 min on 2 shared cores; skip with FREIGABE_BENCH_CELLS=0,
+# a quick look: FREIGABE_BENCH_CELLS_ARGS="--tables block300,koeln86,small3d --lb-seconds 30"
 if [ "${FREIGABE_BENCH_CELLS:-1}" != 0 ]; then
-  .venv/bin/python benchmarks/bench_cells.py
+  # shellcheck disable=SC2086
+  .venv/bin/python benchmarks/bench_cells.py ${FREIGABE_BENCH_CELLS_ARGS:-}
+  .venv/bin/python benchmarks/koeln_attack.py  # the real Köln file, if present (never committed)
+  .venv/bin/python benchmarks/attack_cities.py  # the independent attacker on 18 fresh cities (~2 min)
 fi
 # cross-release union audit (issue 13): restricted block table vs public Stadtteil table, against the previous
 # implementation from git history; ~1 min; skip with FREIGABE_BENCH_XREL=0

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # System packages the test suite needs (Debian 12): PostgreSQL 15 server binaries for the private test
-# cluster; rclone, the real WebDAV client of tests/downloads/test_dav.py.  Installs only what is missing;
-# needs root (or sudo).
+# cluster; rclone, the real WebDAV client of tests/downloads/test_dav.py; OpenLDAP's slapd + ldap-utils for
+# the directory sign-on tests (tests/directory: the fixtures start their own slapd as the openldap user, the
+# Debian service is not configured and stays off).  Installs only what is missing; needs root (or sudo).
 set -euo pipefail
 need=()
 if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || [ ! -x /usr/lib/postgresql/15/bin/pg_ctl ]; then
@@ -13,6 +14,9 @@ fi
 if ! command -v rclone >/dev/null 2>&1; then
   need+=(rclone)
 fi
+if [ ! -x /usr/sbin/slapd ] || ! command -v ldapadd >/dev/null 2>&1 || ! command -v slaptest >/dev/null 2>&1; then
+  need+=(slapd ldap-utils)
+fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
@@ -20,6 +24,9 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
+# slapd: no system directory is configured (the tests run their own slapd), so nothing starts on port 389
+echo "slapd slapd/no_configuration boolean true" | $SUDO debconf-set-selections
 $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
 # the Debian package starts a system cluster; the tests use their own private one
 $SUDO service postgresql stop >/dev/null 2>&1 || true
+$SUDO service slapd stop >/dev/null 2>&1 || true

@@ -411,3 +411,9 @@ def make_submission(ctx, users, hierarchy, table_bytes):
         return review.complete_publication(ctx, sub.id, {"test": True})
 
     return make
+
+
+# --- issue 18: test CA, SMTP server (aiosmtpd), OpenLDAP slapd (tests/servers_directory.py) ---------------
+from tests.servers_directory import (  # noqa: E402,F401
+    ldap_settings, mail_settings, slapd, smtp_server, test_ca,
+)

@@ -1,9 +1,10 @@
 """Scope ``cells``: cell suppression with audited secondary suppression.
 
 ``assess_cells(prepared, hierarchy, rules)`` publishes every level of the table with its margins, suppresses
-the failing cells (primary) and enough other cells (secondary) that no suppressed value can be narrowed
-into the forbidden range from the published cells and the totals; the attacker audit (linear programming)
-checks every pattern before it is accepted.  See docs/rules-cells.md.
+the failing cells (primary) and enough other cells (secondary) that every primary cell meets its required
+protection interval (:mod:`.protection`) against an integer attacker who knows everything published and
+what the people in primary cells know about their own cells; the integer audit (:mod:`.witness`) proves it
+for every cell before a pattern is accepted.  See docs/rules-cells.md.
 """
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ import pandas as pd
 from ..assess import STATUS_CATEGORIES, Assessment, assess_whole_table
 from ..findings import Severity, plural, register
 from ..report import LevelResult, Report, level_title
-from .audit import protected
 from .model import TOTAL, CellTable, build
-from .suppress import cell_cost, heuristic, optimal, primary_mask
+from .protection import describe, requirement
+from .suppress import cell_cost, primary_mask, protect
 
 AUDIT_FAILED = register(
     "FG-CELLS-AUDIT-FAILED", Severity.WARNING,
@@ -29,6 +30,10 @@ OPTIMAL_FALLBACK = register(
     "FG-CELLS-OPTIMAL-FALLBACK", Severity.INFO,
     "Die optimale Sperrung fand in {seconds} s keine Lösung; das Muster der Heuristik wird verwendet.",
     "The optimal suppression found no solution within {seconds} s; the heuristic's pattern is used.")
+PROTECTION_LEVELS = register(
+    "FG-CELLS-PROTECTION", Severity.INFO,
+    "Schutzintervalle: {text_de}. Geprüft für {n} gesperrte kleine Zellen mit ganzzahligen Nachweisen.",
+    "Protection intervals: {text_en}. Checked for {n} suppressed small cells with integer proofs.")
 
 __all__ = ["assess_cells", "compare_scopes", "TOTAL"]
 
@@ -44,42 +49,60 @@ def _statement(rules, outcome: str, n_primary: int, n_secondary: int) -> dict:
     if outcome != "publishable":
         return {"de": head_de + " Die Tabelle wird nicht veröffentlicht.",
                 "en": head_en + " The table is not published."}
+    reach_de = (f" Für jede gesperrte kleine Zahl bleibt möglich, dass sie {k} oder mehr beträgt – auch für "
+                "Personen, die wissen, dass sie selbst in einer gesperrten Zelle mitgezählt sind."
+                if rules.cells.upper_reaches_min_count else "")
+    reach_en = (f" For every suppressed small count it remains possible that it is {k} or more - also for "
+                "people who know that they are counted in a suppressed cell themselves."
+                if rules.cells.upper_reaches_min_count else "")
     return {
         "de": head_de + f" {n_primary + n_secondary} "
               + plural(n_primary + n_secondary, "Zelle ist", "Zellen sind") + f" mit „.“ gesperrt, davon "
-              f"{n_secondary} zusätzlich, damit gesperrte Werte nicht aus Summen zurückgerechnet werden können. "
-              "Das Sperrmuster wurde mit einer Angriffsprüfung (lineare Optimierung) geprüft.",
+              f"{n_secondary} zusätzlich, damit gesperrte Werte nicht aus Summen zurückgerechnet oder eingegrenzt "
+              "werden können." + reach_de + " Das Sperrmuster wurde mit einer Angriffsprüfung (ganzzahlige "
+              "Optimierung) geprüft.",
         "en": head_en + f" {n_primary + n_secondary} "
               + plural(n_primary + n_secondary, "cell is", "cells are") + f" suppressed with '.', {n_secondary} "
-              "of them additionally so that suppressed values cannot be recomputed from totals. The pattern was "
-              "checked with an attacker audit (linear programming).",
+              "of them additionally so that suppressed values cannot be recomputed or narrowed down from totals."
+              + reach_en + " The pattern was checked with an attacker audit (integer optimisation).",
     }
+
+
+def _lower_level(rules) -> bool:
+    return bool(rules.cells.lower_protection_abs or rules.cells.lower_protection_pct)
+
+
+def _cover(table):
+    """cells × data rows (csr, 1 where the cell sums the row): who shares people with whom (lower side)."""
+    import scipy.sparse as sp
+
+    from .model import covering
+
+    cells, rows = covering(table)
+    return sp.csr_matrix((np.ones(len(cells)), (cells, rows)), shape=(table.n, len(table.row_cell)))
 
 
 def assess_cells(prepared, hierarchy, rules) -> Assessment:
     t0 = time.monotonic()
     table = build(prepared, hierarchy)
-    k, zeros, width = rules.min_count, rules.zeros_are_disclosive, rules.cells.protection_width
+    k, zeros = rules.min_count, rules.zeros_are_disclosive
     primary = primary_mask(table.values, k, zeros)
+    req = requirement(table.values, primary, rules, _cover(table) if _lower_level(rules) else None)
     cost = cell_cost(table.values, table.inner, rules.cells.objective)
     findings = list(prepared.findings) + list(hierarchy.findings)
-    start = None
-    method = "heuristic"
-    if rules.cells.secondary == "optimal" and primary.any():
-        start = optimal(table.A, table.values, primary, cost, rules.cells.time_limit_s)
-        if start is None:
-            from ..findings import Finding
+    from ..findings import Finding
 
-            findings.append(Finding(OPTIMAL_FALLBACK, {"seconds": rules.cells.time_limit_s}))
-        else:
-            method = "optimal"
-    S, iv, passed = heuristic(table.A, table.values, primary, k, zeros, width, cost, start=start,
-                              deadline=t0 + max(rules.cells.time_limit_s, 5.0))
+    pat = protect(table, req, cost, rules.cells.secondary, rules.cells.time_limit_s, t0)
+    if rules.cells.secondary == "optimal" and pat.method != "optimal" and primary.any():
+        findings.append(Finding(OPTIMAL_FALLBACK, {"seconds": rules.cells.time_limit_s}))
+    S, passed = pat.suppressed, pat.passed
     secondary = S & ~primary
+    text = describe(rules)
+    if primary.any():
+        findings.append(Finding(PROTECTION_LEVELS, {"text_de": text["de"], "text_en": text["en"],
+                                                    "n": int(primary.sum())}))
     if not passed:
-        from ..findings import Finding
-
-        bad = sum(not protected(i.lo, i.hi, k, zeros, width) for i in iv.values())
+        bad = sum(not v.protected for v in pat.verdicts.values())
         findings.append(Finding(AUDIT_FAILED, {"n": bad}))
     outcome = "publishable" if passed else "withheld"
     releasable = _releasable(table, primary, secondary) if passed else None
@@ -117,12 +140,16 @@ def assess_cells(prepared, hierarchy, rules) -> Assessment:
     }
     audit_internal = {
         "passed": passed,
-        "method": method,
+        "method": pat.method,
+        "attacker": "integer" + ("+insiders" if rules.cells.insiders else ""),
         "primary_cells": int(primary.sum()),
         "secondary_cells": int(secondary.sum()),
-        "protection_width": width,
-        "intervals": [{**table.key(j), "count": int(table.values[j]), "lo": round(i.lo, 6), "hi": round(i.hi, 6),
-                       "protected": protected(i.lo, i.hi, k, zeros, width)} for j, i in sorted(iv.items())],
+        "protection": text,
+        "intervals": [{**table.key(j), "count": int(table.values[j]), "lo": v.lo, "hi": v.hi,
+                       "required_lo": v.need_lo, "required_hi": v.need_hi, "protected": v.protected,
+                       "proof": v.proof, **({"hi_bound": v.hi_bound} if v.hi_bound is not None else {})}
+                      for j, v in sorted(pat.verdicts.items())],
+        "stats": pat.stats,
         "seconds": round(time.monotonic() - t0, 3),
     }
     audit_public = {"passed": passed, "primary_cells": int(primary.sum()),

@@ -24,8 +24,8 @@ import scipy.sparse as sp
 from ..assess import STATUS_CATEGORIES, Assessment
 from ..findings import Finding, InputError, Severity, register
 from ..report import LevelResult, Report
-from .audit import protected
 from .model import TOTAL, CellTable, build
+from .protection import requirement
 from .suppress import cell_cost, heuristic, primary_mask
 
 L_LEVELS = register(
@@ -121,13 +121,14 @@ def assess_linked(prepared_tables: list, hierarchy, rules, names: list[str] | No
         A = blocks
     k, zeros, width = rules.min_count, rules.zeros_are_disclosive, rules.cells.protection_width
     primary = primary_mask(values, k, zeros)
+    req = requirement(values, primary, rules)
     cost = cell_cost(values, inner, rules.cells.objective)
     S, iv, passed = heuristic(A, values, primary, k, zeros, width, cost,
-                              deadline=t0 + max(rules.cells.time_limit_s, 5.0))
+                              deadline=t0 + max(rules.cells.time_limit_s, 5.0), req=req)
     secondary = S & ~primary
     findings: list[Finding] = [f for p in prepared_tables for f in p.findings] + list(hierarchy.findings)
     if not passed:
-        bad = sum(not protected(i.lo, i.hi, k, zeros, width) for i in iv.values())
+        bad = sum(not v.protected for v in iv.values())
         findings.append(Finding(L_AUDIT_FAILED, {"n": bad}))
     outs: list[pd.DataFrame | None] = []
     level_results = []
@@ -159,8 +160,9 @@ def assess_linked(prepared_tables: list, hierarchy, rules, names: list[str] | No
         "intervals": [{"table": names[int(np.searchsorted(offsets, j, side="right") - 1)],
                        **tables[int(np.searchsorted(offsets, j, side="right") - 1)].key(
                            j - offsets[int(np.searchsorted(offsets, j, side="right") - 1)]),
-                       "count": int(values[j]), "lo": round(i.lo, 6), "hi": round(i.hi, 6),
-                       "protected": protected(i.lo, i.hi, k, zeros, width)} for j, i in sorted(iv.items())],
+                       "count": int(values[j]), "lo": i.lo, "hi": i.hi, "required_lo": i.need_lo,
+                       "required_hi": i.need_hi, "protected": i.protected, "proof": i.proof}
+                      for j, i in sorted(iv.items())],
         "seconds": round(time.monotonic() - t0, 3),
     }
     audit_public = {"passed": passed, "linked_tables": names, "primary_cells": int(primary.sum()),

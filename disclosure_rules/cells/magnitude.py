@@ -10,9 +10,13 @@ Primary rules, on every cell of the table with margins:
 
 Each sensitive cell gets a *required protection* ``R`` (τ-ARGUS' protection levels): ``(100/k)·(x1+…+xn) - X``
 for dominance, ``p/100·x1 - (X - x1 - x2)`` for the p % rule, ``protection_pct`` % of ``X`` for too few
-contributors (the largest applies).  The secondary suppression and the attacker audit are those of the
-frequency tables (:mod:`.suppress`, :mod:`.audit`) with this requirement: a sensitive cell is protected
-when the attacker's interval reaches ``X + R`` above and ``max(0, X - R)`` below.
+contributors (the largest applies).  The secondary suppression is the audit-and-repair loop of
+:mod:`.suppress` with this requirement: a sensitive cell is protected when the attacker's interval (linear
+programming: amounts are not integers) reaches ``X + R`` above and ``max(0, X - R)`` below.
+
+Insiders (``[cells] insiders = true``): the largest contributor of a sensitive cell knows the cell is at least
+its own contribution, and a single contributor knows the cell's amount exactly.  The audit of a cell ``p``
+gives the attacker all these facts about every *other* sensitive cell at once.
 
 Margins: value and contributors are sums; a margin's largest contributions are the largest among those of
 the cells it covers.  This assumes a contributor appears in one cell only (e.g. one benefit case per area);
@@ -32,7 +36,7 @@ from ..findings import Finding, InputError, Severity, plural, register
 from ..readers import RawTable, parse_number_column
 from ..report import LevelResult, Report
 from ..table import prepare_table
-from .audit import Interval
+from .audit import Interval, intervals
 from .model import build, covering
 from .suppress import cell_cost, heuristic
 
@@ -175,6 +179,39 @@ def mag_protected(v: float, req: float, iv: Interval) -> bool:
     return iv.hi >= v + req - 1e-6 and iv.lo <= max(0.0, v - req) + 1e-6
 
 
+@dataclass(frozen=True)
+class MagVerdict:
+    cell: int
+    lo: float
+    hi: float
+    need_lo: float
+    need_hi: float
+    protected: bool
+    proof: str = "lp"
+    support: tuple = ()
+
+
+@dataclass(frozen=True)
+class MagRequirement:
+    primary: np.ndarray
+    need_hi: np.ndarray
+    need_lo: np.ndarray
+    lb: np.ndarray  # insiders: the largest contribution of every other sensitive cell
+    ub: np.ndarray  # insiders: a single contributor's amount
+
+
+def insider_bounds(value, contributors, top, sens, insiders: bool) -> tuple[np.ndarray, np.ndarray]:
+    big = 2.0 * float(np.abs(value).sum()) + 10.0
+    lb = np.zeros(len(value))
+    ub = np.full(len(value), big)
+    if insiders:
+        lb = np.where(sens, top[:, 0] if top.shape[1] else 0.0, 0.0)
+        single = sens & (contributors == 1)
+        lb = np.where(single, value, lb)
+        ub = np.where(single, value, ub)
+    return lb, ub
+
+
 def assess_magnitude(mt: MagnitudeTable, hierarchy, rules) -> Assessment:
     t0 = time.monotonic()
     dom = rules.dominance
@@ -194,11 +231,24 @@ def assess_magnitude(mt: MagnitudeTable, hierarchy, rules) -> Assessment:
     def check(j, iv):
         return mag_protected(float(value[j]), float(req[j]), iv)
 
-    S, iv, passed = heuristic(table.A, value, sens, rules.min_count, False, 0, cost, check=check,
+    lb, ub = insider_bounds(value, contributors, top, sens, rules.cells.insiders)
+    mreq = MagRequirement(sens, value + req, np.maximum(0.0, value - req), lb, ub)
+
+    def auditor(S, cells):
+        got = intervals(table.A, value, S, cells=[int(c) for c in cells if S[int(c)]], lb=lb, ub=ub,
+                        own_bound=False)
+        out = {}
+        for c in cells:
+            c = int(c)
+            i = got.get(c, Interval(c, float(value[c]), float(value[c])))
+            out[c] = MagVerdict(c, i.lo, i.hi, float(mreq.need_lo[c]), float(mreq.need_hi[c]), check(c, i))
+        return out
+
+    S, iv, passed = heuristic(table.A, value, sens, rules.min_count, False, 0, cost, req=mreq, auditor=auditor,
                               deadline=t0 + max(rules.cells.time_limit_s, 5.0))
     secondary = S & ~sens
     if not passed:
-        bad = sum(not check(j, i) for j, i in iv.items() if sens[j])
+        bad = sum(not i.protected for j, i in iv.items() if sens[j])
         findings.append(Finding(M_AUDIT_FAILED, {"n": bad}))
     outcome = "publishable" if passed else "withheld"
     releasable = None
@@ -235,8 +285,9 @@ def assess_magnitude(mt: MagnitudeTable, hierarchy, rules) -> Assessment:
         "passed": passed, "method": "heuristic", "primary_cells": int(sens.sum()),
         "secondary_cells": int(secondary.sum()),
         "intervals": [{**table.key(j), "value": float(value[j]), "required_protection": round(float(req[j]), 6),
-                       "lo": round(i.lo, 6), "hi": round(i.hi, 6), "protected": check(j, i)}
+                       "lo": round(i.lo, 6), "hi": round(i.hi, 6), "protected": i.protected}
                       for j, i in sorted(iv.items()) if sens[j]],
+        "insiders": bool(rules.cells.insiders),
         "seconds": round(time.monotonic() - t0, 3),
     }
     audit_public = {"passed": passed, "primary_cells": int(sens.sum()), "secondary_cells": int(secondary.sum())}

@@ -25,6 +25,11 @@ MIN_PASSWORD = 12
 TOKEN_PREFIX = "fgb_"
 
 
+def expired(user, now) -> bool:
+    """Issue 18: an invited external reader's account past its end date is refused like a deactivated one."""
+    return user is not None and user.expires_at is not None and user.expires_at <= now
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
@@ -189,8 +194,14 @@ def authenticate(c, username: str, password: str, client: str = "-") -> User:
     now = c.now()
     credentials.check_backoff(c, client, username)
     user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    from publisher.services import directory  # issue 18: directory accounts sign on against LDAP/AD
+
+    verdict = directory.sign_on(c, username, password, user)  # None: a local account (externals, break-glass)
     ok = False
-    if user is None or not user.active or not user.password_hash:
+    if verdict is not None:
+        user, ok = verdict
+        ok = ok and user is not None and user.active and not expired(user, now)
+    elif user is None or not user.active or not user.password_hash or expired(user, now):
         try:
             _hasher.verify(_DUMMY_HASH, password or "-")
         except VerificationError:
@@ -218,7 +229,7 @@ def authenticate(c, username: str, password: str, client: str = "-") -> User:
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    if _hasher.check_needs_rehash(user.password_hash):
+    if user.password_hash and _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     audit.record(s, user, "login.succeeded", user)
     _commit(c)
@@ -229,6 +240,9 @@ def set_password(c, actor, user_id: int, password: str) -> User:
     user = get_user(c, user_id)
     if actor is not None and actor.id != user.id:
         _require_admin(actor)
+    from publisher.services.directory import refuse_local_password
+
+    refuse_local_password(c, user)  # issue 18: the directory keeps a directory account's password
     _check_password_policy(password, user.username)
     user.password_hash = hash_password(password)
     user.failed_logins = 0
@@ -314,7 +328,7 @@ def user_for_token(c, plaintext: str) -> User:
         raise E.AuthenticationFailed(E.TOKEN_INVALID)
     tok = c.session.execute(select(ApiToken).where(ApiToken.token_hash == _token_hash(plaintext))
                             ).scalar_one_or_none()
-    if tok is None or tok.revoked_at is not None or not tok.user.active:
+    if tok is None or tok.revoked_at is not None or not tok.user.active or expired(tok.user, c.now()):
         raise E.AuthenticationFailed(E.TOKEN_INVALID)
     now = c.now()
     if tok.last_used_at is None or (now - tok.last_used_at) > dt.timedelta(minutes=5):

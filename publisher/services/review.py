@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from publisher import audit
 from publisher.models import Decision, PublicationJob, Submission
 from publisher.services import errors as E
-from publisher.services import intake
+from publisher.services import intake, notify
 from publisher.storage import StorageError, sha256_bytes
 from publisher.workflow import Transition, check_user_can, resolve_action
 
@@ -55,6 +55,7 @@ def _apply(c, actor, sub: Submission, t: Transition, *, comment: str = "", artif
         info["artifact_sha256"] = artifact_sha256
     info.update(details or {})
     audit.record(c.session, actor or "system", t.audit_event, sub, info)
+    notify.enqueue(c, t.audit_event, sub, actor=actor)  # issue 18: e-mails of this event (outbox, same transaction)
     return d
 
 

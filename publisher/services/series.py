@@ -28,6 +28,7 @@ from publisher import audit
 from publisher.models import Series, Submission, SubmissionVersion, User
 from publisher.models_ledger import Embargo, Notification, StandingApproval
 from publisher.services import errors as E
+from publisher.services import notify as mail
 from publisher.workflow import Role, State
 
 EMBARGO_INVALID = register(
@@ -306,6 +307,7 @@ def after_submit(c, sub: Submission) -> Submission:
                                   "approved_on_behalf_of": dpo.username})
                     notify(c, "standing_release", sub.id, {"standing_approval": standing.id,
                                                            "manifest_sha256": sha}, user_id=dpo.id)
+                    mail.enqueue(c, "series.standing_release", sub, actor=dpo)  # issue 18: e-mail to the DPO
                     c.session.commit()
                 except BaseException:
                     c.session.rollback()

@@ -11,14 +11,19 @@ def init_app(app):
     from publisher import i18n
     from publisher.web import admin, auth, errors, public, review, security, series_views, submissions  # noqa: F401,E501
     from publisher.web import account, withdrawal_views  # noqa: F401  (issue 14)
+    from publisher.web import help_views, weekly_views  # noqa: F401  (issue 17)
     from publisher.web.blueprint import bp
+    from publisher.web import issue18_views  # noqa: F401  (directory, invitations, requests, notifications, help)
     from publisher.web.presenters import label as report_label
-    from publisher.web.presenters import job_error, report_levels, report_lines
+    from publisher.web.presenters import job_error, report_levels, report_lines, target_label, waiting_text
+    from publisher.web.report_view import report_view
 
     i18n.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(report_levels=report_levels, report_lines=report_lines,
-                                 report_label=report_label, job_error=job_error)
+                                 report_label=report_label, job_error=job_error,
+                                 target_label=target_label, wartezeit=waiting_text, report_view=report_view)
+    app.jinja_env.filters["zip_self"] = lambda xs: [(x, x) for x in xs]  # options whose value is their text
     security.init_app(app)
     if "web" not in app.blueprints:
         app.register_blueprint(bp)

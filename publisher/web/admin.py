@@ -10,7 +10,6 @@ from publisher.services.errors import InvalidInput
 from publisher.web.blueprint import bp, ctx, done, field_errors, form_list
 from publisher.web.security import current_user, requires
 
-AUDIT_PAGE_ROWS = 200
 
 
 @bp.route("/admin/users", methods=["GET", "POST"])
@@ -136,19 +135,32 @@ def admin_rule_sets():
 @bp.route("/audit")
 @requires("admin", "approver")
 def audit_log():
-    from publisher.services import queries
+    from publisher.services import listing, queries
 
     c, user = ctx(), current_user()
-    rows = queries.audit_rows(c, user, limit=AUDIT_PAGE_ROWS)
+    errors: dict = {}
+    status = 200
+    try:
+        filters = listing.audit_filters(request.args)
+    except InvalidInput as exc:
+        errors, _general = field_errors(exc)
+        filters, status = {"actor": "", "event": "", "from": None, "to": None}, 422
+    page = listing.audit_page(c, user, filters, request.args.get("page"))
     verify = queries.audit_verify(c, user) if request.args.get("verify") else None
-    return render_template("audit.html", rows=rows, verify=verify, limit=AUDIT_PAGE_ROWS)
+    return render_template("audit.html", page=page, rows=page.items, verify=verify, errors=errors,
+                           args=_audit_args(filters), events=listing.audit_event_names(c, user)), status
+
+
+def _audit_args(filters: dict) -> dict:
+    """The filters as URL arguments (for the pages and the export of the filtered view)."""
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in filters.items() if v}
 
 
 @bp.route("/audit/export.<fmt>")
 @requires("admin", "approver")
 def audit_export(fmt):
     from publisher import audit
-    from publisher.services import queries
+    from publisher.services import listing, queries
 
     if fmt not in ("csv", "json"):
         from flask import abort
@@ -156,16 +168,16 @@ def audit_export(fmt):
         abort(404)
     c, user = ctx(), current_user()
     queries.audit_rows(c, user, limit=1)  # permission check of the service layer
-    if fmt == "csv":
+    filters = listing.audit_filters(request.args)
+    if any(filters.values()):  # issue 17: the filtered view, in the same format
+        body, media = listing.audit_export(c, user, filters, fmt)
+    elif fmt == "csv":
         body, media = audit.export_csv(c.session), "text/csv"
     else:
         body, media = audit.export_json(c.session), "application/json"
     resp = Response(body, mimetype=media)
     resp.headers["Content-Disposition"] = f'attachment; filename="audit-{dt.date.today().isoformat()}.{fmt}"'
     return resp
-
-
-
 
 
 from publisher.web import admin_reference  # noqa: E402,F401  (populations and category groupings, issue 13)

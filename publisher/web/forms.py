@@ -5,6 +5,7 @@ from flask import request
 
 META_FIELDS = ("title", "description", "keywords", "reference_period", "source", "licence", "contact",
                "audience", "groups", "correction_reason", "population")
+MULTI = ("count_columns", "dimensions")  # text field (comma-separated) or a group of checkboxes (issue 17)
 MAPPING_TEXT = ("geo_column", "geo_level", "count_columns", "dimensions", "layout", "wide_dimension", "sheet", "header_row",
                 "subtotal_columns")
 
@@ -25,13 +26,17 @@ def mapping_from_form() -> dict | None:
         return None
     m: dict = {}
     for name in MAPPING_TEXT:
-        value = (request.form.get(name) or "").strip()
+        value = _joined(name) if name in MULTI else (request.form.get(name) or "").strip()
         if value:
             m[name] = value
     m["additive"] = request.form.get("additive") in ("1", "on", "true", "ja")
     if m.get("layout") == "wide" and request.form.get("columns_additive") in ("1", "on", "true", "ja"):
         m["columns_additive"] = True  # issue 13 item 6: columns are summed into the total only when stated
     return m
+
+
+def _joined(name: str) -> str:
+    return ", ".join(v.strip() for v in request.form.getlist(name) if v.strip())
 
 
 def upload_from_form() -> tuple[bytes | None, str | None]:
@@ -49,7 +54,7 @@ def form_values(mapping: dict | None = None, meta: dict | None = None) -> dict:
             values[k] = ", ".join(v) if isinstance(v, list) else v
     for k in request.form:
         if k not in ("csrf_token", "password"):
-            values[k] = request.form.get(k)
+            values[k] = _joined(k) if k in MULTI else request.form.get(k)
     if "additive" not in values:
         values["additive"] = True
     elif request.method == "POST" and "layout" in request.form:

@@ -40,6 +40,13 @@ REPORT_LABELS = {
     "differencing": N_("Differenzprüfung"), "dominance": N_("Dominanzregel"), "enabled": N_("eingeschaltet"),
     "protection_pct": N_("Schutzbereich (%)"), "k": N_("k (Prozent der Summe)"),
     "n": N_("n (größte Beiträge)"), "p": N_("p (Prozent)"),
+    # protection levels of rule set 2.0.0 (issue 13, docs/rules-cells.md)
+    "upper_reaches_min_count": N_("Obere Schranke mindestens Mindestfallzahl"),
+    "upper_protection_abs": N_("Oberer Schutzabstand (absolut)"),
+    "upper_protection_pct": N_("Oberer Schutzabstand (% des Werts)"),
+    "lower_protection_abs": N_("Unterer Schutzabstand (absolut)"),
+    "lower_protection_pct": N_("Unterer Schutzabstand (% des Werts)"),
+    "insiders": N_("Schutz auch gegen Insider"), "protection": N_("Schutzintervalle"),
 }
 
 
@@ -172,3 +179,27 @@ def job_error(last_error: str | None) -> dict:
     problems = [e.get("message") or e.get("note") or e.get("type") or str(e)
                 for e in (err.get("report") or {}).get("errors", [])][:20]
     return {"code": err.get("code", ""), "message": message, "problems": problems}
+
+
+def target_label(target: str) -> str:
+    """A publication target's name in the UI language (the manifest's own labels)."""
+    from publisher.i18n import current_lang
+    from publisher.manifest import TARGET_LABELS
+
+    return TARGET_LABELS.get(target, (target, target))[1 if current_lang() == "en" else 0]
+
+
+def waiting_text(seconds: float) -> str:
+    """A waiting time as the two largest units: "2 Tage, 3 Stunden", "5 Minuten"."""
+    from publisher.i18n import ngettext
+
+    s = max(0, int(seconds))
+    days, hours, minutes = s // 86400, s % 86400 // 3600, s % 3600 // 60
+    parts = []
+    if days:
+        parts.append(ngettext("{n} Tag", "{n} Tage", days, n=days))
+    if hours and len(parts) < 2:
+        parts.append(ngettext("{n} Stunde", "{n} Stunden", hours, n=hours))
+    if not days and (minutes or not parts):
+        parts.append(ngettext("{n} Minute", "{n} Minuten", minutes, n=minutes))
+    return ", ".join(parts)

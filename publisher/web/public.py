@@ -18,8 +18,12 @@ def index():
 @bp.route("/releases")
 @public
 def releases():
-    from publisher.services import queries
+    from publisher.services import listing
 
+    c, user = ctx(), current_user()
     search = (request.args.get("q") or "").strip()[:200]
-    items = queries.list_releases(ctx(), current_user(), search=search)
-    return render_template("releases.html", releases=items, search=search)
+    page = listing.releases_page(c, user, q=search, series=request.args.get("series"),
+                                 period=request.args.get("period", ""), page=request.args.get("page"))
+    return render_template("releases.html", releases=page.items, search=search, page=page,
+                           list_args={k: v for k, v in page.filters.items() if v},
+                           series_options=listing.series_options(c, releases_only=True, actor=user))

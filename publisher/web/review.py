@@ -1,7 +1,7 @@
 """DPO queue and review page: approve (bound to the artifact's sha256) / return / reject with comment."""
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, request
 
 from publisher.web.blueprint import bp, ctx
 from publisher.web.security import current_user, requires
@@ -12,8 +12,16 @@ from publisher.web.security import current_user, requires
 def review_queue():
     from publisher.services import queries
 
-    items = queries.list_submissions(ctx(), current_user(), state="submitted")
-    return render_template("queue.html", submissions=items)
+    from publisher.services.review_summary import queue_page
+
+    del queries  # the list comes with outcome, level, findings and waiting time (issue 17 items 2 and 5)
+    sort = request.args.get("sort", "waiting")
+    descending = request.args.get("dir", "desc") != "asc"
+    page = queue_page(ctx(), current_user(), q=request.args.get("q", ""), sort=sort, descending=descending,
+                      page=request.args.get("page"))
+    args = {k: v for k, v in {"q": page.filters["q"], "sort": sort, "dir": "desc" if descending else "asc"}.items()
+            if v}
+    return render_template("queue.html", rows=page.items, page=page, args=args, sort=sort, descending=descending)
 
 
 def review_page_response(submission_id, errors=None, general=None, status=200):
@@ -37,7 +45,9 @@ def review_page_response(submission_id, errors=None, general=None, status=200):
     emb = m.embargo_until if m is not None else None
     from publisher.web.series_views import LOCAL_TZ
 
-    return render_template("review.html", d=data, errors=errors or {}, general=general or [],
+    from publisher.services.review_summary import summary
+
+    return render_template("review.html", d=data, s=summary(c, data, m, current_lang()), errors=errors or {}, general=general or [],
                            manifest=m, manifest_rows=M.describe(m, current_lang()) if m else [],
                            withdrawal=_withdrawal_info(c, sub),
                            earlier_embargo=series.earlier_embargo(c, sub, data["version"])

@@ -149,7 +149,10 @@ def current_user():
         from publisher.services import credentials, ctx_for_request
 
         user = credentials.session_user(ctx_for_request(), session.get("sid"))
-        if user is None or user.id != uid or session.get("pwf") != _pw_fingerprint(user):
+        from publisher.services.accounts import expired  # issue 18: invited readers' accounts end
+
+        if user is None or user.id != uid or session.get("pwf") != _pw_fingerprint(user) or \
+                expired(user, ctx_for_request().now()):
             session.clear()
             user = None
     g.freigabe_user = user

@@ -16,8 +16,14 @@ from publisher.web import views_checks  # noqa: F401,E402  (background check rou
 def dashboard():
     from publisher.services import queries
 
+    from publisher.services import listing
+
     user = current_user()
-    items = queries.list_submissions(ctx(), user) if user.role in STAFF else []
+    page = listing.submissions_page(ctx(), user, q=request.args.get("q", ""), state=request.args.get("state", ""),
+                                    series=request.args.get("series"), period=request.args.get("period", ""),
+                                    page=request.args.get("page")) if user.role in STAFF else None
+    waiting = len(queries.list_submissions(ctx(), user, state="submitted")) if user.role in ("approver", "admin") \
+        else 0
     notes = []
     if user.role in ("approver", "admin"):
         from publisher.services import series
@@ -25,8 +31,18 @@ def dashboard():
         notes = list(reversed(series.notifications(ctx(), user)))[:20]
     from publisher.web.account import role_grants_view  # issue 14: roles waiting for a second person
 
-    return render_template("dashboard.html", submissions=items, notifications=notes,
+    return render_template("dashboard.html", page=page, submissions=page.items if page else [], waiting=waiting,
+                           list_args={k: v for k, v in (page.filters if page else {}).items() if v},
+                           state_options=_state_options(), series_options=listing.series_options(ctx())
+                           if page else [], notifications=notes,
                            role_grants=role_grants_view() if user.role in ("approver", "admin") else [])
+
+
+def _state_options() -> list[tuple[str, str]]:
+    from publisher.i18n import current_lang, translate
+    from publisher.workflow import STATE_LABELS
+
+    return [(st.value, translate(label, current_lang())) for st, label in STATE_LABELS.items()]
 
 
 def _choices():
@@ -48,12 +64,17 @@ def _choices():
 def new_submission():
     from publisher.services import intake
 
+    from publisher.services import weekly
+
     c = ctx()
     errors: dict[str, list[str]] = {}
     general: list[str] = []
     check = None
     status = 200
     columns: list[str] = []
+    # issue 17 item 1: "Reihe" is a choice; an existing series pre-fills metadata and its remembered mapping
+    chosen = request.values.get("series") or ""
+    series_info = weekly.series_defaults(c, current_user(), chosen) if chosen.isdigit() else None
     if request.method == "POST":
         data, filename = upload_from_form()
         meta = metadata_from_form()
@@ -77,9 +98,15 @@ def new_submission():
         from publisher.web.tables import file_columns
 
         columns = file_columns(data, filename, mapping)
-    values = form_values(meta=_default_meta() if request.method == "GET" else None)
+    if series_info and not columns:
+        columns = weekly.mapping_columns(series_info["mapping"])
+    values = form_values(meta={**_default_meta(), **(series_info["meta"] if series_info else {})}
+                         if request.method == "GET" else None,
+                         mapping=series_info["mapping"] if series_info and request.method == "GET" else None)
     return render_template("upload.html", errors=errors, general=general, values=values, check=check,
-                           columns=columns, **_choices()), status
+                           columns=columns, series=series_info["series"] if series_info else None,
+                           series_options=[(s.id, s.title) for s in weekly.series_choices(c, current_user())],
+                           **_choices()), status
 
 
 def _default_meta() -> dict:
@@ -182,6 +209,9 @@ def _transition(submission_id, action: str, endpoint: str = "web.submission"):
             raise ValueError(action)
     except InvalidInput as exc:
         errors, general = field_errors(exc)
+        if exc.code == "publisher.comment_required":  # shown at the one comment field of the decision form
+            errors.setdefault("comment", []).extend(general)
+            general = []
         if endpoint == "web.review_page":
             from publisher.web.review import review_page_response
 

@@ -200,11 +200,10 @@ def test_dpo_returns_staff_resubmits_own_approve_refused_dpo_approves(
     a11y.check(dpo, "review")
     shots.take(dpo, "review", docs=True)
 
-    # return with a comment, by keyboard: Tab into the comment, type, Tab to "Zurückgeben", Enter
-    dpo.locator("#c-approve").focus()
-    _tab_to(dpo, "#c-return")
+    # return with a comment, by keyboard: Tab into the one comment field, type, Tab to "Zurückgeben", Enter
+    dpo.locator("#f-comment").focus()
     dpo.keyboard.type("Bitte den Stichtag in der Beschreibung ergänzen.")
-    dpo.keyboard.press("Tab")
+    _tab_to(dpo, "[data-testid=return]", limit=5)
     assert dpo.evaluate("() => document.activeElement.textContent.trim()") == "Zurückgeben"
     dpo.keyboard.press("Enter")
     expect(dpo.locator(".flash-success")).to_be_visible()
@@ -215,7 +214,9 @@ def test_dpo_returns_staff_resubmits_own_approve_refused_dpo_approves(
     staff = make_page()
     login(staff, "sabine")
     staff.get_by_role("link", name="Geflüchtete nach Aufenthaltsstatus, August 2026").click()
-    expect(staff.get_by_text("Bitte den Stichtag in der Beschreibung ergänzen.")).to_be_visible()
+    # issue 17: the return comment at the top of the page (and in the history below)
+    expect(staff.locator("section.return-comment blockquote")).to_have_text(
+        "Bitte den Stichtag in der Beschreibung ergänzen.")
     a11y.check(staff, "submission-returned")
     staff.get_by_label("Beschreibung").fill("Stichtag: 31.08.2026.")
     staff.get_by_label("Kommentar (optional)").fill("Stichtag ergänzt.")
@@ -239,9 +240,9 @@ def test_dpo_returns_staff_resubmits_own_approve_refused_dpo_approves(
     new_sha = _version(fresh, sub.id).current_version.artifact_sha256
     expect(dpo.get_by_text(f"sha256 {new_sha}")).to_be_visible()
     # approve by keyboard: from the comment field, Tab to "Freigeben", Enter
-    dpo.locator("#c-approve").focus()
+    dpo.locator("#f-comment").focus()
     dpo.keyboard.type("Passt.")
-    dpo.keyboard.press("Tab")
+    _tab_to(dpo, "[data-testid=approve]", limit=3)
     assert dpo.evaluate("() => document.activeElement.textContent.trim()") == "Freigeben"
     dpo.keyboard.press("Enter")
     expect(dpo.locator(".flash-success")).to_be_visible()

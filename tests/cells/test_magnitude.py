@@ -148,3 +148,35 @@ def test_property_no_sensitive_cell_published_and_every_one_protected(rows):
     iv = intervals(table.A, value, S)
     for j in np.flatnonzero(sens):
         assert mag_protected(value[j], req[j], iv[j]), (table.key(j), value[j], req[j], iv[j])
+
+
+def test_a_single_contributor_knows_its_amount_and_cannot_narrow_another_sensitive_cell():
+    """Issue 13 item 3: B3/b has one contributor (it knows the cell's amount exactly); B1/a's largest
+    contributor knows B1/a ≥ 900.  With those facts an LP attacker (this test's own bounds) must still face
+    every sensitive cell's required protection on both sides."""
+    rows = [r if r[:2] != ("B3", "b") else ("B3", "b", 300, 1, 300, 0) for r in BASE]
+    mt, h, a = run(rows)
+    assert a.outcome == "publishable"
+    table = build(mt.prepared, h)
+    rel = a.releasable
+    S = rel["betrag"].isna().to_numpy()
+    cov = covering(table)
+    value = np.zeros(table.n)
+    np.add.at(value, cov[0], mt.value[cov[1]])
+    sens = (rel["status"].astype(str) == "primary").to_numpy()
+    rep = {(i["area"], i["kat"]): i for i in a.report.to_dict()["audit"]["intervals"] if i["level"] == "block"}
+    single = _cell(table, "block", "B3", "b")
+    dominated = _cell(table, "block", "B1", "a")
+    for j in np.flatnonzero(sens):
+        lb = np.zeros(table.n)
+        ub = np.full(table.n, 10 * value.max())
+        if j != single and sens[single]:
+            lb[single] = ub[single] = value[single]
+        if j != dominated and sens[dominated]:
+            lb[dominated] = 900.0
+        iv = intervals(table.A, value, S, cells=[j], lb=lb, ub=ub)[j]
+        key = table.key(j)
+        R = rep[(key["area"], key["kat"])]["required_protection"] if key["level"] == "block" else None
+        if R is not None:
+            assert mag_protected(float(value[j]), R, iv), (key, iv, R)
+    assert a.report.to_dict()["audit"]["insiders"] is True

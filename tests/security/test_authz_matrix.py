@@ -135,6 +135,32 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/submissions/new', 'POST'): _row('login', '422', '422', '403', '403', '403', '403'),
     ('/versions/<int:version_id>/raw', 'GET'): _row('login', 'ok', '403', 'ok', 'ok', '403', '403'),
     ('/versions/<int:version_id>/releasable.csv', 'GET'): _row('login', 'ok', '403', 'ok', 'ok', '403', '403'),
+    # --- issue 18 (directory, invitations, requests, notifications; more actors in test_authz_matrix_issue18.py)
+    ('/account/notifications', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    ('/account/notifications', 'POST'): _row('login', '422', '422', '422', '422', '422', '422'),
+    ('/invitations', 'GET'): _row('login', '403', '403', '403', 'ok', '403', '403'),
+    ('/invitations', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
+    ('/invitations/<int:invitation_id>/revoke', 'POST'): _row('login', '403', '403', '403', '404', '403', '403'),
+    ('/invitations/accounts/<int:user_id>/expiry', 'POST'): _row('login', '403', '403', '403', '404', '403', '403'),
+    ('/invitations/owners', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
+    ('/invitation/<token>', 'GET'): _row('404', '404', '404', '404', '404', '404', '404'),
+    ('/invitation/<token>', 'POST'): _row('404', '404', '404', '404', '404', '404', '404'),
+    ('/requests', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', '403', '403'),
+    ('/requests', 'POST'): _row('login', '422', '422', '403', '403', '403', '403'),
+    ('/requests/<int:request_id>', 'GET'): _row('login', '404', '404', '404', '404', '403', '403'),
+    ('/requests/<int:request_id>/prepare', 'POST'): _row('login', '404', '404', '403', '403', '403', '403'),
+    ('/requests/<int:request_id>/link', 'POST'): _row('login', '404', '404', '403', '403', '403', '403'),
+    ('/requests/<int:request_id>/close', 'POST'): _row('login', '404', '404', '403', '403', '403', '403'),
+    ('/delivery/<token>', 'GET'): _row('404', '404', '404', '404', '404', '404', '404'),
+    ('/delivery/<token>/<filename>', 'GET'): _row('404', '404', '404', '404', '404', '404', '404'),
+    ('/help', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    ('/help/<name>', 'GET'): _row('login', '404', '404', '404', '404', '404', '404'),
+    # issue 17: the glossary and the rules document are public; area code lists and upload templates are for staff
+    ('/hilfe', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    ('/hilfe/regeln', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    ('/gebiete', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', '403', '403'),
+    ('/gebiete/<int:hierarchy_id>.<fmt>', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', '403', '403'),
+    ('/reihen/<int:series_id>/vorlage.csv', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', '403', '403'),
 }
 
 
@@ -211,6 +237,7 @@ class Scene:
 
         reference.ensure_default_rule_set(ctx)
         self.app, self.fresh, self.users = app, fresh, users
+        self.hierarchy_id = hierarchy.id
         self.victim = make_user("submitter", "vera")
 
         def draft(seed, add=0, **m):
@@ -261,7 +288,9 @@ class Scene:
                   "version_id": self.pub_version, "user_id": self.victim.id, "token": "a" * 32,
                   "topic": r["topic"], "series": r["series"], "version": r["version"],
                   "filename": f"{r['series']}.csv", "fmt": "csv", "series_id": self.series_id,
-                  "token_id": self.victim_token, "grant_id": self.grant_id}
+                  "token_id": self.victim_token, "grant_id": self.grant_id,
+                  "invitation_id": 987654, "request_id": 987654, "name": "keiner",
+                  "hierarchy_id": self.hierarchy_id}  # issue 18: no such object
         if rule.endpoint == "static":
             values["filename"] = "freigabe.css"
         args = {k: values[k] for k in rule.arguments}

@@ -180,9 +180,9 @@ def test_grouped_category_table_next_to_the_detailed_table_is_refused(ctx, users
     t = teile[0]
     detail_rows, grouped_rows, truth = [], [], {}
     for i, st in enumerate(teile):
-        v = {"Asyl": 30 + i, "Duldung": 50 + i, "Sonstige": 20 + i}
-        if st == t:
-            v = {"Asyl": 4, "Duldung": 50, "Sonstige": 2}  # Sonstige 2: primary; Asyl 4: its cheapest partner
+        v = {"Asyl": 50 + i, "Duldung": 30 + i, "Sonstige": 20 + i}
+        if st == t:  # Sonstige 2: primary; Asyl 50 its partner (suppression prefers large partners), Duldung 4 stays
+            v = {"Asyl": 50, "Duldung": 4, "Sonstige": 2}
         detail_rows += [(st, k, n) for k, n in v.items()]
         grouped_rows += [(st, "Asyl", v["Asyl"]), (st, "Duldung oder Sonstige", v["Duldung"] + v["Sonstige"])]
         for blk in world["blocks_of"](st):  # the attacker's unknowns are blocks: put a Stadtteil on its first

@@ -327,7 +327,8 @@ def visible_words(html: str) -> set[str]:
 # words of the English catalogue that German uses too (or that are names), and the test data's own words
 SHARED_WORDS = {"csv", "xlsx", "json", "toml", "zip", "api", "sha", "ckan", "din", "excel", "freigabe", "e-mail",
                 "name", "status", "version", "details", "parameter", "download", "downloads", "system", "token",
-                "open-data", "data", "open", "login", "r"}
+                "open-data", "data", "open", "login", "r",
+                "population"}  # German too ("Population der Prüfungen" in the manifest; issue 18: Grundgesamtheit)
 
 
 def english_only_words(english) -> set[str]:

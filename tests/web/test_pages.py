@@ -275,9 +275,10 @@ def test_admin_imports_a_hierarchy_and_creates_a_rule_set(browser, auth, users, 
 def test_upload_form_offers_the_geography_level_with_the_hierarchies_levels(auth, client, users, hierarchy):
     auth.login("sabine")
     html = client.get("/submissions/new").get_data(as_text=True)
-    assert 'id="f-geo_level"' in html and 'list="geo-levels"' in html
-    datalist = html.split('<datalist id="geo-levels">', 1)[1].split("</datalist>", 1)[0]
-    assert [v for v in ("baublock", "stadtteil", "stadtbezirk") if f'value="{v}"' in datalist] == [
+    # issue 17: a choice, not typed
+    assert '<select id="f-geo_level"' in html
+    options = html.split('<select id="f-geo_level"', 1)[1].split("</select>", 1)[0]
+    assert [v for v in ("baublock", "stadtteil", "stadtbezirk") if f'value="{v}"' in options] == [
         "baublock", "stadtteil", "stadtbezirk"]
     en = client.get("/submissions/new?lang=en").get_data(as_text=True)
     assert "Geography level" in en

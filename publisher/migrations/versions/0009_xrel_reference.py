@@ -1,15 +1,15 @@
 """populations (with nesting) and category groupings: reference data of the cross-release checks (issue 13)
 
-Revision ID: 0008_xrel_reference
-Revises: 0007_davapi_idempotency
+Revision ID: 0009_xrel_reference
+Revises: 0008_directory_mail
 """
 from alembic import op
 import sqlalchemy as sa
 import publisher.db
 
 
-revision = '0008_xrel_reference'
-down_revision = '0007_davapi_idempotency'
+revision = '0009_xrel_reference'
+down_revision = '0008_directory_mail'
 branch_labels = None
 depends_on = None
 
