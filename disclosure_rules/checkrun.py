@@ -28,7 +28,8 @@ class CheckRun:
 def check(table_path, hierarchy_path, rules_path=None, min_count=None, zeros_disclosive=None,
           geo_column=None, count_column=None, scope=None, sheet=None, layout="long", dimensions=None,
           lang="de", value_column=None, contributors_column=None, top_columns=(), dominance=None,
-          p_percent=None, geo_level=None, max_cells=None, max_bytes=None) -> CheckRun:
+          p_percent=None, geo_level=None, columns_additive=None, subtotal_columns=(), max_cells=None,
+          max_bytes=None) -> CheckRun:
     from . import assess, load_hierarchy, load_rules, prepare_table, read_table_file
 
     try:
@@ -59,7 +60,8 @@ def check(table_path, hierarchy_path, rules_path=None, min_count=None, zeros_dis
             result = assess_magnitude(mt, hierarchy, rules)
         prepared = None if value_column else prepare_table(raw, hierarchy, geo_column=geo_column,
                                  count_columns=[count_column] if count_column else None,
-                                 dimensions=dimensions, layout=layout, geo_level=geo_level)
+                                 dimensions=dimensions, layout=layout, geo_level=geo_level,
+                                 columns_additive=columns_additive, subtotal_columns=list(subtotal_columns) or None)
         if prepared is not None:
             result = assess(prepared, hierarchy, rules)
     except InputError as exc:

@@ -70,6 +70,8 @@ class RuleSet:
     coarsen: bool = True
     differencing: bool = True  # cross-release temporal differencing check (disclosure_rules.crossrelease)
     description: str = ""
+    # levels the temporal check compares (() = the table's own level, ("*",) = every published level)
+    differencing_levels: tuple[str, ...] = ()
     cells: CellsParams = field(default_factory=CellsParams)
     dominance: DominanceParams = field(default_factory=DominanceParams)
 
@@ -89,6 +91,8 @@ class RuleSet:
             "cells": dataclasses.asdict(self.cells),
             "dominance": dataclasses.asdict(self.dominance),
         }
+        if self.differencing_levels:  # only when set: the fingerprints of existing rule sets stay the same
+            params["differencing_levels"] = list(self.differencing_levels)
         digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
         return {"name": self.name, "version": self.version, "parameters": params, "sha256": digest}
 
@@ -117,6 +121,13 @@ def rules_from_dict(data: dict[str, Any], source: str | None = None) -> RuleSet:
             problems.append(_bad(key, "muss true oder false sein", "must be true or false"))
             v = default
         flags[key] = v
+    levels = top.get("differencing_levels", [])
+    if isinstance(levels, str):
+        levels = [levels]
+    if not isinstance(levels, (list, tuple)) or not all(isinstance(x, str) and x.strip() for x in levels):
+        problems.append(_bad("differencing_levels", "muss eine Liste von Ebenen sein (oder [\"*\"] für alle)",
+                             "must be a list of levels (or [\"*\"] for all)"))
+        levels = []
     scope = str(top.get("scope", "whole_table")).replace("-", "_")
     if scope not in SCOPES:
         problems.append(_bad("scope", "muss „whole_table“ oder „cells“ sein", "must be 'whole_table' or 'cells'"))
@@ -161,7 +172,8 @@ def rules_from_dict(data: dict[str, Any], source: str | None = None) -> RuleSet:
             problems = [dataclasses.replace(p, file=source) for p in problems]
         raise InputError(problems)
     return RuleSet(name=name, version=version, min_count=min_count, scope=scope,
-                   description=str(top.get("description", "")), cells=cells, dominance=dominance, **flags)
+                   description=str(top.get("description", "")), cells=cells, dominance=dominance,
+                   differencing_levels=tuple(x.strip() for x in levels), **flags)
 
 
 def load_rules(path: str | Path | None = None, **overrides: Any) -> RuleSet:

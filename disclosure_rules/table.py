@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,10 +17,7 @@ import pandas as pd
 from .findings import Finding, InputError, Severity, register
 from .hierarchy import Hierarchy
 from .readers import RawTable, parse_number_column
-
-TOTAL_WORDS = ("summe", "gesamt", "insgesamt", "stadt insgesamt", "zusammen", "total", "gesamtstadt",
-               "stadt gesamt", "alle", "summe insgesamt")
-_TOTAL_RE = re.compile(r"^(" + "|".join(re.escape(w) for w in TOTAL_WORDS) + r")\b", re.IGNORECASE)
+from .table_wide import TOTAL_WORDS, is_total_label, wide_columns  # noqa: F401 (TOTAL_WORDS: public)
 
 T_NO_GEO = register("FG-TABLE-NO-GEO-COLUMN", Severity.ERROR,
                     "Keine Spalte mit Gebietsschlüsseln der Hierarchie gefunden (Spalten: {columns}).",
@@ -145,7 +141,7 @@ def _codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _is_total_text(values: np.ndarray) -> np.ndarray:
-    return np.array([bool(_TOTAL_RE.match(str(v).strip())) for v in values], dtype=bool)
+    return np.array([is_total_label(v) for v in values], dtype=bool)
 
 
 def _detect_geo(frame: pd.DataFrame, hierarchy: Hierarchy, candidates: list[str]) -> str | None:
@@ -175,8 +171,15 @@ def _numeric_like(frame: pd.DataFrame, c: str) -> bool:
 
 def prepare_table(raw, hierarchy: Hierarchy, geo_column: str | None = None, count_columns=None,
                   dimensions=None, layout: str = "long", wide_dimension: str = "kategorie",
-                  additive: bool = True, geo_level: str | None = None) -> PreparedTable:
+                  additive: bool = True, geo_level: str | None = None, columns_additive: bool | None = None,
+                  subtotal_columns=None) -> PreparedTable:
     """Validate and canonicalise a table; raises :class:`InputError` with every problem found.
+
+    Wide layout (``layout="wide"``, one count column per category): the columns are added up into the total
+    ``Insgesamt`` only when ``columns_additive`` is true (mutually exclusive parts of one whole); a column whose
+    whole label is a total word (``Gesamt``) is then checked to be their sum, row by row, and dropped.
+    ``darunter``-style columns (and ``davon`` columns next to another breakdown) are refused unless listed in
+    ``subtotal_columns`` (then neither summed nor published).
 
     ``geo_level`` declares the level of the table's areas (default: the finest level its codes belong to).
     A code that exists on several levels is then read at the declared one; codes of finer levels are an
@@ -210,9 +213,12 @@ def prepare_table(raw, hierarchy: Hierarchy, geo_column: str | None = None, coun
     others = [c for c in cols if c != geo_column and not c.lower().endswith("_name")]
     if layout == "wide":
         dims_in = list(dimensions or [])
-        counts = list(count_columns or [c for c in others if c not in dims_in and _numeric_like(frame, c)])
+        counts = list(count_columns or [c for c in others if c not in dims_in and _numeric_like(frame, c)
+                                        and c not in (subtotal_columns or [])])
         if not counts:
             raise InputError(Finding(T_NO_COUNT, {"candidates": listed}, file=fname))
+        counts, wide_info = wide_columns(frame, rows, fname, counts, columns_additive, subtotal_columns, cols)
+        base = (*base, *wide_info)
         ids = [geo_column, *dims_in]
         n = len(frame)
         long = frame[ids].loc[np.tile(np.arange(n), len(counts))].reset_index(drop=True)
@@ -272,7 +278,7 @@ def _canonical(frame, rows, fname, base, hierarchy, geo_col, count_col, dims, ad
         idx = np.flatnonzero(total_mask)
         for i in idx[:20]:
             text = " / ".join(key_uniques[k][key_codes[k][i]] for k in range(len(key_cols))
-                              if _TOTAL_RE.match(key_uniques[k][key_codes[k][i]]))
+                              if is_total_label(key_uniques[k][key_codes[k][i]]))
             info.append(Finding(T_TOTAL_ROW, {"text": text}, file=fname, row=row_of(i)))
         if len(idx) > 20:
             info.append(Finding(T_TOTAL_ROW, {"text": f"… {len(idx) - 20} weitere / more"}, file=fname))

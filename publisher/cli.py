@@ -5,6 +5,8 @@
     freigabe user list | user unlock NAME
     freigabe token create NAME [--label L]   prints an API token once (only its hash is stored)
     freigabe hierarchy import FILE --name NAME [--valid-from YYYY-MM-DD]
+    freigabe population list|create NAME [--part-of P]|retire P   populations (publisher.cli_reference)
+    freigabe category list|declare DIM CAT [PART...]|revoke ID    category groupings of a dimension
     freigabe audit verify [--anchors F]      chain, key and anchors; exit 1 naming the first bad entry
     freigabe audit anchor                    anchor the chain head outside the database (cron)
     freigabe audit export [--format csv|json] [--output FILE]
@@ -334,6 +336,11 @@ def _register() -> None:
     else:
         main.add_command(check_command, "check")
     main.add_command(_LazyCommand("worker", _worker_command, "Run the publication worker."), "worker")
+
+    from publisher.cli_reference import category_group, population_group  # issue 13: reference data
+
+    main.add_command(population_group, "population")
+    main.add_command(category_group, "category")
 
 
 _register()

@@ -69,6 +69,10 @@ def run_check(table_path, hierarchy_path, out_dir, *, zero_symbol: str = "0", wi
 @click.option("--count-column", help="Column with the counts (default: the single numeric column).")
 @click.option("--dimension", "dimensions", multiple=True, help="Dimension column (repeatable; default: all others).")
 @click.option("--wide", is_flag=True, help="Wide layout: one count column per category.")
+@click.option("--columns-additive/--columns-not-additive", default=None,
+              help="Wide layout: the count columns are mutually exclusive parts of one whole (summed into the total).")
+@click.option("--subtotal-column", "subtotal_columns", multiple=True,
+              help="Wide layout: a sub-total column ('darunter ...'), neither summed nor published (repeatable).")
 @click.option("--scope", type=click.Choice(["whole-table", "cells"]), help="Override the rule set's scope.")
 @click.option("--sheet", help="XLSX sheet (name or 0-based index).")
 @click.option("--zero-symbol", type=click.Choice(["0", "-"]), default="0", show_default=True)
@@ -83,7 +87,8 @@ def run_check(table_path, hierarchy_path, out_dir, *, zero_symbol: str = "0", wi
 def check_command(table, hierarchy, out_dir, rules_path, min_count, zeros_disclosive, geo_column, geo_level,
                   count_column,
                   dimensions, wide, scope, sheet, zero_symbol, status_column, lang, value_column,
-                  contributors_column, top_columns, dominance, p_percent):
+                  contributors_column, top_columns, dominance, p_percent, columns_additive=None,
+                  subtotal_columns=()):
     """Check TABLE against the disclosure rules; exit 0 publishable, 1 withheld, 2 bad input."""
     from publisher.config import table_limits
 
@@ -93,5 +98,6 @@ def check_command(table, hierarchy, out_dir, rules_path, min_count, zeros_disclo
                      dimensions=list(dimensions) or None, zero_symbol=zero_symbol, with_status=status_column,
                      lang=lang, value_column=value_column, contributors_column=contributors_column,
                      top_columns=tuple(top_columns), dominance=dominance, p_percent=p_percent,
-                     geo_level=geo_level, **table_limits())
+                     geo_level=geo_level, columns_additive=columns_additive,
+                     subtotal_columns=tuple(subtotal_columns), **table_limits())
     sys.exit(code)

@@ -55,6 +55,10 @@ EVENT_LABELS = {
     "retention.raw_deleted": N_("Rohdatei gelöscht (Aufbewahrungsfrist)"),
     "hierarchy.imported": N_("Hierarchie importiert"),
     "ruleset.created": N_("Regelwerk angelegt"),
+    "population.created": N_("Population angelegt"),
+    "population.retired": N_("Population außer Kraft gesetzt"),
+    "category_grouping.created": N_("Kategorie erklärt"),
+    "category_grouping.retired": N_("Kategorie-Erklärung aufgehoben"),
     "group.created": N_("Gruppe angelegt"),
     "user.created": N_("Benutzer angelegt"),
     "user.activated": N_("Benutzer aktiviert"),
@@ -83,6 +87,7 @@ OBJECT_LABELS = {
     "release_ledger": N_("Veröffentlichung"), "stored_files": N_("Gespeicherte Datei"),
     "download": N_("Download"), "download_records": N_("Download-Protokoll"), "stored_file": N_("Gespeicherte Datei"),
     "security": N_("Sicherheit"),
+    "populations": N_("Population"), "category_groupings": N_("Kategorie-Erklärung"),
 }
 
 

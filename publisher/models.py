@@ -303,6 +303,7 @@ class PublicationJob(Base):
 from publisher.models_downloads import DownloadRecord  # noqa: E402,F401
 from publisher.models_ledger import Embargo, LedgerEntry, Notification, StandingApproval  # noqa: E402,F401
 from publisher.models_trust import LoginBackoff, ReleaseManifest, RoleGrant, WebSession  # noqa: E402,F401
+from publisher.models_reference import CategoryGrouping, Population  # noqa: E402,F401
 from publisher.models_idempotency import IdempotencyKey  # noqa: E402,F401
 from publisher.models_directory import (  # noqa: E402,F401  (issue 18)
     DeliveryLink, DirectoryAccount, GroupOwner, IndividualRequest, Invitation, MailMessage, NotificationPreference,

@@ -21,6 +21,11 @@ if [ "${FREIGABE_BENCH_CELLS:-1}" != 0 ]; then
   .venv/bin/python benchmarks/koeln_attack.py  # the real Köln file, if present (never committed)
   .venv/bin/python benchmarks/attack_cities.py  # the independent attacker on 18 fresh cities (~2 min)
 fi
+# cross-release union audit (issue 13): restricted block table vs public Stadtteil table, against the previous
+# implementation from git history; ~1 min; skip with FREIGABE_BENCH_XREL=0
+if [ "${FREIGABE_BENCH_XREL:-1}" != 0 ]; then
+  .venv/bin/python benchmarks/bench_xrel.py
+fi
 if [ "${FREIGABE_BENCH_FILE:-1}" != 0 ]; then
   .venv/bin/python benchmarks/bench_file.py
   .venv/bin/python benchmarks/bench_file_api.py

@@ -353,8 +353,10 @@ def table_bytes(city):
     """``table_bytes(seed=1, small=True, **csv_kwargs)`` → a generated German CSV of block counts."""
     from publisher.demo import counts_long, german_csv
 
-    def make(seed: int = 1, small: bool = True, months=("2026-07",), **kw):
+    def make(seed: int = 1, small: bool = True, months=("2026-07",), add: int = 0, **kw):
         rows = counts_long(city, list(months), seed=seed, small_cells=small)
+        if add:  # a later period of the same table: every non-zero count grows by ``add`` (issue 13: a change
+            rows = [(*r[:-1], r[-1] + add if r[-1] else 0) for r in rows]  # below min_count would be refused)
         return german_csv(LONG_HEADER, rows, **kw)
 
     return make
@@ -379,11 +381,12 @@ def make_submission(ctx, users, hierarchy, table_bytes):
     reference.ensure_default_rule_set(ctx)
     seeds = itertools.count(100)
 
-    def make(state: str = "draft", submitter=None, approver=None, seed: int | None = None, **metadata):
+    def make(state: str = "draft", submitter=None, approver=None, seed: int | None = None, add: int = 0, **metadata):
         state = State(state)
         sub_user = submitter or users["submitter"]
         appr = approver or users["approver"]
-        sub = intake.create_draft(ctx, sub_user, data=table_bytes(seed=seed or next(seeds)), filename="tabelle.csv",
+        sub = intake.create_draft(ctx, sub_user, data=table_bytes(seed=seed or next(seeds), add=add),
+                                  filename="tabelle.csv",
                                   metadata=meta(**metadata), mapping=LONG_MAPPING, series="testreihe",
                                   hierarchy=hierarchy.id)
         if state == State.DRAFT:

@@ -22,11 +22,12 @@ from publisher import audit
 from publisher.models import Series, Submission, SubmissionVersion
 from publisher.services import errors as E
 from publisher.services import reference
+from publisher.services.scope_compare import SCOPE_COMPARISON_MAX_ROWS, scope_comparison  # noqa: F401
 from publisher.workflow import Role, State
 
 ALLOWED_EXT = {".csv", ".txt", ".tsv", ".xlsx"}
 MAPPING_KEYS = {"geo_column", "geo_level", "count_columns", "dimensions", "layout", "wide_dimension", "additive",
-                "sheet", "header_row"}
+                "sheet", "header_row", "columns_additive", "subtotal_columns"}
 META_TEXT_FIELDS = {"title": 300, "description": 5000, "reference_period": 100, "source": 300,
                     "licence": 100, "contact": 300}
 AUDIENCES = ("public", "restricted")
@@ -170,9 +171,15 @@ def validate_metadata(c, metadata: dict | None, *, partial: bool = False) -> dic
             out["correction_reason"] = _clean_text(metadata.get("correction_reason"), "correction_reason", 2000)
         except E.InvalidInput as exc:
             problems += exc.findings
-    if metadata.get("population"):  # issue 8: series sharing a population are checked together
+    if metadata.get("population") not in (None, ""):  # issues 8/13/14: a current population of the reference data
+        from publisher.services import populations
+
         try:
-            out["population"] = _clean_text(metadata.get("population"), "population", 200)
+            value = metadata.get("population")
+            if not isinstance(value, (str, int)) or isinstance(value, bool):
+                raise E.InvalidInput(E.invalid_field("population", "muss der Name einer Population sein.",
+                                                     "must name a population."))
+            out["population"] = populations.resolve_population(c, value).slug
         except E.InvalidInput as exc:
             problems += exc.findings
     if problems:
@@ -188,7 +195,7 @@ def validate_mapping(mapping: dict | None) -> dict:
             "mapping", f"unbekannte Angaben: {', '.join(sorted(unknown))}.", f"unknown keys: {', '.join(sorted(unknown))}."))
     if "layout" in mapping and mapping["layout"] not in ("long", "wide"):
         raise E.InvalidInput(E.invalid_field("layout", "„long“ oder „wide“.", "'long' or 'wide'."))
-    for key in ("count_columns", "dimensions"):
+    for key in ("count_columns", "dimensions", "subtotal_columns"):
         if key in mapping and mapping[key] is not None:
             v = mapping[key]
             if isinstance(v, str):
@@ -202,6 +209,11 @@ def validate_mapping(mapping: dict | None) -> dict:
             raise E.InvalidInput(E.invalid_field(key, "muss ein Text sein.", "must be a text."))
     if isinstance(mapping.get("geo_level"), str):
         mapping["geo_level"] = mapping["geo_level"].strip()
+    if "columns_additive" in mapping and not isinstance(mapping["columns_additive"], bool):
+        v = str(mapping["columns_additive"]).strip().lower()
+        if v not in ("1", "0", "true", "false", "ja", "nein", "on", ""):
+            raise E.InvalidInput(E.invalid_field("columns_additive", "muss ja oder nein sein.", "must be true or false."))
+        mapping["columns_additive"] = v in ("1", "true", "ja", "on")
     if "header_row" in mapping and mapping["header_row"] not in (None, ""):
         try:
             mapping["header_row"] = int(mapping["header_row"])
@@ -330,48 +342,6 @@ def run_check(c, data: bytes, filename: str, mapping: dict, hierarchy, rule_set,
         releasable_preview=preview)
 
 
-SCOPE_COMPARISON_MAX_ROWS = 20_000  # above this the cells scope is too slow for an upload request
-
-
-def scope_comparison(prepared, hierarchy, rules, chosen=None) -> dict | None:
-    """Information loss of both scopes (whole table + coarsening vs cell suppression) on this submission, so
-    the DPO sees what each option costs; None for non-additive or very large tables, or if it fails.
-    ``chosen``: the assessment already made with the rule set's own scope - it is reused, only the other
-    scope runs (issue 16: each scope once per upload)."""
-    if not getattr(prepared, "additive", True) or len(prepared.data) > SCOPE_COMPARISON_MAX_ROWS:
-        return None
-    try:
-        from disclosure_rules.cells import compare_scopes
-
-        if chosen is None:
-            return compare_scopes(prepared, hierarchy, rules)
-        return _compare_reusing(prepared, hierarchy, rules, chosen)
-    except Exception:  # the comparison is advice for the DPO; it never blocks an upload
-        logging.getLogger(__name__).exception("scope comparison failed")
-        return None
-
-
-def _compare_reusing(prepared, hierarchy, rules, chosen) -> dict:
-    """``compare_scopes`` with the chosen scope's assessment reused (same dict; a test holds the two equal)."""
-    import dataclasses
-
-    from disclosure_rules.assess import assess_whole_table
-    from disclosure_rules.cells import assess_cells
-    from disclosure_rules.report import level_title
-
-    scope = getattr(rules, "scope", "whole_table")
-    whole = chosen if scope == "whole_table" else assess_whole_table(
-        prepared, hierarchy, dataclasses.replace(rules, scope="whole_table"))
-    cells = chosen if scope == "cells" else assess_cells(prepared, hierarchy,
-                                                         dataclasses.replace(rules, scope="cells"))
-    return {
-        "whole_table": {"outcome": whole.outcome, "level": whole.level,
-                        "level_title": level_title(whole.level), **whole.report.information_loss},
-        "cells": {"outcome": cells.outcome, "level": cells.level, **cells.report.information_loss,
-                  "audit": cells.report.extra_public.get("audit")},
-    }
-
-
 def check_upload(c, data: bytes, filename: str, mapping: dict | None = None, hierarchy=None,
                  rule_set=None, progress=None) -> CheckResult:
     """Preview: run the engine on an upload without storing anything."""
@@ -428,6 +398,7 @@ def build_version(c, actor, submission: Submission, number: int, *, data: bytes,
     """Run the engine, store raw + artifact, add the version row (no commit)."""
     from publisher.services import ledger
 
+    meta = series_population(c, submission, meta)
     corrected = ledger.corrected_entry_for(c, submission.series_id, str(meta.get("reference_period") or ""),
                                            submission.id)
     if corrected is not None and not str(meta.get("correction_reason") or "").strip():
@@ -449,11 +420,12 @@ def build_version(c, actor, submission: Submission, number: int, *, data: bytes,
     c.session.add(v)
     c.session.flush()
     if v.artifact_sha256:  # issue 8: cross-release checks against the ledger, before the DPO sees it
-        from disclosure_rules.crossrelease import XREL_CORRECTION_SMALL
+        from disclosure_rules.crossrelease import XREL_OK
 
         xrel = ledger.check_version(c, submission, v)
         v.report = {**(v.report or {}), "cross_release": audit.json_safe(xrel.to_dict())}
-        shown = list(xrel.blocking) + [f for f in xrel.findings if f.code == XREL_CORRECTION_SMALL]
+        # blocking findings, warnings (small corrections, unverified shifted patterns) and the notes for the DPO
+        shown = list(xrel.blocking) + [f for f in xrel.findings if f not in xrel.blocking and f.code != XREL_OK]
         v.findings = list(v.findings or []) + [audit.json_safe(f.to_dict()) for f in shown]
         c.session.flush()
     if corrected is not None:  # issue 8: the DPO sees which release this corrects, why, and what changes
@@ -461,6 +433,43 @@ def build_version(c, actor, submission: Submission, number: int, *, data: bytes,
         v.report = {**(v.report or {}), "correction": audit.json_safe(info)}
         c.session.flush()
     return v
+
+
+def series_population(c, submission: Submission, meta: dict) -> dict:
+    """A series counts one population: a submission without one inherits the population of the series'
+    earlier releases (or submissions); naming a different declared population is refused (422), so the
+    cross-release checks cannot be steered away from the series' history.  A new series must name one as
+    soon as the reference data holds populations (422 ``publisher.population.required``)."""
+    from publisher.models_ledger import LedgerEntry
+    from publisher.services import populations
+
+    if submission.series_id is None:
+        return meta
+    known = c.session.execute(select(LedgerEntry.population).where(LedgerEntry.series_id == submission.series_id)
+                              .order_by(LedgerEntry.id.desc()).limit(1)).scalar_one_or_none()
+    if known is None:
+        for s in c.session.execute(select(Submission).where(Submission.series_id == submission.series_id,
+                                                            Submission.id != submission.id)
+                                   .order_by(Submission.id.desc())).scalars():
+            v = s.current_version
+            if v is not None and (v.meta or {}).get("population"):
+                known = v.meta["population"]
+                break
+    declared = {p.slug for p in populations.list_populations(c)}
+    given = meta.get("population")
+    if known is None or known not in declared:
+        if not given and populations.list_populations(c, current_only=True):
+            # once admins keep populations, every table names one (nothing the checks depend on is left open)
+            raise E.InvalidInput(Finding(populations.POPULATION_REQUIRED, {"choices": ", ".join(
+                f"{p.slug} ({p.name})" for p in populations.list_populations(c, current_only=True))[:2000]},
+                column="population"))
+        return meta  # nothing declared yet for this series
+    if not given:
+        return {**meta, "population": known}
+    if given != known:
+        raise E.InvalidInput(Finding(populations.POPULATION_SERIES, {
+            "series": submission.series.slug, "known": known, "value": given}, column="population"))
+    return meta
 
 
 def _media_type(filename: str) -> str:

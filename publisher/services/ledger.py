@@ -27,7 +27,8 @@ from sqlalchemy import select
 import datetime as dt
 import re
 
-from disclosure_rules.crossrelease import CheckParams, CrossReleaseResult, Release, check, make_cells
+from disclosure_rules.crossrelease import (CheckParams, CrossReleaseResult, Reference, Release, check, make_cells,
+                                          relevant)
 from disclosure_rules.findings import Finding, Severity, register
 from publisher.models import Submission, SubmissionVersion
 from publisher.models_ledger import LedgerEntry
@@ -99,7 +100,7 @@ def _membership(eh, rows: list[dict]) -> tuple[str, dict[str, list[str]]]:
 
 def _to_release(*, label, series, population, period, audience, level, finest, hierarchy_label, dims, membership,
                 rows) -> Release:
-    cells = make_cells(({"area": r["area"], **r["dims"], "count": r["count"],
+    cells = make_cells(({"area": r["area"], **r["dims"], "count": r["count"], "level": r.get("level") or "",
                          "status": "suppressed" if r["count"] is None else "ok"} for r in rows), dims)
     return Release(label=label, series=series, period=period, audience=audience, level=level or "",
                    finest_level=finest, hierarchy=hierarchy_label, membership=membership, cells=cells,
@@ -136,12 +137,18 @@ def superseded_ids(c) -> set[int]:
 
 
 def ledger_releases(c, population: str | None = None, exclude_submission: int | None = None,
-                    exclude_ids: set[int] | frozenset[int] = frozenset()) -> list[Release]:
+                    exclude_ids: set[int] | frozenset[int] = frozenset(), populations: set[str] | None = None,
+                    series_id: int | None = None, with_entries: bool = False):
     """The ledger as engine releases; superseded rows (corrected later) are left out: their correction
-    stands for them."""
+    stands for them.  ``populations``/``series_id``: rows of any of these populations or of this series."""
     q = select(LedgerEntry).order_by(LedgerEntry.id)
     if population is not None:
         q = q.where(LedgerEntry.population == population)
+    if populations is not None:
+        cond = LedgerEntry.population.in_(sorted(populations))
+        if series_id is not None:
+            cond = cond | (LedgerEntry.series_id == series_id)
+        q = q.where(cond)
     skip = superseded_ids(c) | set(exclude_ids)
     out = []
     for e in c.session.execute(q).scalars():
@@ -149,7 +156,7 @@ def ledger_releases(c, population: str | None = None, exclude_submission: int | 
             continue
         if e.id in skip:
             continue
-        out.append(_entry_release(e))
+        out.append((e, _entry_release(e)) if with_entries else _entry_release(e))
     return out
 
 
@@ -189,14 +196,32 @@ def check_version(c, sub: Submission, version: SubmissionVersion) -> CrossReleas
 
     A correction supersedes the release it corrects: the corrected release (and its own predecessors of that
     period) is not part of the union audit, only compared cell by cell for small changes (a warning)."""
+    from publisher.services import populations
+    from publisher.services.truth import release_truth
+
     if not version.artifact_sha256:
         return None
+    reference = populations.engine_reference(c)
     cand = release_for_version(c, sub, version)
+    cand = cand.with_truth(release_truth(c, version, cand))
     corrected = corrected_entry(c, sub, version)
     replaced = {e.id for e in _same_period(c, sub.series_id, period_of(version), sub.id)} if corrected else set()
-    others = ledger_releases(c, population_of(sub, version), exclude_submission=sub.id, exclude_ids=replaced)
-    return check(cand, others, params_for(c, version),
-                 corrected=_entry_release(corrected) if corrected is not None else None)
+    pairs = ledger_releases(c, exclude_submission=sub.id, exclude_ids=replaced, with_entries=True,
+                            populations=set(reference.family(cand.population_key)), series_id=sub.series_id)
+    wanted = {r.label for r in relevant(cand, [r for _, r in pairs], reference)}
+    others = [_with_entry_truth(c, e, r) if r.label in wanted else r for e, r in pairs]
+    old = None
+    if corrected is not None:
+        old = _with_entry_truth(c, corrected, _entry_release(corrected))
+    return check(cand, others, params_for(c, version), corrected=old, reference=reference)
+
+
+def _with_entry_truth(c, e: LedgerEntry, r: Release) -> Release:
+    """The release with the true counts of its cells, while the raw data of its version is still stored."""
+    from publisher.services.truth import release_truth
+
+    v = c.session.get(SubmissionVersion, e.version_id)
+    return r.with_truth(release_truth(c, v, r)) if v is not None else r
 
 
 # --- corrections, versions, changelog ---------------------------------------------------------------------

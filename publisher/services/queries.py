@@ -107,7 +107,7 @@ def review_data(c, actor, submission_id) -> dict[str, Any]:
     raw_available = c.store.exists(v.raw_sha256) and c.session.get(StoredFile, v.raw_sha256).deleted_at is None
     from types import SimpleNamespace
 
-    from publisher.services.audience import redact
+    from publisher.services.audience import HIDDEN_LABEL, redact
 
     # issue 14: what the checks compared against is named only where the viewer may read it
     report, findings = redact(c, actor, v.report), redact(c, actor, v.findings)
@@ -127,6 +127,7 @@ def review_data(c, actor, submission_id) -> dict[str, Any]:
         "public_report": v.public_report,
         "public_statement": v.public_statement,
         "findings": findings,
+        "hidden_label": HIDDEN_LABEL,  # how redacted reports name a release the viewer may not read
         "check": check,
         "releasable_rows": _release_rows(c, v),
         "raw_available": raw_available,

@@ -178,3 +178,6 @@ def audit_export(fmt):
     resp = Response(body, mimetype=media)
     resp.headers["Content-Disposition"] = f'attachment; filename="audit-{dt.date.today().isoformat()}.{fmt}"'
     return resp
+
+
+from publisher.web import admin_reference  # noqa: E402,F401  (populations and category groupings, issue 13)

@@ -4,9 +4,11 @@ from __future__ import annotations
 from flask import request
 
 META_FIELDS = ("title", "description", "keywords", "reference_period", "source", "licence", "contact",
-               "audience", "groups", "correction_reason", "themes", "frequency")
+               "audience", "groups", "correction_reason", "themes", "frequency",
+               "population")
 MULTI = ("count_columns", "dimensions")  # text field (comma-separated) or a group of checkboxes (issue 17)
-MAPPING_TEXT = ("geo_column", "geo_level", "count_columns", "dimensions", "layout", "wide_dimension", "sheet", "header_row")
+MAPPING_TEXT = ("geo_column", "geo_level", "count_columns", "dimensions", "layout", "wide_dimension", "sheet", "header_row",
+                "subtotal_columns")
 
 
 def metadata_from_form(partial: bool = False) -> dict:
@@ -29,6 +31,8 @@ def mapping_from_form() -> dict | None:
         if value:
             m[name] = value
     m["additive"] = request.form.get("additive") in ("1", "on", "true", "ja")
+    if m.get("layout") == "wide" and request.form.get("columns_additive") in ("1", "on", "true", "ja"):
+        m["columns_additive"] = True  # issue 13 item 6: columns are summed into the total only when stated
     return m
 
 

@@ -155,7 +155,8 @@ def report_lines(report: Any) -> list[tuple[str, str]]:
             lines += [("", x) for x in value]
     skip = set(_LEVEL_KEYS) | {"text", "text_de", "text_en", "summary", "summary_de", "summary_en", "explanation",
                                "findings", "public_statement",
-                               "correction"}  # shown in its own section (issue 8: corrections)
+                               "correction",  # shown in its own section (issue 8: corrections)
+                               "cross_release"}  # review page section + findings list (issue 13)
     for key, value in report.items():
         if key in skip:
             continue

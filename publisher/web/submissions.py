@@ -54,7 +54,11 @@ def _choices():
 
     c = ctx()
     hs, rs = reference.list_hierarchies(c), reference.list_current_rule_sets(c)  # issue 14: current ones only
+    from publisher.services import populations
+
+    pops = populations.list_populations(c, current_only=True)
     return {"hierarchies": hs, "rule_sets": rs, "hierarchy_options": [(h.id, h.label) for h in hs],
+            "population_options": [(p.slug, p.name) for p in pops],
             "rule_set_options": [(r.id, r.label) for r in rs],
             "level_options": list(dict.fromkeys(lv for h in hs for lv in (h.levels or [])))}
 

@@ -185,10 +185,11 @@ def test_release_links_lead_to_its_files_package_and_dav_folder(app, client, tok
 
     from publisher.services import downloads
 
-    sub = make_submission("approved", reference_period="2026-09")
+    sub = make_submission("approved", reference_period="2026-09", seed=5)
     assert worker.run(app, once=True) >= 1
+    # issue 13: the next period is the same table grown by 3 (a change of 1 or 2 is refused)
     restricted = make_submission("approved", reference_period="2026-10", audience="restricted",
-                                 groups=["sozialplanung"])
+                                 groups=["sozialplanung"], seed=5, add=3)
     assert worker.run(app, once=True) >= 1
     body = client.get(f"{API}/releases/{sub.id}").get_json()
     ln = body["links"]

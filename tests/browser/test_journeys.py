@@ -258,8 +258,10 @@ def test_dpo_returns_staff_resubmits_own_approve_refused_dpo_approves(
 
 def test_public_finds_the_release_and_downloads_csv_and_datapackage(
         make_page, live_server, make_submission, fresh, a11y, shots, tmp_path):
-    make_submission("approved", title="Geflüchtete nach Aufenthaltsstatus, Juni 2026", reference_period="2026-06")
-    sub = make_submission("approved", title="Geflüchtete nach Aufenthaltsstatus, Juli 2026")
+    make_submission("approved", title="Geflüchtete nach Aufenthaltsstatus, Juni 2026", reference_period="2026-06",
+                    seed=11)
+    # the next month of the same table (no change of 1 or 2: the cross-release check would refuse it)
+    sub = make_submission("approved", title="Geflüchtete nach Aufenthaltsstatus, Juli 2026", seed=11, add=3)
     assert live_server.publish() >= 2
     page = make_page()
     page.goto("/")
@@ -307,9 +309,10 @@ def test_public_finds_the_release_and_downloads_csv_and_datapackage(
 
 def test_group_reader_downloads_latest_and_non_member_is_refused(
         make_page, live_server, make_submission, a11y, tmp_path):
-    make_submission("approved", audience="restricted", groups=["sozialplanung"])
+    make_submission("approved", audience="restricted", groups=["sozialplanung"], seed=12)
     # the next period (a second upload of the same period would be a correction with an `r` column)
-    newer = make_submission("approved", audience="restricted", groups=["sozialplanung"], reference_period="2026-08")
+    newer = make_submission("approved", audience="restricted", groups=["sozialplanung"], reference_period="2026-08",
+                            seed=12, add=3)
     assert live_server.publish() >= 2
 
     reader = make_page()

@@ -25,6 +25,14 @@ from publisher.services import Ctx, errors as E, intake, reference, review
 from publisher.services import requests as rq
 
 POP = "gefluechtete-stadtteile"
+
+
+@pytest.fixture(autouse=True)
+def _population(ctx, users):
+    """Issue 13/14 (xrel): a population is admin reference data, never free text of the submitter."""
+    from publisher.services import populations
+
+    populations.create_population(ctx, users["admin"], "Geflüchtete (Stadtteile)", slug=POP)
 REQ_META = {"title": "Geflüchtete in Altstadt nach Baublock", "reference_period": "2026-07",
             "contact": "statistik@stadt.example"}
 BLOCK_MAPPING = {"geo_column": "baublock", "count_columns": ["anzahl"], "layout": "long"}

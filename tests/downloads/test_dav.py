@@ -59,15 +59,16 @@ def area(app, make_submission, fresh, ctx, users):
     but withdrawn.  Tokens (app passwords) for rita (sozialplanung) and rolf (andere)."""
     from publisher.services import accounts, review
 
-    def publish(period, **meta):
-        sub = make_submission("approved", reference_period=period, **meta)
+    def publish(period, add, **meta):
+        # issue 13: each period is the same table grown by 3 (a change of 1 or 2 is refused)
+        sub = make_submission("approved", reference_period=period, seed=7, add=add, **meta)
         assert worker.run(app, once=True) >= 1
         return sub, _job(fresh, sub.id)
 
-    v1 = publish("2026-07", audience="restricted", groups=["sozialplanung"])
-    v2 = publish("2026-08", audience="restricted", groups=["andere"])
-    v3 = publish("2026-09")
-    v4 = publish("2026-10", audience="restricted", groups=["sozialplanung"])
+    v1 = publish("2026-07", 0, audience="restricted", groups=["sozialplanung"])
+    v2 = publish("2026-08", 3, audience="restricted", groups=["andere"])
+    v3 = publish("2026-09", 6)
+    v4 = publish("2026-10", 9, audience="restricted", groups=["sozialplanung"])
     review.withdraw_release(ctx, users["approver"], v4[0].id, "Fehler in den Daten.")
     worker.run(app, once=True)
     tokens = {name: accounts.create_token(ctx, None, name, "webdav")[1] for name in ("rita", "rolf")}
@@ -261,13 +262,14 @@ def test_latest_is_the_newest_version_the_reader_may_see_on_the_web_and_over_web
         app, client, auth, make_submission, fresh):
     """A series whose newest version belongs to another group: "latest" is the newest one of the reader's
     (as listed on /downloads), not a 403 for a version she cannot see."""
-    def publish(period, groups):
-        sub = make_submission("approved", reference_period=period, audience="restricted", groups=groups)
+    def publish(period, groups, add=0):
+        sub = make_submission("approved", reference_period=period, audience="restricted", groups=groups, seed=7,
+                              add=add)  # issue 13: the next period grows by 3 (a change of 1 or 2 is refused)
         assert worker.run(app, once=True) >= 1
         return sub, _job(fresh, sub.id)
 
     s1, r1 = publish("2026-07", ["sozialplanung"])
-    _s2, r2 = publish("2026-08", ["andere"])
+    _s2, r2 = publish("2026-08", ["andere"], add=3)
     auth.login("rita")
     url = f"/downloads/{r1['topic']}/{r1['series']}/latest/{r1['series']}.csv"
     resp = client.get(url)

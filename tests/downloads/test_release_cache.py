@@ -69,9 +69,10 @@ def test_withdrawal_shows_at_once_and_changes_the_etag(app, client, make_submiss
 
 
 def test_a_new_version_of_the_series_redraws_the_older_page(app, client, make_submission):
-    sub1 = _publish(app, make_submission)
+    sub1 = _publish(app, make_submission, seed=9)
     old = client.get(f"/releases/{sub1.id}")
-    _publish(app, make_submission, reference_period="2026-08")
+    # issue 13: the next period is the same table grown by 3 (a change of 1 or 2 is refused)
+    _publish(app, make_submission, reference_period="2026-08", seed=9, add=3)
     new = client.get(f"/releases/{sub1.id}")
     assert new.headers["ETag"] != old.headers["ETag"]
 

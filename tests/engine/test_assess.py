@@ -113,7 +113,8 @@ def test_public_report_never_holds_failing_values_or_keys(hier):
 def test_wide_table_is_melted_into_a_dimension(hier):
     wide = pd.DataFrame({"baublock": ["0101", "0102", "0103", "0201", "0202", "0301"],
                          "Asyl": ["5", "3", "4", "6", "7", "8"], "Duldung": ["0", "3", "3", "3", "4", "5"]})
-    prepared = prepare_table(wide, hier, geo_column="baublock", layout="wide", wide_dimension="aufenthalt")
+    prepared = prepare_table(wide, hier, geo_column="baublock", layout="wide", wide_dimension="aufenthalt",
+                             columns_additive=True)
     assert prepared.dimensions == ("aufenthalt",) and len(prepared.data) == 12
     a = assess(prepared, hier, load_rules())
     assert a.level == "baublock"

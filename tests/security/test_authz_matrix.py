@@ -71,10 +71,14 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/account/password', 'POST'): _row('login', '422', '422', '422', '422', '422', '422'),
     # issue 14: someone else's token is 404 (as if it did not exist); admins may revoke any token
     ('/account/tokens/<int:token_id>/revoke', 'POST'): _row('login', '404', '404', '404', 'ok', '404', '404'),
+    ('/admin/categories', 'GET'): _row('login', '403', '403', '403', 'ok', '403', '403'),
+    ('/admin/categories', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
     ('/admin/hierarchies', 'GET'): _row('login', '403', '403', '403', 'ok', '403', '403'),
     ('/admin/hierarchies', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
     ('/admin/rule-sets', 'GET'): _row('login', '403', '403', '403', 'ok', '403', '403'),
     ('/admin/rule-sets', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
+    ('/admin/populations', 'GET'): _row('login', '403', '403', '403', 'ok', '403', '403'),
+    ('/admin/populations', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
     ('/admin/users', 'GET'): _row('login', '403', '403', '403', 'ok', '403', '403'),
     ('/admin/users', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
     ('/admin/users/<int:user_id>/active', 'POST'): _row('login', '403', '403', '403', 'ok', '403', '403'),
@@ -176,10 +180,12 @@ def db_url(sqlite_template, tmp_path):
 
 # --- scene ---------------------------------------------------------------------------------------------
 
-def _raw_table(city, seed: int) -> bytes:
+def _raw_table(city, seed: int, add: int = 0) -> bytes:
     from publisher.demo import counts_long, german_csv
 
     rows = counts_long(city, ["2026-07"], seed=seed, small_cells=True)
+    # issue 13: other periods of the series are the same table grown by ``add`` (a change of 1 or 2 is refused)
+    rows = [(*r[:-1], r[-1] + add if r[-1] else 0) for r in rows]
     return german_csv(LONG_HEADER + ["bemerkung"], [list(r) + [SENTINEL] for r in rows])
 
 
@@ -206,12 +212,13 @@ def _extra_releases(app, ctx, fresh, users, hierarchy, city, draft) -> dict:
         assert job.state == "done", job.last_error
         return job.result
 
-    public = approve(draft(13, reference_period="2026-06"))
-    gone = approve(draft(14, reference_period="2026-05"))
+    public = approve(draft(11, add=3, reference_period="2026-06"))
+    gone = approve(draft(11, add=6, reference_period="2026-05"))
     assert worker.run(app, once=True) >= 2
     withdrawal.withdraw_release(ctx, users["approver"], gone.id, "Fehler in der Quelle entdeckt")
     worker.run(app, once=True)
-    embargoed = approve(draft(15, reference_period="2026-08"), embargo_until=utcnow() + dt.timedelta(days=30))
+    embargoed = approve(draft(11, add=12, reference_period="2026-08"),
+                        embargo_until=utcnow() + dt.timedelta(days=30))
     rs = reference.create_rule_set(ctx, users["admin"], "hohe-schwelle", overrides={"min_count": 100_000_000})
     rnd = random.Random(5)
     rows = [(b, "2026-07", st, 150_000_000 + rnd.randint(0, 999)) for b in city.block_codes
@@ -240,8 +247,9 @@ class Scene:
         self.hierarchy_id = hierarchy.id
         self.victim = make_user("submitter", "vera")
 
-        def draft(seed, **m):
-            return intake.create_draft(ctx, users["submitter"], data=_raw_table(city, seed), filename="tabelle.csv",
+        def draft(seed, add=0, **m):
+            return intake.create_draft(ctx, users["submitter"], data=_raw_table(city, seed, add),
+                                       filename="tabelle.csv",
                                        metadata=meta(**m), mapping=LONG_MAPPING, series="testreihe",
                                        hierarchy=hierarchy.id)
 
@@ -256,7 +264,7 @@ class Scene:
         assert job.state == "done", job.last_error
         self.release, self.job_id = job.result, job.id
         self.extra = _extra_releases(app, ctx, fresh, users, hierarchy, city, draft)  # issue 14
-        opened = review.submit(ctx, users["submitter"], draft(12).id)
+        opened = review.submit(ctx, users["submitter"], draft(11, add=9).id)  # a correction of ``pub``
         self.open_id, self.open_version = opened.id, opened.current_version.id
         # sent with every POST: approve then reaches the permission check (not "field missing")
         self.open_sha = opened.current_version.artifact_sha256

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from disclosure_rules.crossrelease import (
-    XREL_NARROWED, XREL_NESTED, XREL_OK, XREL_RECOMPUTABLE, XREL_TEMPORAL, Cell, CheckParams, Release, check,
+    XREL_CATEGORIES_UNDECLARED, XREL_DERIVED, XREL_INCONSISTENT, XREL_NARROWED, XREL_NESTED, XREL_OK,
+    XREL_RECOMPUTABLE, XREL_TEMPORAL, Cell, CheckParams, Reference, Release, check,
 )
 from disclosure_rules.findings import CATALOGUE
 
@@ -54,10 +55,13 @@ def test_temporal_compares_with_the_previous_period_only_and_respects_the_switch
     res = check(w3, [w1, w2])
     assert [f.params["previous"] for f in res.blocking] == ["r2"]
     assert check(w3, [w1, w2], CheckParams(differencing=False)).ok
-    # a coarser level is not a block-level change
+    # a table at a coarser level is compared at its own (finest published) level by default
     t = rel("t2", "2026-W02", "stadtteil", {"T1": 40, "T2": 41})
     t1 = rel("t1", "2026-W01", "stadtteil", {"T1": 39, "T2": 41})
-    assert check(t, [t1]).ok
+    (f,) = check(t, [t1]).blocking
+    assert f.code == XREL_TEMPORAL and f.params["area"] == "T1"
+    # unless the rule set names other levels
+    assert check(t, [t1], CheckParams(differencing_levels=("baublock",))).ok
 
 
 def test_clean_weekly_history_has_no_false_alarm():
@@ -112,8 +116,10 @@ def test_two_suppressed_blocks_stay_protected_unless_their_sum_is_small():
     t2 = Release(**{**t.__dict__, "cells": (Cell("T1", (("geschlecht", "m"),), 8),
                                              Cell("T1", (("geschlecht", "w"),), 12))})
     res = check(t2, [b])  # m: T1 - B1 = 2 people in the suppressed blocks B2+B3 together: a small group
-    assert [f.code for f in res.blocking] == [XREL_NESTED]
-    assert res.blocking[0].params["difference"] == 2
+    # each of B2, B3 is then at most 2: the attacker learns both are below the minimum count
+    assert sorted((f.code, f.params["area"], f.params["hi"]) for f in res.blocking) == [
+        (XREL_NARROWED, "B2", 2), (XREL_NARROWED, "B3", 2)]
+    assert all(f.params["where_en"] == " (geschlecht=m)" and f.params["lo"] == 0 for f in res.blocking)
 
 
 def test_hierarchy_version_difference_isolates_a_small_group():
@@ -121,18 +127,22 @@ def test_hierarchy_version_difference_isolates_a_small_group():
     new = rel("st 1.0.1 (Gebiete v2)", "2026-10", "stadtteil", {"T1": 10, "T2": 42}, membership=V2,
               hierarchy="h v2")
     res = check(new, [old])
-    found = {(f.code, f.params["area"]) for f in res.blocking}
-    assert (XREL_NESTED, "T1") in found and (XREL_NESTED, "T2") in found
-    assert all(f.params["release_labels"] == ["st 1.0.0 (Gebiete v1)", "st 1.0.1 (Gebiete v2)"]
-               for f in res.blocking)
+    # the moved block B3 is the difference T1(v1) - T1(v2) = T2(v2) - T2(v1) = 2: no table shows it alone
+    (f,) = res.blocking
+    assert f.code == XREL_DERIVED and "B3" in f.params["region"] and (f.params["lo"], f.params["hi"]) == (2, 2)
+    assert f.params["release_labels"] == ["st 1.0.0 (Gebiete v1)", "st 1.0.1 (Gebiete v2)"]
     # the same boundary change with a large moved group is fine
     new_ok = Release(**{**new.__dict__, "cells": (Cell("T1", (), 5), Cell("T2", (), 47))})
     assert check(new_ok, [old]).ok
 
 
 def test_every_code_has_both_languages():
-    for code in (XREL_TEMPORAL, XREL_RECOMPUTABLE, XREL_NARROWED, XREL_NESTED, XREL_OK):
-        assert CATALOGUE[code].de and CATALOGUE[code].en
+    from disclosure_rules import crossrelease
+
+    for name in crossrelease.__all__:
+        if name.startswith("XREL_"):
+            code = getattr(crossrelease, name)
+            assert CATALOGUE[code].de and CATALOGUE[code].en, code
 
 
 @pytest.mark.parametrize("moved", [1, 2])
@@ -144,6 +154,7 @@ def test_public_and_restricted_same_area_two_geographies(moved):
     res = check(public, [restricted])
     codes_ = [f.code for f in res.blocking]
     assert codes_ == [XREL_RECOMPUTABLE]
+    assert XREL_NESTED not in codes_  # the old pairwise code is no longer raised: the union audit covers it
     f = next(f for f in res.blocking if f.code == XREL_RECOMPUTABLE)
     assert f.params["release"] == "r" and f.params["release_labels"] == ["p", "r"]
 
@@ -212,8 +223,12 @@ def test_a_correction_supersedes_the_release_it_corrects_in_the_union_audit():
                      {"B1": 5, "B2": None, "B3": 4, "B4": 10, "B5": 10, "B6": 10}, series="bl", audience="restricted"))
     old = pop(rel("st 1.0.0", "2026-10", "stadtteil", {"T1": 14, "T2": 31}, series="st"))
     fix = pop(rel("st 1.0.1", "2026-10", "stadtteil", {"T1": 10, "T2": 30}, series="st"))
-    # fed as two tables of the same period, T1 = 14 and T1 = 10 contradict: the LP gives up, B2 = 1 is missed
-    assert XREL_RECOMPUTABLE not in codes(check(fix, [blocks, old]))
+    # fed as two tables of the same period, T1 = 14 and T1 = 10 contradict: that blocks by itself (fail closed,
+    # naming both), and the audit goes on without the contradicting release, so B2 = 1 is still found
+    inc = check(fix, [blocks, old])
+    assert {f.code for f in inc.blocking} == {XREL_INCONSISTENT, XREL_RECOMPUTABLE}
+    (i,) = [f for f in inc.blocking if f.code == XREL_INCONSISTENT]
+    assert "st 1.0.0" in i.params["release_labels"] and len(i.params["release_labels"]) == 2
     res = check(fix, [blocks], corrected=old)
     (f,) = res.blocking
     assert f.code == XREL_RECOMPUTABLE and f.params["area"] == "B2"
@@ -226,9 +241,7 @@ def test_a_correction_supersedes_the_release_it_corrects_in_the_union_audit():
     assert CATALOGUE[XREL_CORRECTION_SMALL].de and CATALOGUE[XREL_CORRECTION_SMALL].en
 
 
-def test_differently_grouped_categories_are_flagged_for_the_dpo_and_subsets_are_not():
-    from disclosure_rules.crossrelease import XREL_CATEGORIES
-
+def test_differently_grouped_categories_block_until_declared_and_subsets_do_not():
     def pop(r):
         return Release(**{**r.__dict__, "population": "gefluechtete"})
 
@@ -239,14 +252,24 @@ def test_differently_grouped_categories_are_flagged_for_the_dpo_and_subsets_are_
                       {("T1", "Asyl"): 20, ("T1", "Duldung oder Sonstige"): 12, ("T2", "Asyl"): 30,
                        ("T2", "Duldung oder Sonstige"): 14}, dims="aufenthaltsstatus", series="b"))
     res = check(grouped, [a])
-    (f,) = [f for f in res.findings if f.code == XREL_CATEGORIES]
-    assert f.params["dimension"] == "aufenthaltsstatus" and f.params["release_labels"] == ["grob 1.0.0", "status 1.0.0"]
-    assert "Duldung oder Sonstige" in f.params["categories"] and "Sonstige" in f.params["other_categories"]
-    assert res.ok  # a warning for the DPO, not a block
+    (f,) = res.blocking
+    assert f.code == XREL_CATEGORIES_UNDECLARED and f.params["dimension"] == "aufenthaltsstatus"
+    assert f.params["release_labels"] == ["grob 1.0.0", "status 1.0.0"]
+    assert f.params["undeclared"] == "Duldung, Duldung oder Sonstige, Sonstige"
+    # declared by an admin: the grouping enters the union audit; nothing is disclosed here
+    ref = Reference(groupings={"aufenthaltsstatus": {"Duldung oder Sonstige": ("Duldung", "Sonstige")}})
+    assert check(grouped, [a], reference=ref).ok
+    # the declared grouping must add up: 12 against 7 + 5 is consistent, 13 is not
+    wrong = Release(**{**grouped.__dict__, "cells": tuple(
+        Cell(c.area, c.dims, 13 if c.count == 12 else c.count) for c in grouped.cells)})
+    assert XREL_INCONSISTENT in [g.code for g in check(wrong, [a], reference=ref).blocking]
+    # categories declared as categories of their own are no grouping
+    own = Reference(groupings={"aufenthaltsstatus": {"Duldung oder Sonstige": (), "Duldung": (), "Sonstige": ()}})
+    assert XREL_CATEGORIES_UNDECLARED not in [g.code for g in check(grouped, [a], reference=own).findings]
     # a table showing only some of the categories is no different breakdown; other periods are not compared
     only_asyl = pop(rel("asyl 1.0.0", "2026-10", "stadtteil", {("T1", "Asyl"): 20, ("T2", "Asyl"): 30},
                         dims="aufenthaltsstatus", series="c"))
-    assert not [f for f in check(only_asyl, [a]).findings if f.code == XREL_CATEGORIES]
+    assert check(only_asyl, [a]).ok
     later = pop(rel("grob 1.1.0", "2026-11", "stadtteil", {("T1", "Duldung oder Sonstige"): 12},
                     dims="aufenthaltsstatus", series="b"))
-    assert not [f for f in check(later, [a]).findings if f.code == XREL_CATEGORIES]
+    assert not [g for g in check(later, [a]).findings if g.code == XREL_CATEGORIES_UNDECLARED]
