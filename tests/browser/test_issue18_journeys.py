@@ -123,6 +123,10 @@ def test_requester_downloads_once_from_the_mail_link_then_it_is_dead(page, live_
 
     c = fresh()
     reference.ensure_default_rule_set(c)
+    from publisher.services import populations  # a population is admin reference data (issue 13/14)
+
+    populations.create_population(c, users["admin"], "Anfragen (Test)", slug="anfragen-test")
+    c = fresh()
     req = rq.record(c, users["submitter"], requester_name="Rita Rat", requester_email="rita.rat@rat.example",
                     subject="Geflüchtete je Stadtteil", purpose="Ratsanfrage", legal_basis="§ 55 GO NRW")
     rows = [(st, 12) for st in sorted({b[:4] for b in city.block_codes})]

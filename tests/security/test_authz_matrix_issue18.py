@@ -75,6 +75,10 @@ def scene(app, ctx, fresh, users, make_user, hierarchy, city, slapd, monkeypatch
     from publisher.demo import german_csv
 
     reference.ensure_default_rule_set(ctx)
+    from publisher.services import populations  # a population is admin reference data (issue 13/14)
+
+    for n in (1, 2):
+        populations.create_population(fresh(), users["admin"], f"Anfragen {n}", slug=f"anfragen-{n}")
     links = []
     for n in (1, 2):
         req = rq.record(fresh(), users["submitter"], requester_name=f"R{n}", requester_email=f"r{n}@example.org",

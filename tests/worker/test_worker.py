@@ -220,13 +220,15 @@ def ckan_submission(ckan_app, users, backend):
     from publisher.demo import counts_long, german_csv, small_city
 
     def make(state="approved", audience="public", groups=(), series="ckan-testreihe", seed=7, period="2026-07",
-             **extra_meta):
+             add=0, **extra_meta):
         series = f"{series}-{backend}"
         with open_ctx(ckan_app) as c:
             city = small_city()
             reference.ensure_default_rule_set(c)
             h = reference.import_hierarchy(c, None, city.hierarchy_csv(), "stadt.csv", "musterstadt")
             rows = counts_long(city, [period], seed=seed, small_cells=True)
+            if add:  # another version of the same table: non-zero counts grow by ``add`` (a change below the
+                rows = [(*r[:-1], r[-1] + add if r[-1] else 0) for r in rows]  # minimum count is refused, issue 13)
             data = german_csv(["baublock", "monat", "aufenthaltsstatus", "anzahl"], rows)
             meta = {"title": "Geflüchtete nach Aufenthaltsstatus", "reference_period": period,
                     "description": "Testdaten", "keywords": ["Test"], "source": "Statistikstelle",
@@ -361,9 +363,10 @@ def test_two_periods_and_a_correction_stay_on_ckan_and_withdrawal_takes_back_one
     url = ckan_instance.settings.url
     july, july_sha = ckan_submission(series="verlauf-reihe", seed=7, period="2026-07")
     assert worker.run(ckan_app, once=True) == 2
-    aug, aug_sha = ckan_submission(series="verlauf-reihe", seed=9, period="2026-08")
+    aug, aug_sha = ckan_submission(series="verlauf-reihe", seed=7, add=3, period="2026-08")
     assert worker.run(ckan_app, once=True) == 2
-    fix, fix_sha = ckan_submission(series="verlauf-reihe", seed=8, period="2026-07", correction_reason="Nachmeldung")
+    fix, fix_sha = ckan_submission(series="verlauf-reihe", seed=7, add=6, period="2026-07",
+                                   correction_reason="Nachmeldung")
     assert worker.run(ckan_app, once=True) == 2
     versions = {}
     for sub_id in (july, aug, fix):
