@@ -32,6 +32,8 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from publisher.config import create_private_once
+
 DEFAULT_EVERY = 20
 DEFAULT_ANON_PER_MINUTE = 120
 _lock = threading.Lock()
@@ -41,22 +43,6 @@ _clock = time.time  # the minute windows of the anonymous cap (tests freeze it)
 
 
 # --- key --------------------------------------------------------------------------------------------------
-
-def _create_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # unique per writer (threads share the pid): a shared name would let one writer truncate the inode
-    # another has just linked into place
-    tmp = path.with_name(path.name + f".{os.getpid()}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(text)
-    try:
-        os.link(tmp, path)  # first writer wins
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink(missing_ok=True)
-
 
 def key_file(settings: dict) -> Path:
     return Path(settings.get("AUDIT_KEY_FILE") or Path(settings.get("DATA_DIR") or ".") / "audit_key")
@@ -71,7 +57,7 @@ def audit_key(settings: dict, session: Session | None = None) -> bytes:
         return str(direct).encode("utf-8")
     path = key_file(settings)
     if not path.exists():
-        _create_private(path, secrets.token_hex(32) + f"\nlegacy_through={_current_head(session)}\n")
+        create_private_once(path, secrets.token_hex(32) + f"\nlegacy_through={_current_head(session)}\n")
     return path.read_text(encoding="ascii").splitlines()[0].strip().encode("ascii")
 
 

@@ -288,11 +288,28 @@ def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[s
     return cfg
 
 
+def create_private_once(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` (mode 0600) unless the file exists; the first of concurrent writers wins and
+    nobody ever sees a partly written file.  The temporary name is unique per writer: threads share the pid,
+    and a shared name would let one writer truncate the inode another has just linked into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".{os.getpid()}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(text)
+    try:
+        os.link(tmp, path)  # first writer wins
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _persistent_secret(data_dir: Path) -> str:
-    data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / "secret_key"
-    if path.exists():
-        return path.read_text(encoding="ascii").strip()
+    if not path.exists():
+        create_private_once(path, secrets.token_urlsafe(48))
+    return path.read_text(encoding="ascii").strip()
     key = secrets.token_urlsafe(48)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
