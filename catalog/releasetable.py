@@ -15,6 +15,15 @@ DIN 55301 symbols, defined once:
 Because ``.`` and ``-`` are read as null in every column of the package (``missingValues``), a category
 labelled ``.`` or ``-`` cannot be published: :func:`symbol_categories` finds them so intake refuses the table.
 
+**Two forms, one format.**  The *approved artifact* (what an approval's sha256 binds; intake, ``freigabe
+check``, the worker's re-check) has the machine header above.  The *published* file (the data package's
+data CSV in the download area and on CKAN, the Excel variant and the ``.xlsx``) is a pure function of the
+artifact and the area names of the bound hierarchy version (:func:`publish`): German header
+``ebene,gebietsschluessel,gebietsname,<dimensions...>,anzahl[,revision]`` (:data:`PUBLISHED_COLUMNS`), the area
+name next to its code, the same rows, the same symbols.  :func:`to_artifact` turns a published file back
+into the artifact's bytes (the worker compares them with the approved sha256 before anything leaves);
+:func:`read_table` and :func:`read_rows` read both forms.  Human column titles: :func:`published_titles`.
+
 Magnitude tables (``freigabe check --value-column``) share the format with an amount column instead of
 ``count``: :func:`write_magnitude_table`.
 """
@@ -191,6 +200,8 @@ def read_table(data: bytes) -> pd.DataFrame:
     ``status`` (``primary`` for ``.`` — the public file does not say which kind —, ``zero``, ``ok``); a
     ``revision`` column is dropped.  Raises :class:`TableFormatError`."""
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    if rows and is_published(rows[0]):
+        rows = read_rows(to_artifact(data))
     header = rows[0] if rows else []
     if header and header[-1] == REVISION_COLUMN:
         rows = [r[:-1] for r in rows]
@@ -215,9 +226,75 @@ def read_rows(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
 
+# --- the published (German) form ----------------------------------------------------------------------------
+PUB_LEVEL, PUB_AREA, PUB_NAME, PUB_COUNT = "ebene", "gebietsschluessel", "gebietsname", "anzahl"
+PUBLISHED_COLUMNS = (PUB_LEVEL, PUB_AREA, PUB_NAME, PUB_COUNT)
+#: machine column → German title (Excel, the package schema's titles)
+PUBLISHED_TITLES = {PUB_LEVEL: "Gebietsebene", PUB_AREA: "Gebietsschlüssel", PUB_NAME: "Gebietsname",
+                    PUB_COUNT: "Anzahl", REVISION_COLUMN: "Revisionskennzeichen"}
+_TO_ARTIFACT = {PUB_LEVEL: "level", PUB_AREA: "area", PUB_COUNT: "count"}
+
+
+def is_published(header: list[str]) -> bool:
+    return header[:3] == [PUB_LEVEL, PUB_AREA, PUB_NAME]
+
+
+def _csv_bytes(rows: Iterable[list[str]]) -> bytes:
+    buf = io.StringIO()
+    w = _writer(buf)
+    for row in rows:
+        w.writerow(row)
+    return buf.getvalue().encode("utf-8")
+
+
+def _published(header: list[str], body: Iterable[list[str]], names: Mapping[tuple[str, str], str] | None):
+    if is_published(header):
+        return list(header), body
+    if header[:2] != ["level", "area"] or "count" not in header:
+        raise TableFormatError("header")
+    names = names or {}
+    out = [PUB_LEVEL, PUB_AREA, PUB_NAME] + [PUB_COUNT if h == "count" else h for h in header[2:]]
+    return out, ([r[0], r[1], names.get((r[0], r[1]), ""), *r[2:]] for r in body)
+
+
+def published_rows(data: bytes, names: Mapping[tuple[str, str], str] | None = None):
+    """``(header, rows)`` of a release table in the published form (``names``: (level, code) → name, used
+    when ``data`` is an artifact).  Raises :class:`TableFormatError`."""
+    rows = read_rows(data)
+    if not rows:
+        raise TableFormatError("header")
+    header, body = _published(rows[0], rows[1:], names)
+    return header, list(body)
+
+
+def publish(artifact: bytes, names: Mapping[tuple[str, str], str]) -> bytes:
+    """The published file of an artifact (optionally with a ``revision`` column): German header and the
+    area name (from ``names``, (level, code) → name; empty when unknown) after the code; rows unchanged."""
+    header, rows = published_rows(artifact, names)
+    return _csv_bytes([header, *rows])
+
+
+def to_artifact(published: bytes) -> bytes:
+    """The approved-artifact bytes inside a published file (area names and ``revision`` dropped)."""
+    rows = read_rows(published)
+    if not rows or not is_published(rows[0]):
+        raise TableFormatError("header")
+    keep = [i for i, h in enumerate(rows[0]) if h not in (PUB_NAME, REVISION_COLUMN)]
+    head = [_TO_ARTIFACT.get(rows[0][i], rows[0][i]) for i in keep]
+    return _csv_bytes([head, *([r[i] for i in keep] for r in rows[1:])])
+
+
+def published_titles(header: list[str], dimension_titles: Mapping[str, str] | None = None) -> list[str]:
+    """German column titles of a published header (dimensions: their titles, else their names)."""
+    dims = dimension_titles or {}
+    return [PUBLISHED_TITLES.get(h) or dims.get(h) or h for h in header]
+
+
 def strip_revision_column(data: bytes) -> bytes:
     """A correction's table without its last column ``revision``: must be the approved artifact."""
     rows = read_rows(data)
+    if rows and is_published(rows[0]):
+        return to_artifact(data)
     if not rows or rows[0][-1] != REVISION_COLUMN:
         return data
     buf = io.StringIO()

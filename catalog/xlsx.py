@@ -1,0 +1,183 @@
+"""Excel workbooks (``.xlsx``) of published tables: one sheet per table plus the sheet "Hinweise".
+
+The contract other modules build on (release workbooks here and in :mod:`catalog.targets`, report
+workbooks with one sheet per table):
+
+* :class:`XlsxSheet` — a table: sheet ``title`` (sanitised to Excel's rules: at most 31 characters, none of
+  ``[]:*?/\\``, unique in the workbook), ``header``, ``rows`` (any iterable, read once, so a generator keeps
+  memory flat) and ``numeric_columns`` (header names whose ``int`` values are written as numbers with a
+  thousands format; everything else is text);
+* :class:`XlsxNotes` — the sheet "Hinweise": a ``title`` and label/value pairs (Geheimhaltung, DIN 55301
+  symbols, source, publisher, licence, version, publication date…);
+* :func:`build_workbook` — the workbook's bytes, **deterministic**: the same input gives the same bytes
+  (fixed document timestamps, fixed zip entry times), so a sha256 of it can be bound and re-checked;
+* :func:`release_table_sheet` — a release table (:mod:`catalog.releasetable`, published or approved form)
+  as an :class:`XlsxSheet` with German headers and area names.
+
+Safety: every text cell is stored as a string (``t="s"``/inline), never as a formula, whatever its first
+character (``=``, ``+``, ``-``, ``@``): openpyxl would otherwise turn ``=…`` into a formula.  The DIN 55301
+symbols ``.`` (secret) and ``-`` (nothing) are text cells.  Written in openpyxl's write-only mode (rows are
+streamed), so large tables do not build a cell object tree.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+#: the workbook's fixed document timestamps (creation and modification): the bytes must not depend on "now"
+FIXED_TIME = datetime(2000, 1, 1, 0, 0, 0)
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+NOTES_TITLE = "Hinweise"
+COUNT_FORMAT = "#,##0"
+MAX_TITLE = 31
+_BAD_TITLE = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+_WIDTH_SAMPLE = 500  # rows looked at to size the columns
+_MAX_WIDTH = 60
+
+
+@dataclass(frozen=True)
+class XlsxSheet:
+    title: str
+    header: list[str]
+    rows: Iterable[Sequence[str | int | None]]
+    numeric_columns: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class XlsxNotes:
+    title: str
+    lines: list[tuple[str, str]]
+
+
+def sheet_title(title: str, taken: Iterable[str] = ()) -> str:
+    """``title`` as a valid, unique sheet name (≤ 31 characters, no ``[]:*?/\\``, not empty, not
+    starting or ending with an apostrophe; a clash gets `` (2)``, `` (3)``…; case-insensitive like Excel)."""
+    base = _BAD_TITLE.sub(" ", str(title or "")).strip().strip("'").strip() or "Tabelle"
+    base = re.sub(r"\s+", " ", base)[:MAX_TITLE].strip()
+    used = {t.casefold() for t in taken}
+    name, n = base, 1
+    while name.casefold() in used:
+        n += 1
+        suffix = f" ({n})"
+        name = base[: MAX_TITLE - len(suffix)].rstrip() + suffix
+    return name
+
+
+def _text_cell(ws, value: str, **style) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"  # never a formula, whatever the first character
+    for k, v in style.items():
+        setattr(cell, k, v)
+    return cell
+
+
+def _cell(ws, value, numeric: bool):
+    if value is None:
+        return None
+    if numeric and isinstance(value, int) and not isinstance(value, bool):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = COUNT_FORMAT
+        return cell
+    if isinstance(value, str) and value.isdigit() and numeric:
+        cell = WriteOnlyCell(ws, value=int(value))
+        cell.number_format = COUNT_FORMAT
+        return cell
+    return _text_cell(ws, str(value), alignment=Alignment(horizontal="right") if numeric else Alignment())
+
+
+def _widths(header: Sequence[str], sample: Sequence[Sequence]) -> list[float]:
+    out = []
+    for i, h in enumerate(header):
+        longest = max([len(str(h))] + [len(str(r[i])) for r in sample if i < len(r) and r[i] is not None])
+        out.append(min(_MAX_WIDTH, longest + 2))
+    return out
+
+
+def _table_sheet(wb: Workbook, sheet: XlsxSheet, title: str) -> None:
+    ws = wb.create_sheet(title)
+    header = [str(h) for h in sheet.header]
+    rows = iter(sheet.rows)
+    sample = list(itertools.islice(rows, _WIDTH_SAMPLE))
+    for i, width in enumerate(_widths(header, sample), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    numeric = [h in sheet.numeric_columns for h in header]
+    bold = Font(bold=True)
+    ws.append([_text_cell(ws, h, font=bold) for h in header])
+    for row in itertools.chain(sample, rows):
+        ws.append([_cell(ws, v, numeric[i] if i < len(numeric) else False) for i, v in enumerate(row)])
+
+
+def _notes_sheet(wb: Workbook, notes: XlsxNotes, title: str) -> None:
+    ws = wb.create_sheet(title)
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 100
+    wrap = Alignment(wrap_text=True, vertical="top")
+    ws.append([_text_cell(ws, notes.title, font=Font(bold=True, size=13))])
+    ws.append([])
+    for label, value in notes.lines:
+        ws.append([_text_cell(ws, str(label), font=Font(bold=True), alignment=Alignment(vertical="top")),
+                   _text_cell(ws, str(value), alignment=wrap)])
+
+
+def build_workbook(sheets: Sequence[XlsxSheet], notes: XlsxNotes) -> bytes:
+    """The workbook: the table sheets in order, then "Hinweise"; deterministic bytes."""
+    wb = Workbook(write_only=True)
+    taken: list[str] = []
+    for sheet in sheets:
+        title = sheet_title(sheet.title, taken)
+        taken.append(title)
+        _table_sheet(wb, sheet, title)
+    _notes_sheet(wb, notes, sheet_title(NOTES_TITLE, taken))
+    wb.properties.creator = "Freigabe"
+    wb.properties.title = notes.title[:255]
+    wb.properties.created = FIXED_TIME
+    buf = io.BytesIO()
+    wb.save(buf)
+    return _normalised(buf.getvalue())
+
+
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
+def _normalised(data: bytes) -> bytes:
+    """Rewrite the zip with fixed entry times and the fixed modification time (openpyxl stamps "now")."""
+    fixed = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = _MODIFIED.sub(rb"\g<1>" + fixed + rb"\g<2>", body)
+            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            entry.create_system = 3
+            dst.writestr(entry, body)
+    return out.getvalue()
+
+
+def release_table_sheet(data: bytes, title: str, names: Mapping[tuple[str, str], str] | None = None,
+                        dimension_titles: Mapping[str, str] | None = None) -> XlsxSheet:
+    """A release table (published CSV, or the approved artifact plus ``names`` (level, code) → name) as a
+    sheet with the German column titles of :func:`catalog.releasetable.published_titles`."""
+    from . import releasetable
+
+    header, rows = releasetable.published_rows(data, names)
+    titles = releasetable.published_titles(header, dimension_titles)
+    count = titles[header.index(releasetable.PUB_COUNT)]
+    return XlsxSheet(title=title, header=titles, rows=rows, numeric_columns=frozenset({count}))
+
+
+__all__ = ["XlsxSheet", "XlsxNotes", "build_workbook", "release_table_sheet", "sheet_title", "NOTES_TITLE"]
