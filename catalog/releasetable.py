@@ -284,6 +284,18 @@ def to_artifact(published: bytes) -> bytes:
     return _csv_bytes([head, *([r[i] for i in keep] for r in rows[1:])])
 
 
+PUB_PARENT = "uebergeordnet"
+_CODELIST = {"level": PUB_LEVEL, "code": PUB_AREA, "name": PUB_NAME, "parent": PUB_PARENT}
+
+
+def publish_codelist(codelist_csv: bytes) -> bytes:
+    """A code list (``level,code[,name][,parent]``) with the published German header."""
+    rows = read_rows(codelist_csv)
+    if not rows:
+        return codelist_csv
+    return _csv_bytes([[_CODELIST.get(h, h) for h in rows[0]], *rows[1:]])
+
+
 def published_titles(header: list[str], dimension_titles: Mapping[str, str] | None = None) -> list[str]:
     """German column titles of a published header (dimensions: their titles, else their names)."""
     dims = dimension_titles or {}

@@ -81,7 +81,7 @@ def test_publish_and_check_as_anonymous(ckan_instance, make):
     assert extras["freigabe_digest"] == pkg.digest() and extras["freigabe_latest"] == "1.0.0"
 
     res = by_key(ds)
-    assert set(res) == {f"1.0.0/{role}" for role in ("daten", "gebiete", "excel", "zip", "datapackage")}
+    assert set(res) == {f"1.0.0/{role}" for role in ("daten", "gebiete", "excel", "xlsx", "zip", "datapackage")}
     data = res["1.0.0/daten"]
     assert data["format"] == "http://publications.europa.eu/resource/authority/file-type/CSV"
     assert data["mimetype"] == "https://www.iana.org/assignments/media-types/text/csv"

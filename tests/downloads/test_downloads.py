@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+from catalog.releasetable import to_artifact
+
 import pytest
 from sqlalchemy import select
 
@@ -57,11 +59,11 @@ def test_group_reader_downloads_latest_and_a_version_and_each_download_is_record
     csv_name = f"{r1['series']}.csv"
     latest = client.get(_url(r1, "latest", csv_name))
     assert latest.status_code == 200
-    assert hashlib.sha256(latest.data).hexdigest() == sub2.current_version.artifact_sha256
+    assert hashlib.sha256(to_artifact(latest.data)).hexdigest() == sub2.current_version.artifact_sha256
     old = client.get(_url(r1, r1["version"], csv_name))
     assert old.status_code == 200
     # the downloaded CSV is exactly the approved artifact
-    assert hashlib.sha256(old.data).hexdigest() == sub1.current_version.artifact_sha256
+    assert hashlib.sha256(to_artifact(old.data)).hexdigest() == sub1.current_version.artifact_sha256
     assert old.headers["Content-Type"].startswith("text/csv")
     for name in r1["files"]:
         assert client.get(_url(r1, r1["version"], name)).status_code == 200
@@ -69,7 +71,7 @@ def test_group_reader_downloads_latest_and_a_version_and_each_download_is_record
     assert len(recs) == 2 + len(r1["files"])
     assert {r.username for r in recs} == {"rita"}
     assert recs[0].version == r2["version"] and recs[0].requested == "latest"
-    assert recs[0].sha256 == sub2.current_version.artifact_sha256
+    assert recs[0].sha256 == hashlib.sha256(latest.data).hexdigest()  # the published bytes downloaded
     assert recs[1].version == r1["version"] and recs[1].filename == csv_name
     assert all(r.at is not None and r.submission_id in (sub1.id, sub2.id) for r in recs)
     assert len(_events(fresh, "download.file")) == len(recs)
@@ -105,7 +107,7 @@ def test_anonymous_sees_public_releases_and_not_restricted_ones(app, client, mak
     assert page.status_code == 200 and rp["series"] in page.get_data(as_text=True)
     resp = client.get(_url(rp, "latest", f"{rp['series']}.csv"))
     assert resp.status_code == 200
-    assert hashlib.sha256(resp.data).hexdigest() == pub.current_version.artifact_sha256
+    assert hashlib.sha256(to_artifact(resp.data)).hexdigest() == pub.current_version.artifact_sha256
     (rec,) = _records(fresh)
     assert rec.username == "anonymous" and rec.user_id is None
 
