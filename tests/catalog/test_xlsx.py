@@ -114,3 +114,17 @@ def test_release_workbook_is_checked_against_the_published_table(make):
     other = build_workbook([XlsxSheet("Daten", header, rows, frozenset({"anzahl"}))], XlsxNotes("t", []))
     with pytest.raises(WorkbookMismatch):
         check_workbook(other, pkg.data_bytes)
+
+
+def test_time_series_stacks_periods_under_the_union_of_their_columns():
+    june = b"level,area,geschlecht,count\r\nstadtteil,0101,w,12\r\nstadtteil,0102,w,.\r\n"
+    july = b"level,area,alter,count,revision\r\nstadtteil,0101,u18,-,r\r\n"
+    names = {("stadtteil", "0101"): "Mitte"}
+    header, rows = releasetable.time_series([("2026-06", "1.0.0", releasetable.publish(june, names)),
+                                              ("2026-07", "1.1.0", releasetable.publish(july, names))])
+    assert header == ["zeitraum", "version", "ebene", "gebietsschluessel", "gebietsname", "geschlecht", "alter",
+                      "anzahl", "revision"]
+    assert rows == [["2026-06", "1.0.0", "stadtteil", "0101", "Mitte", "w", "", "12", ""],
+                    ["2026-06", "1.0.0", "stadtteil", "0102", "", "w", "", ".", ""],
+                    ["2026-07", "1.1.0", "stadtteil", "0101", "Mitte", "", "u18", "-", "r"]]
+    assert releasetable.published_titles(header)[:2] == ["Zeitraum", "Version"]
