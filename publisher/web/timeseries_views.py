@@ -25,3 +25,35 @@ def time_series_xlsx(series_id):
 
     data, name = timeseries.xlsx_file(ctx(), series_id)
     return _send(data, name, timeseries.XLSX_MEDIA)
+
+
+def time_series_downloads(c, rel, version):
+    """The release page's entries for the series' time series (public releases only; issue 14: a restricted
+    release page never links to a file about the series)."""
+    from flask import url_for
+
+    from publisher.i18n import gettext as _
+    from publisher.models import Submission
+
+    if rel.audience != "public" or rel.withdrawn:
+        return []
+    sub = c.session.get(Submission, rel.submission_id)
+    if sub is None or sub.series_id is None:
+        return []
+    return [(_("Zeitreihe (XLSX)"), url_for("web.time_series_xlsx", series_id=sub.series_id), "XLSX",
+             _("Für Excel: alle veröffentlichten Zeiträume der Reihe in einer Arbeitsmappe, gesperrte Werte als „.“."),
+             65),
+            (_("Zeitreihe (CSV)"), url_for("web.time_series_csv", series_id=sub.series_id), "CSV",
+             _("Maschinenlesbar: alle veröffentlichten Zeiträume der Reihe untereinander, mit der Spalte „zeitraum“."),
+             66)]
+
+
+try:  # the release page's one list of downloads (branch ui: publisher/web/release_downloads.py)
+    from publisher.web.release_downloads import Download, provider
+except ImportError:  # pragma: no cover - before that list exists, the time series is linked from nowhere
+    provider = None
+if provider is not None:
+    @provider
+    def _time_series_entries(c, rel, version):
+        for label, href, fmt, purpose, order in time_series_downloads(c, rel, version):
+            yield Download(label=label, href=href, format=fmt, purpose=purpose, order=order)
