@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from copy import copy
 import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -82,18 +83,39 @@ def _text_cell(ws, value: str, **style) -> WriteOnlyCell:
     return cell
 
 
-def _cell(ws, value, numeric: bool):
-    if value is None:
-        return None
-    if numeric and isinstance(value, int) and not isinstance(value, bool):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.number_format = COUNT_FORMAT
+class _Cells:
+    """Cell factory of one sheet: plain strings go to openpyxl as they are (stored as strings) unless
+    openpyxl would read them as a formula (``=``) or an error code (``#``): those become explicit string
+    cells.  Numbers share one prepared style (thousands format), symbols in number columns align right."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        proto = WriteOnlyCell(ws, value=0)
+        proto.number_format = COUNT_FORMAT
+        self.number_style = proto._style
+        right = _text_cell(ws, ".", alignment=Alignment(horizontal="right"))
+        self.right_style = right._style
+
+    def number(self, n: int):
+        cell = WriteOnlyCell(self.ws, value=n)
+        cell._style = copy(self.number_style)
         return cell
-    if isinstance(value, str) and value.isdigit() and numeric:
-        cell = WriteOnlyCell(ws, value=int(value))
-        cell.number_format = COUNT_FORMAT
-        return cell
-    return _text_cell(ws, str(value), alignment=Alignment(horizontal="right") if numeric else Alignment())
+
+    def __call__(self, value, numeric: bool):
+        if value is None:
+            return None
+        if numeric:
+            if isinstance(value, int) and not isinstance(value, bool):
+                return self.number(value)
+            if isinstance(value, str) and value.isdigit():
+                return self.number(int(value))
+            cell = _text_cell(self.ws, str(value))
+            cell._style = copy(self.right_style)
+            return cell
+        text = str(value)
+        if text.startswith(("=", "#")):
+            return _text_cell(self.ws, text)
+        return text
 
 
 def _widths(header: Sequence[str], sample: Sequence[Sequence]) -> list[float]:
@@ -115,8 +137,9 @@ def _table_sheet(wb: Workbook, sheet: XlsxSheet, title: str) -> None:
     numeric = [h in sheet.numeric_columns for h in header]
     bold = Font(bold=True)
     ws.append([_text_cell(ws, h, font=bold) for h in header])
+    cell = _Cells(ws)
     for row in itertools.chain(sample, rows):
-        ws.append([_cell(ws, v, numeric[i] if i < len(numeric) else False) for i, v in enumerate(row)])
+        ws.append([cell(v, numeric[i] if i < len(numeric) else False) for i, v in enumerate(row)])
 
 
 def _notes_sheet(wb: Workbook, notes: XlsxNotes, title: str) -> None:
