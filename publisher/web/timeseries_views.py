@@ -28,8 +28,11 @@ def time_series_xlsx(series_id):
 
 
 def time_series_downloads(c, rel, version):
-    """The release page's entries for the series' time series (public releases only; issue 14: a restricted
-    release page never links to a file about the series)."""
+    """The release page's entries for the series' time series as ``(label, href, format, purpose, order)``
+    (public releases only; issue 14: a restricted release page never links to a file about the series).
+    To be registered with the release page's download list (publisher/web/release_downloads.py, branch ui)
+    at merge: ``provider(lambda c, rel, v: [Download(label=l, href=h, format=f, purpose=p, order=o) for l, h,
+    f, p, o in time_series_downloads(c, rel, v)])``."""
     from flask import url_for
 
     from publisher.i18n import gettext as _
@@ -47,13 +50,3 @@ def time_series_downloads(c, rel, version):
              _("Maschinenlesbar: alle veröffentlichten Zeiträume der Reihe untereinander, mit der Spalte „zeitraum“."),
              66)]
 
-
-try:  # the release page's one list of downloads (branch ui: publisher/web/release_downloads.py)
-    from publisher.web.release_downloads import Download, provider
-except ImportError:  # pragma: no cover - before that list exists, the time series is linked from nowhere
-    provider = None
-if provider is not None:
-    @provider
-    def _time_series_entries(c, rel, version):
-        for label, href, fmt, purpose, order in time_series_downloads(c, rel, version):
-            yield Download(label=label, href=href, format=fmt, purpose=purpose, order=order)

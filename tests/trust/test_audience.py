@@ -163,3 +163,13 @@ def test_time_series_of_a_mixed_series_carries_only_the_public_periods(app, clie
         assert f"Version {r['version']}" not in notes and "sozialplanung" not in notes
         if who:
             auth.logout()
+    # the release page's entries for the time series: on public release pages only
+    from publisher.services import downloads
+    from publisher.web.timeseries_views import time_series_downloads
+
+    with app.test_request_context():
+        c = fresh()
+        rels = {x.submission_id: x for x in downloads._releases(c)}
+        assert [e[1] for e in time_series_downloads(c, rels[public.id], None)] == [
+            f"/reihen/{sid}/zeitreihe.xlsx", f"/reihen/{sid}/zeitreihe.csv"]
+        assert time_series_downloads(c, rels[restricted.id], None) == []
