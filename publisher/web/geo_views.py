@@ -13,6 +13,7 @@ from flask import Response, render_template, request
 from publisher.i18n import gettext as _
 from publisher.services.errors import InvalidInput
 from publisher.web.blueprint import bp, ctx, done, field_errors
+from publisher.web.release_downloads import provider
 from publisher.web.security import current_user, public, requires
 
 
@@ -44,13 +45,31 @@ def admin_boundaries(hierarchy_id: int):
                            general=general, values={}), status
 
 
-@bp.app_template_global()
-def release_geo_downloads(rel) -> dict:
-    """What the release page offers under its map: ``{"geojson": bool}`` (GeoJSON only when the release's
-    manifest binds a boundary set; the map itself is drawn from generated rectangles otherwise)."""
-    from publisher.services.boundaries import for_release
+@provider
+def _geo_downloads(c, rel, version):
+    """The release page's entries (publisher.web.release_downloads): the map as SVG and PNG when the release
+    has a map, the table with boundaries (GeoJSON) when its manifest binds a boundary set."""
+    from flask import url_for
 
-    return {"geojson": for_release(ctx(), rel.submission_id) is not None}
+    from publisher.services.boundaries import for_release
+    from publisher.web.release_downloads import Download
+    from publisher.web.views_maps import release_map
+
+    if rel.withdrawn or release_map(c, rel, version) is None:
+        return
+    sid = rel.submission_id
+    yield Download(label=_("Karte als SVG"), href=url_for("web.release_map_svg", submission_id=sid), format="SVG",
+                   purpose=_("Zum Einbinden in Berichte und Druck: verlustfrei skalierbar, auch in LibreOffice "
+                             "und Word."), name=f"{rel.series}-{rel.version}-karte.svg", order=50)
+    yield Download(label=_("Karte als PNG"), href=url_for("web.release_map_png", submission_id=sid), format="PNG",
+                   purpose=_("Zum Zeigen in Präsentationen und auf Webseiten: die Karte als Bild."),
+                   name=f"{rel.series}-{rel.version}-karte.png", order=55)
+    if for_release(c, sid) is not None:
+        yield Download(label=_("Tabelle mit Gebietsgrenzen (GeoJSON)"),
+                       href=url_for("web.release_geojson", submission_id=sid), format="GeoJSON",
+                       purpose=_("Maschinenlesbar für QGIS und Webkarten: je Tabellenzeile ein Gebiet mit seinen "
+                                 "Werten; geheim gehaltene Werte sind leer (null) mit dem Status „geheim gehalten“."),
+                       name=f"{rel.series}-{rel.version}-gebiete.geojson", order=60)
 
 
 def _geo_response(submission_id: int, kind: str):
