@@ -177,6 +177,8 @@ def validate(data: bytes, hierarchy, *, filename: str = "grenzen.geojson", max_b
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
         fail(Finding(NOT_JSON, {"reason": str(exc)[:200]}))
+    except RecursionError:  # hostile nesting ([[[[...]]]]): refused like any unreadable file
+        fail(Finding(NOT_JSON, {"reason": "zu tief verschachtelt / nested too deeply"}))
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"),
                                                                                             list):
         fail(Finding(NOT_COLLECTION, {}))

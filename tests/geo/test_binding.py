@@ -96,3 +96,20 @@ def test_release_approved_before_any_boundaries_offers_no_geojson(app, client, c
     assert client.get(f"/releases/{sub.id}/karte.svg").status_code == 404  # no geometries at all in this setup
     page = client.get(f"/releases/{sub.id}").get_data(as_text=True)
     assert "gebiete.geojson" not in page
+
+
+def test_review_page_map_is_drawn_from_the_boundaries_the_approver_would_bind(client, auth, ctx, city, users,
+                                                                              make_submission, upload_boundaries,
+                                                                              geo_doc):
+    import re
+
+    from disclosure_rules import load_hierarchy
+
+    upload_boundaries(geo_doc)
+    sub = make_submission("submitted")
+    level = sub.current_version.level
+    n = len(load_hierarchy(city.hierarchy_csv(), filename="s.csv").codes(level))
+    auth.login("dora")
+    page = client.get(f"/review/{sub.id}").get_data(as_text=True)
+    assert len(re.findall(r'<path d="[^"]+" fill="[^"]+" data-code=', page)) == n
+    assert "Gebietsgrenzen (Karte, GeoJSON)" in page  # the manifest summary names the bound revision

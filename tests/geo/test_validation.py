@@ -158,6 +158,9 @@ def test_geometry_findings_name_the_feature(good, hier, geometry, code, column):
 def test_file_level_findings(good, hier):
     assert findings(b"\xff\xfe not json", hier)[0].code == "geo.not_json"
     assert findings(b'{"type": "Feature"}', hier)[0].code == "geo.not_collection"
+    assert findings(b"[" * 200_000 + b"]" * 200_000, hier)[0].code == "geo.not_json"  # hostile nesting
+    nan = raw(good).replace(b"[7.", b"[NaN, 7.", 1)  # a NaN position (Python's json reads the literal)
+    assert {f.code for f in findings(nan, hier)} == {"geo.coordinates"}
     assert findings(b'{"type": "FeatureCollection", "features": {}}', hier)[0].code == "geo.not_collection"
     doc = dict(good, crs={"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}})
     f = one(findings(raw(doc), hier), "geo.crs")
