@@ -22,7 +22,6 @@ transaction.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,23 +99,38 @@ def _crs_name(crs: Any) -> str:
     return str(crs)
 
 
-def _positions(coords: Any, depth: int) -> list:
-    """Check nesting depth (Polygon 3, MultiPolygon 4) and that positions are numbers."""
-    if depth == 1:
-        if (not isinstance(coords, list) or len(coords) < 2
-                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in coords[:2])):
-            raise ValueError("Position ist kein Zahlenpaar / position is not a pair of numbers")
-        if not all(math.isfinite(float(x)) for x in coords[:2]):
-            raise ValueError("Zahl nicht endlich / number not finite")
-        return [float(coords[0]), float(coords[1])]
+def _ring(ring: Any):
+    """A ring as an (n, 2) float array (numbers only, finite; altitude dropped); ValueError otherwise."""
+    import numpy as np
+
+    if not isinstance(ring, list) or not ring:
+        raise ValueError("leere oder falsch verschachtelte Liste / empty or wrongly nested list")
+    try:
+        a = np.array(ring)  # no dtype: strings stay strings (kind "U"), ragged lists raise
+    except ValueError:
+        a = None
+    if a is None or a.dtype.kind not in "fi" or a.ndim != 2 or a.shape[1] < 2 or any(
+            isinstance(p, list) and p and isinstance(p[0], bool) for p in ring[:1]):
+        raise ValueError("Position ist kein Zahlenpaar / position is not a pair of numbers")
+    a = a[:, :2].astype(float)
+    if not np.isfinite(a).all():
+        raise ValueError("Zahl nicht endlich / number not finite")
+    return a
+
+
+def _rings(coords: Any, depth: int) -> list:
+    """Polygon (depth 3): ``[ring, ...]``; MultiPolygon (depth 4): ``[[ring, ...], ...]`` of arrays."""
     if not isinstance(coords, list) or not coords:
         raise ValueError("leere oder falsch verschachtelte Liste / empty or wrongly nested list")
-    return [_positions(c, depth - 1) for c in coords]
+    if depth == 3:
+        return [_ring(r) for r in coords]
+    return [_rings(p, 3) for p in coords]
 
 
-def _polygons(feature: int, geometry: Any, findings: list[Finding], outside: list[int]):
-    """The shapely geometry of a feature, or None (findings added)."""
-    from shapely.geometry import shape
+def _polygons(feature: int, geometry: Any, findings: list[Finding], outside: list[int], parsed: dict):
+    """``(shapely geometry, rings)`` of a feature, or None (findings added)."""
+    import numpy as np
+    from shapely.geometry import MultiPolygon, Polygon
     from shapely.validation import explain_validity
 
     col = "geometry"
@@ -128,27 +142,29 @@ def _polygons(feature: int, geometry: Any, findings: list[Finding], outside: lis
         findings.append(Finding(TYPE, {"feature": feature, "type": kind}, column="geometry.type"))
         return None
     try:
-        coords = _positions(geometry.get("coordinates"), 3 if kind == "Polygon" else 4)
+        coords = _rings(geometry.get("coordinates"), 3 if kind == "Polygon" else 4)
     except ValueError as exc:
         findings.append(Finding(COORDS, {"feature": feature, "reason": str(exc)}, column="geometry.coordinates"))
         return None
     polys = [coords] if kind == "Polygon" else coords
     ok, n_ring, is_outside = True, 0, False
+    lo_de, hi_de = np.array(GERMANY_BBOX[:2]), np.array(GERMANY_BBOX[2:])
     for poly in polys:
         for ring in poly:
             n_ring += 1
-            for lon, lat in ring:
-                if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-                    findings.append(Finding(RANGE, {"feature": feature, "lon": lon, "lat": lat},
-                                            column="geometry.coordinates"))
-                    return None
-                if not (GERMANY_BBOX[0] <= lon <= GERMANY_BBOX[2] and GERMANY_BBOX[1] <= lat <= GERMANY_BBOX[3]):
-                    is_outside = True
+            bad = (np.abs(ring[:, 0]) > 180) | (np.abs(ring[:, 1]) > 90)
+            if bad.any():
+                lon, lat = ring[int(np.argmax(bad))]
+                findings.append(Finding(RANGE, {"feature": feature, "lon": float(lon), "lat": float(lat)},
+                                        column="geometry.coordinates"))
+                return None
+            if ((ring < lo_de) | (ring > hi_de)).any():
+                is_outside = True
             if len(ring) < 4:
                 findings.append(Finding(COORDS, {"feature": feature, "reason": f"Ring {n_ring}: < 4 Punkte / "
                                                  "< 4 positions"}, column="geometry.coordinates"))
                 ok = False
-            elif ring[0] != ring[-1]:
+            elif (ring[0] != ring[-1]).any():
                 findings.append(Finding(RING_OPEN, {"feature": feature, "ring": n_ring},
                                         column="geometry.coordinates"))
                 ok = False
@@ -156,7 +172,9 @@ def _polygons(feature: int, geometry: Any, findings: list[Finding], outside: lis
         return None
     if is_outside:
         outside.append(feature)
-    geom = shape({"type": kind, "coordinates": coords})
+    parsed[feature] = (kind, polys)
+    parts = [Polygon(p[0], p[1:]) for p in polys]
+    geom = parts[0] if kind == "Polygon" else MultiPolygon(parts)
     if not geom.is_valid:
         findings.append(Finding(INVALID, {"feature": feature, "reason": explain_validity(geom)}, column="geometry"))
         return None
@@ -165,7 +183,8 @@ def _polygons(feature: int, geometry: Any, findings: list[Finding], outside: lis
 
 def validate(data: bytes, hierarchy, *, filename: str = "grenzen.geojson", max_bytes: int | None = None) -> Checked:
     """Check ``data`` against ``hierarchy`` (the engine's ``Hierarchy``); raise :class:`GeoInputError`."""
-    from shapely.geometry import mapping
+    import numpy as np
+    import shapely
     from shapely.ops import unary_union
 
     def fail(*found: Finding):
@@ -188,6 +207,7 @@ def validate(data: bytes, hierarchy, *, filename: str = "grenzen.geojson", max_b
     codes = {lvl: {str(c) for c in hierarchy.codes(lvl)} for lvl in levels}
     findings: list[Finding] = []
     outside: list[int] = []
+    parsed: dict[int, tuple] = {}  # feature index -> (type, rings as arrays): written out without re-encoding
     given: dict[str, dict[str, tuple[int, Any]]] = {lvl: {} for lvl in levels}
     names: dict[tuple[str, str], str] = {}
     for i, feat in enumerate(doc["features"]):
@@ -214,7 +234,7 @@ def validate(data: bytes, hierarchy, *, filename: str = "grenzen.geojson", max_b
             findings.append(Finding(DUPLICATE, {"feature": i, "code": code, "level": level,
                                                 "first": given[level][code][0]}, column="properties.code"))
             continue
-        geom = _polygons(i, feat.get("geometry"), findings, outside)
+        geom = _polygons(i, feat.get("geometry"), findings, outside, parsed)
         given[level][code] = (i, geom)
         if props.get("name"):
             names[(level, code)] = str(props["name"])[:300]
@@ -244,11 +264,17 @@ def validate(data: bytes, hierarchy, *, filename: str = "grenzen.geojson", max_b
     feats = []
     for lvl in levels:
         for code in sorted(geoms[lvl]):
-            geom = mapping(geoms[lvl][code])
+            if lvl in dissolved:
+                geom = json.loads(shapely.to_geojson(geoms[lvl][code]))  # C speed; rounded below
+                geom = {"type": geom["type"], "coordinates": _lists(geom["coordinates"])}
+            else:
+                kind, polys = parsed[given[lvl][code][0]]
+                rings = [[np.round(r, 7).tolist() for r in poly] for poly in polys]
+                geom = {"type": kind, "coordinates": rings[0] if kind == "Polygon" else rings}
             feats.append({"type": "Feature",
                           "properties": {"level": lvl, "code": code,
                                          "name": names.get((lvl, code)) or hierarchy.name(code, lvl) or code},
-                          "geometry": {"type": geom["type"], "coordinates": _lists(geom["coordinates"])}})
+                          "geometry": geom})
     warnings = []
     if outside:
         warnings.append(Finding(OUTSIDE_DE, {"count": len(outside), "feature": outside[0]}, file=filename,
@@ -281,9 +307,11 @@ def _without_slivers(geom, share: float = 1e-6):
 
 
 def _lists(x):
-    """Coordinates as nested lists with at most 7 decimals (about 1 cm)."""
-    if isinstance(x, (int, float)):
-        return round(float(x), 7)
+    """Coordinates (nested tuples/lists down to rings of positions) as lists with at most 7 decimals (~1 cm)."""
+    import numpy as np
+
+    if len(x) and isinstance(x[0][0], (int, float)):  # a ring
+        return np.round(np.asarray(x, dtype=float)[:, :2], 7).tolist()
     return [_lists(v) for v in x]
 
 
