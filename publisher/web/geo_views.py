@@ -13,6 +13,7 @@ from flask import Response, render_template, request
 from publisher.i18n import gettext as _
 from publisher.services.errors import InvalidInput
 from publisher.web.blueprint import bp, ctx, done, field_errors
+from publisher.web.downloads import bp as downloads_bp  # release downloads live with the release page
 from publisher.web.release_downloads import provider
 from publisher.web.security import current_user, public, requires
 
@@ -58,15 +59,15 @@ def _geo_downloads(c, rel, version):
     if rel.withdrawn or release_map(c, rel, version) is None:
         return
     sid = rel.submission_id
-    yield Download(label=_("Karte als SVG"), href=url_for("web.release_map_svg", submission_id=sid), format="SVG",
+    yield Download(label=_("Karte als SVG"), href=url_for("downloads.release_map_svg", submission_id=sid), format="SVG",
                    purpose=_("Zum Einbinden in Berichte und Druck: verlustfrei skalierbar, auch in LibreOffice "
                              "und Word."), name=f"{rel.series}-{rel.version}-karte.svg", order=50)
-    yield Download(label=_("Karte als PNG"), href=url_for("web.release_map_png", submission_id=sid), format="PNG",
+    yield Download(label=_("Karte als PNG"), href=url_for("downloads.release_map_png", submission_id=sid), format="PNG",
                    purpose=_("Zum Zeigen in Präsentationen und auf Webseiten: die Karte als Bild."),
                    name=f"{rel.series}-{rel.version}-karte.png", order=55)
     if for_release(c, sid) is not None:
         yield Download(label=_("Tabelle mit Gebietsgrenzen (GeoJSON)"),
-                       href=url_for("web.release_geojson", submission_id=sid), format="GeoJSON",
+                       href=url_for("downloads.release_geojson", submission_id=sid), format="GeoJSON",
                        purpose=_("Maschinenlesbar für QGIS und Webkarten: je Tabellenzeile ein Gebiet mit seinen "
                                  "Werten; geheim gehaltene Werte sind leer (null) mit dem Status „geheim gehalten“."),
                        name=f"{rel.series}-{rel.version}-gebiete.geojson", order=60)
@@ -108,19 +109,19 @@ def _geo_response(submission_id: int, kind: str):
     return resp.make_conditional(request)
 
 
-@bp.route("/releases/<int:submission_id>/gebiete.geojson")
+@downloads_bp.route("/releases/<int:submission_id>/gebiete.geojson")
 @public
 def release_geojson(submission_id: int):
     return _geo_response(submission_id, "geojson")
 
 
-@bp.route("/releases/<int:submission_id>/karte.svg")
+@downloads_bp.route("/releases/<int:submission_id>/karte.svg")
 @public
 def release_map_svg(submission_id: int):
     return _geo_response(submission_id, "svg")
 
 
-@bp.route("/releases/<int:submission_id>/karte.png")
+@downloads_bp.route("/releases/<int:submission_id>/karte.png")
 @public
 def release_map_png(submission_id: int):
     return _geo_response(submission_id, "png")
