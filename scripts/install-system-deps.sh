@@ -21,6 +21,10 @@ fi
 if ! command -v soffice >/dev/null 2>&1; then
   need+=(libreoffice-calc-nogui)
 fi
+# issue 17: cairosvg (the map as PNG) loads the system library libcairo2
+if ! ldconfig -p 2>/dev/null | grep -q 'libcairo\.so\.2'; then
+  need+=(libcairo2)
+fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -5,6 +5,7 @@ without one answers 404, whoever asks)."""
 from __future__ import annotations
 
 from publisher.web.blueprint import bp, ctx
+from publisher.web.release_downloads import provider
 from publisher.web.security import public
 from publisher.web.submissions import _download as _send
 
@@ -30,9 +31,7 @@ def time_series_xlsx(series_id):
 def time_series_downloads(c, rel, version):
     """The release page's entries for the series' time series as ``(label, href, format, purpose, order)``
     (public releases only; issue 14: a restricted release page never links to a file about the series).
-    To be registered with the release page's download list (publisher/web/release_downloads.py, branch ui)
-    at merge: ``provider(lambda c, rel, v: [Download(label=l, href=h, format=f, purpose=p, order=o) for l, h,
-    f, p, o in time_series_downloads(c, rel, v)])``."""
+    Registered with the release page's download list below."""
     from flask import url_for
 
     from publisher.i18n import gettext as _
@@ -50,3 +49,12 @@ def time_series_downloads(c, rel, version):
              _("Maschinenlesbar: alle veröffentlichten Zeiträume der Reihe untereinander, mit der Spalte „zeitraum“."),
              66)]
 
+
+
+@provider
+def _time_series_entries(c, rel, version):
+    """The time series on the release page's one download list (publisher.web.release_downloads)."""
+    from publisher.web.release_downloads import Download
+
+    return [Download(label=label, href=href, format=fmt, purpose=purpose, order=order)
+            for label, href, fmt, purpose, order in time_series_downloads(c, rel, version)]
