@@ -22,6 +22,7 @@ from .columnar import Body, build_table, clean_column
 from .rows import check_not_binary, field_counts, sniff_delimiter
 
 BLOCK_BYTES = 8 << 20  # pyarrow block: a line longer than this cannot be read by it (and is too long anyway)
+THREADS_MIN_BYTES = 2 * BLOCK_BYTES  # smaller bodies are one or two blocks: threads gain nothing
 IRREGULAR_MAX = 200_000  # more irregular lines than this: the row-by-row path
 CHUNK = 16 << 20
 # line breaks str.splitlines() knows besides LF, CR and CRLF (the reference counts line lengths with them)
@@ -154,7 +155,7 @@ def _regular_edges(buf: bytes, start: int, head: list[str], delimiter: str, k: i
     """May the body be parsed by several threads?  Only when no line is expected to be refused: the first
     lines and the last lines (titles, footnotes) have the usual field count and no quotes.  pyarrow tells the
     line number of a refused line only when it reads in one thread; a refusal then means reading again."""
-    if len(buf) - start < (4 << 20):
+    if len(buf) - start < THREADS_MIN_BYTES:
         return False
     tail = buf[max(start, len(buf) - 16384):].decode("utf-8", errors="replace").splitlines()[1:]
     edges = head[:50] + tail[-50:]
