@@ -52,8 +52,12 @@ class FileKind:
 
 # files stored with every release, in the order shown; add ONE line per new kind of file
 FILE_KINDS: list[FileKind] = [
+    FileKind(N_("Excel-Arbeitsmappe (XLSX)"), "XLSX",
+             N_("Für Excel und LibreOffice: die Tabelle mit deutschen Spaltennamen und Gebietsnamen, dazu ein "
+                "Blatt „Hinweise“ mit Quelle, Lizenz und Geheimhaltung."),
+             order=10, role="xlsx", suffix=".xlsx"),
     FileKind(N_("Tabelle für Excel (CSV)"), "CSV",
-             N_("Für Excel: Semikolon als Trennzeichen und Dezimalkomma, öffnet sich mit einem Doppelklick."),
+             N_("Für Excel als CSV: Semikolon als Trennzeichen und Dezimalkomma, öffnet sich mit einem Doppelklick."),
              order=20, role="excel"),
     FileKind(N_("Tabelle (CSV)"), "CSV",
              N_("Maschinenlesbar: UTF-8 mit Komma als Trennzeichen, für Statistikprogramme, Skripte und Datenportale."),

@@ -291,13 +291,13 @@ def test_public_finds_the_release_and_downloads_csv_and_datapackage(
     page.goto(f"/releases/{sub.id}?lang=de")
 
     with page.expect_download() as dl:
-        page.get_by_role("link", name="CSV", exact=True).click()
+        page.get_by_role("link", name="Tabelle (CSV)", exact=True).click()
     csv_path = tmp_path / "release.csv"
     dl.value.save_as(csv_path)
     assert hashlib.sha256(csv_path.read_bytes()).hexdigest() == sub.current_version.artifact_sha256
 
     with page.expect_download() as dl:
-        page.get_by_role("link", name="datapackage.json").click()
+        page.get_by_role("link", name="Beschreibung des Datenpakets (JSON)").click()
     pkg_path = tmp_path / "datapackage.json"
     dl.value.save_as(pkg_path)
     pkg = json.loads(pkg_path.read_text(encoding="utf-8"))

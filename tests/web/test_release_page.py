@@ -58,7 +58,7 @@ def test_every_published_file_is_listed_once_with_format_size_and_what_it_is_for
         factor = {"Bytes": 1, "kB": 1000, "MB": 1000 ** 2}[shown.group(3)]
         assert abs(number * factor - size) <= 0.05 * factor + 1
     excel = next(i for i in items if "-excel.csv" in i)
-    assert "Für Excel:" in excel
+    assert "Für Excel" in excel
     data = next(i for i in items if f"{r['series']}.csv\"" in i)
     assert "Maschinenlesbar:" in data
     # the Excel entry comes first: most readers want it
