@@ -60,7 +60,15 @@ def _choices():
     return {"hierarchies": hs, "rule_sets": rs, "hierarchy_options": [(h.id, h.label) for h in hs],
             "population_options": [(p.slug, p.name) for p in pops],
             "rule_set_options": [(r.id, r.label) for r in rs],
+            "licence_options": _licence_options(),
             "level_options": list(dict.fromkeys(lv for h in hs for lv in (h.levels or [])))}
+
+
+def _licence_options() -> list[tuple[str, str]]:
+    """The licences a public release can carry (issue 17: a choice, required up front)."""
+    from catalog.licences import LICENCES
+
+    return [(key, lic.title) for key, lic in LICENCES.items()]
 
 
 @bp.route("/submissions/new", methods=["GET", "POST"])
