@@ -3,9 +3,8 @@ axe-core with 0 violations of any impact, strict CSP on).
 
 The page shows the table as areas x categories with area names next to codes, the legend of `.` and `-`,
 the publication date in Berlin time with the zone named, one sentence per download and the version history.
-The Excel download: the workbook (``.xlsx``) once the release publishes one (``catalog.targets.file_names``
-has the role ``xlsx``, branch ``xlsx``): then German headers and area names are asserted in the workbook
-itself; until then the Excel CSV's numbers are compared with the page.
+The Excel download is the workbook (``.xlsx``, offered first): German headers and the area names of the
+hierarchy are asserted in the downloaded file itself (needs the ``.xlsx`` of the branch ``xlsx``).
 """
 from __future__ import annotations
 
@@ -25,12 +24,6 @@ def _clean(a11y, page, name):
     record = a11y.check(page, name)
     assert record["violations"] == [], [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]])
                                         for v in record["violations"]]
-
-
-def _publishes_xlsx() -> bool:
-    from catalog.targets import file_names
-
-    return "xlsx" in file_names("x", "1.0.0")
 
 
 def test_citizen_reads_the_release_page_and_opens_the_excel_download(make_page, live_server, make_submission,
@@ -78,27 +71,19 @@ def test_citizen_reads_the_release_page_and_opens_the_excel_download(make_page, 
     _clean(a11y, page, "release-citizen")
     shots.take(page, "release", docs=True)
 
-    excel = page.get_by_role("link", name=re.compile(r"^(Excel-Arbeitsmappe \(XLSX\)|Tabelle für Excel \(CSV\))$"))
     with page.expect_download() as dl:
-        excel.first.click()
+        page.get_by_role("link", name="Excel-Arbeitsmappe (XLSX)").click()
     path = tmp_path / dl.value.suggested_filename
     dl.value.save_as(path)
-    first_code = heads.first.locator(".code").inner_text()
-    if _publishes_xlsx():
-        assert path.suffix == ".xlsx", "the workbook is offered first once releases carry one"
-        from openpyxl import load_workbook
+    assert path.suffix == ".xlsx"
+    from openpyxl import load_workbook
 
-        wb = load_workbook(path, read_only=True)
-        sheet = wb.worksheets[0]
-        rows = [[("" if v is None else str(v)) for v in r] for r in sheet.iter_rows(values_only=True)]
-        header = next(r for r in rows if any(rows))
-        assert "Gebietsschlüssel" in header and "Gebietsname" in header and "Anzahl" in header, header
-        code_i, name_i = header.index("Gebietsschlüssel"), header.index("Gebietsname")
-        body = [r for r in rows[rows.index(header) + 1:] if len(r) > name_i and r[code_i]]
-        assert body and all(names.get(r[code_i]) == r[name_i] for r in body), body[:3]
-        assert "Hinweise" in wb.sheetnames
-    else:
-        text = path.read_bytes().decode("utf-8-sig")
-        rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-        area_i = next(i for i, h in enumerate(rows[0]) if h.lower() in ("area", "gebietsschluessel", "gebietsschlüssel"))
-        assert first_code in {r[area_i] for r in rows[1:]}
+    wb = load_workbook(path, read_only=True)
+    rows = [[("" if v is None else str(v)) for v in r] for r in wb.worksheets[0].iter_rows(values_only=True)]
+    header = next(r for r in rows if "Gebietsschlüssel" in r)
+    assert "Gebietsname" in header and "Anzahl" in header, header
+    code_i, name_i = header.index("Gebietsschlüssel"), header.index("Gebietsname")
+    body = [r for r in rows[rows.index(header) + 1:] if len(r) > name_i and r[code_i]]
+    assert body and all(names.get(r[code_i]) == r[name_i] for r in body), body[:3]
+    assert heads.first.locator(".code").inner_text() in {r[code_i] for r in body}
+    assert "Hinweise" in wb.sheetnames
