@@ -87,3 +87,36 @@ def test_citizen_reads_the_release_page_and_opens_the_excel_download(make_page, 
     assert body and all(names.get(r[code_i]) == r[name_i] for r in body), body[:3]
     assert heads.first.locator(".code").inner_text() in {r[code_i] for r in body}
     assert "Hinweise" in wb.sheetnames
+
+
+def test_staff_first_upload_of_a_new_series_picks_columns_from_lists(page, live_server, users, hierarchy, table_bytes,
+                                                                    fresh, a11y, shots):
+    """Picking the file uploads it and shows its columns as choices (freigabe.js runs the server-side step);
+    the columns are chosen, never typed, and the file is not chosen twice."""
+    from publisher.models import Submission
+    from tests.browser.conftest import login
+
+    login(page, "sabine")
+    page.goto("/submissions/new")
+    expect(page.get_by_role("button", name="Datei hochladen und Spalten anzeigen")).to_be_visible()
+    page.get_by_label("Name der neuen Reihe").fill("Geflüchtete nach Aufenthaltsstatus")
+    page.get_by_label("Datei", exact=False).first.set_input_files(
+        {"name": "gefluechtete_2026-07.csv", "mimeType": "text/csv", "buffer": table_bytes(seed=21)})
+    expect(page.locator(".staged-file")).to_contain_text("gefluechtete_2026-07.csv")  # JS ran the step
+    expect(page.get_by_label("Name der neuen Reihe")).to_have_value("Geflüchtete nach Aufenthaltsstatus")
+    page.get_by_label("Geografie-Spalte").select_option("baublock")
+    page.locator("#f-count_columns").get_by_label("anzahl").check()
+    page.locator("#f-dimensions").get_by_label("monat").check()
+    page.locator("#f-dimensions").get_by_label("aufenthaltsstatus").check()
+    page.get_by_label("Titel").fill("Geflüchtete nach Aufenthaltsstatus, Juli 2026")
+    page.get_by_label("Bezugszeitraum").fill("2026-07")
+    page.get_by_label("Kontakt (E-Mail-Adresse)").fill("statistik@stadt.example")
+    _clean(a11y, page, "upload-columns")
+    shots.take(page, "upload-columns", docs=True)
+    page.get_by_role("button", name="Prüfen und als Entwurf speichern").click()
+    page.wait_for_url(re.compile(r"/submissions/\d+$"))
+    sub = fresh().session.get(Submission, int(page.url.rsplit("/", 1)[1]))
+    m = sub.current_version.mapping
+    assert (m["geo_column"], m["count_columns"], m["dimensions"]) == ("baublock", ["anzahl"],
+                                                                       ["monat", "aufenthaltsstatus"])
+    assert sub.current_version.meta["contact"] == "statistik@stadt.example"
