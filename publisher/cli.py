@@ -342,6 +342,10 @@ def _register() -> None:
     main.add_command(population_group, "population")
     main.add_command(category_group, "category")
 
+    from publisher.cli_geo import boundaries_command  # issue 17: boundaries per hierarchy version
+
+    hierarchy_group.add_command(boundaries_command, "boundaries")
+
 
 _register()
 
