@@ -20,12 +20,15 @@ def init_app(app):
     from publisher.web.presenters import label as report_label
     from publisher.web.presenters import job_error, report_levels, report_lines, target_label, waiting_text
     from publisher.web.report_view import report_view
+    from publisher.web.release_downloads import size_text
+    from publisher.web.release_view import level_label
 
     i18n.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(report_levels=report_levels, report_lines=report_lines,
                                  report_label=report_label, job_error=job_error,
-                                 target_label=target_label, wartezeit=waiting_text, report_view=report_view)
+                                 target_label=target_label, wartezeit=waiting_text, report_view=report_view,
+                                 level_label=level_label, size_text=size_text)  # issue 17: release page
     app.jinja_env.filters["zip_self"] = lambda xs: [(x, x) for x in xs]  # options whose value is their text
     security.init_app(app)
     if "web" not in app.blueprints:

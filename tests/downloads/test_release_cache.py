@@ -54,8 +54,8 @@ def test_languages_are_cached_apart(app, client, make_submission):
     de = client.get(f"/releases/{sub.id}?lang=de")
     en = client.get(f"/releases/{sub.id}?lang=en")
     assert de.headers["ETag"] != en.headers["ETag"]
-    assert "Metadaten" in de.get_data(as_text=True) and "Metadata" in en.get_data(as_text=True)
-    assert "Metadata" in client.get(f"/releases/{sub.id}?lang=en").get_data(as_text=True)
+    assert "Über diese Tabelle" in de.get_data(as_text=True) and "About this table" in en.get_data(as_text=True)
+    assert "About this table" in client.get(f"/releases/{sub.id}?lang=en").get_data(as_text=True)
 
 
 def test_withdrawal_shows_at_once_and_changes_the_etag(app, client, make_submission, users, ctx):
