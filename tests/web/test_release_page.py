@@ -46,7 +46,10 @@ def test_every_published_file_is_listed_once_with_format_size_and_what_it_is_for
     html = client.get(f"/releases/{sub.id}").get_data(as_text=True)
     section = _downloads_section(html)
     items = re.findall(r"<li>(.*?)</li>", section, re.S)
-    assert len(items) == len(r["files"])
+    assert len([i for i in items if 'href="/downloads/' in i]) == len(r["files"])
+    # issue 17 item 4: the series' time series, drawn on request (a public release)
+    for fmt in ("xlsx", "csv"):
+        assert f'href="/reihen/{sub.series_id}/zeitreihe.{fmt}"' in section
     for name in r["files"]:
         url = f"/downloads/{r['topic']}/{r['series']}/{r['version']}/{name}"
         item = next(i for i in items if f'href="{url}"' in i)
