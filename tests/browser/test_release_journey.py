@@ -4,7 +4,7 @@ axe-core with 0 violations of any impact, strict CSP on).
 The page shows the table as areas x categories with area names next to codes, the legend of `.` and `-`,
 the publication date in Berlin time with the zone named, one sentence per download and the version history.
 The Excel download is the workbook (``.xlsx``, offered first): German headers and the area names of the
-hierarchy are asserted in the downloaded file itself (needs the ``.xlsx`` of the branch ``xlsx``).
+hierarchy are asserted in the downloaded file itself.
 """
 from __future__ import annotations
 
