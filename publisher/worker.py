@@ -152,7 +152,10 @@ def perform(c, job: PublicationJob) -> dict[str, Any]:
                                  {"artifact_sha256": job.artifact_sha256})
     from publisher import manifest  # issue 14: exactly the approved manifest, rebuilt from the database now
 
-    manifest.verify_job(c, job, sub, version)
+    approved = manifest.verify_job(c, job, sub, version)
+    from publisher.services import reports  # issue 17: a report's table leaves only with the released report
+
+    reports.gate_job(c, job, sub, approved)
     if sub.state == State.APPROVED.value:
         from publisher.services import review
         from publisher.services.errors import WrongState
@@ -216,6 +219,9 @@ def process_one(app, wid: str | None = None) -> bool:
             c.session.rollback()
             jobs.succeed(c, job_id, wid, result)
         jobs.settle_submission(c, submission_id)
+        from publisher.services import reports
+
+        reports.settle(c, submission_id)  # issue 17: the report is published once every table is
         return True
 
 
