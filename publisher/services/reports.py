@@ -38,6 +38,7 @@ from publisher.report_states import (
     REPORT_ACTION_LABELS, REPORT_STATE_LABELS, Audience, ReportState, check_user_can_report,
     check_user_can_view_report, report_transition,
 )
+from publisher.i18n import N_
 from publisher.services import errors as E
 from publisher.workflow import Role, State
 
@@ -83,7 +84,7 @@ OWNER_APPROVED = register(
     "Tables of this report are already approved: only data-protection officers or admins can withdraw it now.")
 
 ADDABLE = frozenset({State.DRAFT, State.SUBMITTED, State.RETURNED})
-AUDIENCE_LABELS = {Audience.PUBLIC: "Öffentlich", Audience.RESTRICTED: "Eingeschränkt"}
+AUDIENCE_LABELS = {Audience.PUBLIC: N_("Öffentlich"), Audience.RESTRICTED: N_("Eingeschränkt")}
 
 
 def report_wrong_state(action: str, state) -> E.WrongState:
