@@ -190,7 +190,9 @@ def process_one(app, wid: str | None = None) -> bool:
     with open_ctx(app) as c:
         job = jobs.claim(c, wid)
         if job is None:
-            return False
+            from publisher.services import reports  # issue 17: a report whose last settle failed is retried
+
+            return reports.settle_released(c) > 0
         job_id, submission_id = job.id, job.submission_id
         try:
             result = perform(c, job)

@@ -482,6 +482,21 @@ def settle(c, submission_id: int) -> Report | None:
         raise
 
 
+def settle_released(c) -> int:
+    """Settle every RELEASED report whose tables are all published (the worker's retry when building the
+    workbook failed after the last table's job); returns how many were published."""
+    ids = list(c.session.execute(select(Report.id).where(Report.state == ReportState.RELEASED.value)).scalars())
+    c.session.rollback()
+    done = 0
+    for rid in ids:
+        first = c.session.execute(select(ReportMember.submission_id).where(ReportMember.report_id == rid)
+                                  .order_by(ReportMember.position)).scalars().first()
+        c.session.rollback()
+        if first is not None and settle(c, first) is not None:
+            done += 1
+    return done
+
+
 # --- the public side --------------------------------------------------------------------------------------
 
 def public_report(c, report_id: Any) -> tuple[Report, list[Submission]]:

@@ -40,11 +40,18 @@ def _events(fresh, name) -> list[AuditEvent]:
     return list(fresh().session.execute(select(AuditEvent).where(AuditEvent.event == name)).scalars())
 
 
-def test_one_approved_table_is_held_and_nothing_is_public(app, client, fresh, two_table_report, approve):
+def test_one_approved_table_is_held_and_nothing_is_public(app, ctx, client, fresh, two_table_report, approve):
+    # a portal is configured (unreachable: any job for it would be visible as a job and a failed attempt)
+    portal = {"CKAN_URL": "http://127.0.0.1:9", "CKAN_TOKEN": "t", "CKAN_ORG": "stadt", "CKAN_TIMEOUT": 2}
+    app.config.update(portal)
+    ctx.settings.update(portal)
     r, a, b = two_table_report()
+    from publisher import manifest as M
+
+    assert M.current(ctx, a).targets == ["download", "ckan"]  # it would go to the portal too
     a = approve(a)
     assert a.state == State.APPROVED.value
-    assert _jobs(fresh) == []  # held: no publication job queued
+    assert _jobs(fresh) == []  # held: no publication job queued (neither download area nor CKAN)
     assert worker.run(app, once=True) == 0  # no worker job run
     assert _files(app) == []  # nothing in the download area (and, with no job, nothing for CKAN)
     assert _report(fresh, r.id).state == ReportState.COMPLETE.value
