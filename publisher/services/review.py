@@ -121,7 +121,9 @@ def approve(c, actor, submission_id, manifest_sha256: str | None, comment: str =
     withheld.  ``embargo_until`` other than the reviewed manifest's embargo approves a derived manifest (a
     new revision) and voids earlier approvals of another document; with ``TWO_APPROVALS`` the first
     approval keeps the state SUBMITTED and the second must bind the same manifest.  The final approval
-    queues one publication job per target of the manifest (outbox) in the same transaction.
+    queues one publication job per target of the manifest (outbox) in the same transaction - unless the
+    submission is a table of a report that is not released yet (issue 17: :func:`publisher.services.reports.
+    hold`; the jobs of all its tables are queued by the approval that completes the report).
     """
     from publisher import manifest as M
 

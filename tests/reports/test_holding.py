@@ -100,15 +100,30 @@ def test_second_approval_publishes_both_and_the_report_page_lists_both(app, clie
 
 
 def test_the_submitter_cannot_approve_a_table_and_the_403_changes_nothing(ctx, fresh, users, two_table_report,
-                                                                          make_user):
+                                                                          auth, client):
+    import re
+
     r, a, b = two_table_report()
-    before = (_report(fresh, r.id).state, _state(fresh, a.id),
-              fresh().session.execute(select(func.count()).select_from(Decision)).scalar_one())
+
+    def state():
+        c = fresh()
+        return (c.session.get(Report, r.id).state, c.session.get(Report, r.id).lock_version,
+                c.session.get(Submission, a.id).state,
+                c.session.execute(select(func.count()).select_from(Decision)).scalar_one(),
+                c.session.execute(select(func.count()).select_from(PublicationJob)).scalar_one(),
+                c.session.execute(select(func.count()).select_from(AuditEvent).where(
+                    AuditEvent.event.like("report.%"))).scalar_one())
+
+    before = state()
     with pytest.raises(E.Forbidden):
         review.approve(ctx, users["submitter"], a.id, current_sha(ctx, a.id))
-    assert (_report(fresh, r.id).state, _state(fresh, a.id),
-            fresh().session.execute(select(func.count()).select_from(Decision)).scalar_one()) == before
-    assert _jobs(fresh) == []
+    assert state() == before
+    auth.login("sabine")  # the same through the web form: 403, nothing changed
+    token = re.search(rb'name="csrf_token" value="([^"]+)"', client.get(f"/submissions/{a.id}").data).group(1)
+    resp = client.post(f"/review/{a.id}/approve", data={"csrf_token": token.decode(),
+                                                         "manifest_sha256": current_sha(ctx, a.id)})
+    assert resp.status_code == 403
+    assert state() == before
 
 
 def test_returning_one_table_keeps_the_report_unpublished_until_it_is_approved_again(
