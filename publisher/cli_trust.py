@@ -91,7 +91,7 @@ def user_reset_password(name: str, actor: str) -> None:
     with _ctx() as c:
         try:
             user, pw = credentials.reset_password(c, accounts.get_user_by_name(c, actor),
-                                                  accounts.get_user_by_name(c, name).id)
+                                                  accounts.get_user_by_name(c, name).id, operator=True)
         except ServiceError as exc:
             click.echo(exc.message("de"), err=True)
             sys.exit(2)

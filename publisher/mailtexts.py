@@ -79,6 +79,12 @@ TEXTS: dict[str, Text] = {
         "[Freigabe] Zugang von {username} läuft am {expires} ab",
         "der Zugang des externen Kontos {username} ({email}) zum Download-Bereich läuft am {expires} ab. "
         "Verlängern können Sie ihn in Freigabe.\n\nZur Einladungsübersicht: {link}\n"),
+    "account.password_reset": Text(
+        "[Freigabe] Ihr Passwort wurde zurückgesetzt",
+        "{admin} hat das Passwort Ihres Kontos {username} zurückgesetzt. Ihr Einmal-Passwort:\n\n    {password}"
+        "\n\nMelden Sie sich damit an und wählen Sie sofort ein neues Passwort: {link}\n\nDas Einmal-Passwort "
+        "sieht niemand außer Ihnen. Wenn Sie das nicht veranlasst haben, melden Sie es bitte sofort der "
+        "Datenschutzstelle.\n"),
     "request.delivery": Text(
         "[Freigabe] Ihre Anfrage Nr. {id}: Daten bereit",
         "Ihre Anfrage Nr. {id} („{subject_short}“) ist beantwortet. Die Tabelle laden Sie über diesen "

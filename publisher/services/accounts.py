@@ -240,6 +240,10 @@ def set_password(c, actor, user_id: int, password: str) -> User:
     user = get_user(c, user_id)
     if actor is not None and actor.id != user.id:
         _require_admin(actor)
+        if user.role in ("approver", "admin"):  # nobody sets a privileged account's password for it
+            from publisher.services.credentials import RESET_NEEDS_MAIL
+
+            raise E.Forbidden(RESET_NEEDS_MAIL, user=user.username)
     from publisher.services.directory import refuse_local_password
 
     refuse_local_password(c, user)  # issue 18: the directory keeps a directory account's password

@@ -8,8 +8,8 @@
 * Per-client login backoff (:class:`publisher.models_trust.LoginBackoff`): failures are counted per client
   address *and* user name, so a stranger's failures never lock the owner out; an unknown user name is
   counted and answered exactly like a known one (nothing tells which accounts exist).
-* :func:`reset_password` (admin): a new one-time password, shown once; the user must change it at the next
-  login (:func:`change_own_password`).
+* :func:`reset_password` (admin): a new one-time password, shown once - for approver and admin accounts
+  only by mail to the account itself; the user must change it at the next login (:func:`change_own_password`).
 """
 from __future__ import annotations
 
@@ -30,6 +30,14 @@ LOGIN_WAIT = register(
     "publisher.login_wait", Severity.ERROR,
     "Zu viele Fehlversuche von diesem Gerät für diesen Benutzernamen. Bitte {seconds} Sekunden warten.",
     "Too many failed attempts from this device for this user name. Please wait {seconds} seconds.")
+RESET_NEEDS_MAIL = register(
+    "publisher.reset_needs_mail", Severity.ERROR,
+    "Das Passwort von {user} (Datenschutz oder Administration) wird nur per E-Mail an die Adresse des Kontos "
+    "zurückgesetzt, nie auf dem Bildschirm einer anderen Person. Das Konto hat keine Adresse oder es ist kein "
+    "Mailserver eingerichtet: bitte den Betrieb bitten (`freigabe user reset-password` auf dem Server).",
+    "The password of {user} (data protection or administration) is reset only by mail to the account's own "
+    "address, never on another person's screen. The account has no address or no mail server is configured: "
+    "ask operations (`freigabe user reset-password` on the server).")
 PASSWORD_CURRENT_WRONG = register(
     "publisher.password_current_wrong", Severity.ERROR,
     "Das bisherige Passwort stimmt nicht.", "The current password is wrong.")
@@ -166,22 +174,38 @@ def clear_backoff(c, client: str, username: str) -> None:
 
 # --- passwords, deactivation -----------------------------------------------------------------------------
 
-def reset_password(c, actor: User, user_id: int) -> tuple[User, str]:
-    """Admin: a new one-time password (returned once); every session and token of the account ends; the user
-    must choose a new password at the next login."""
-    from publisher.services import accounts
+def reset_password(c, actor: User, user_id: int, *, operator: bool = False) -> tuple[User, str | None]:
+    """Admin: a new one-time password; every session and token of the account ends; the user must choose a
+    new password at the next login.
+
+    The password is returned (shown once) for ordinary accounts.  For an **approver or admin** account reset
+    by another person it is never shown: it goes by mail to the account's own address (scrubbed from the
+    outbox once sent), so an administrator cannot sign on as the approver and release data.  Without an
+    address or a mail server such a reset is refused; the operator on the machine (CLI, ``operator=True``)
+    may still reset and see it - whoever runs the CLI holds the database anyway.
+    """
+    from publisher.services import accounts, notify
+    from publisher.services.roles import PRIVILEGED
 
     if actor is None or Role(actor.role) != Role.ADMIN or not actor.active:
         raise E.forbidden_role("reset_password", getattr(actor, "role", "-"), ["admin"])
     user = accounts.get_user(c, user_id)
+    by_mail = user.role in PRIVILEGED and user.id != actor.id and not operator
+    if by_mail and not (notify.enabled(c) and user.email and "@" in user.email and user.active):
+        raise E.Forbidden(RESET_NEEDS_MAIL, user=user.username)
     password = accounts.generate_password()
     user.password_hash = accounts.hash_password(password)
     user.must_change_password = True
     user.failed_logins, user.locked_until = 0, None
     ended = end_all(c, user.id, "password_reset", tokens=True)
-    audit.record(c.session, actor, "user.password_reset", user, ended)
+    if by_mail:
+        notify.message(c, user, "account.password_reset", {"username": user.username, "password": password,
+                                                           "admin": actor.display_name or actor.username},
+                       "/login", always=True, secret=True)
+    audit.record(c.session, actor, "user.password_reset", user,
+                 {**ended, "delivery": "mail" if by_mail else ("operator" if operator else "shown")})
     _commit(c)
-    return user, password
+    return user, (None if by_mail else password)
 
 
 def change_own_password(c, user: User, current: str, new: str) -> User:
@@ -219,4 +243,4 @@ def on_deactivated(c, user: User) -> dict:
 
 __all__ = ["start_session", "session_user", "end_all", "logout", "list_sessions", "check_backoff",
            "record_failure", "clear_backoff", "reset_password", "change_own_password", "on_deactivated",
-           "LOGIN_WAIT", "PASSWORD_CURRENT_WRONG"]
+           "LOGIN_WAIT", "PASSWORD_CURRENT_WRONG", "RESET_NEEDS_MAIL"]

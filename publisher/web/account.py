@@ -66,6 +66,9 @@ def admin_reset_password(user_id: int):
 
     c, admin = ctx(), current_user()
     user, password = credentials.reset_password(c, admin, user_id)
+    if password is None:  # approver/admin account: the one-time password went to the account's own address
+        return done(_("Das Einmal-Passwort ist an die E-Mail-Adresse des Kontos gesendet; es wird hier nicht "
+                      "angezeigt."), "web.admin_users")
     # shown once, on this response only (never stored in the session)
     return render_template("admin_users.html", users=accounts.list_users(c, admin), errors={}, general=[],
                            values={}, created=user, created_password=password, reset=True,

@@ -12,21 +12,6 @@ def browser(client):
 
 
 @pytest.fixture
-def auth(client, app):
-    from tests.conftest import AuthActions as _Base
-
-    class Auth(_Base):
-        def logout(self):
-            page = client.get("/releases")
-            m = CSRF_RE.search(page.data)
-            resp = client.post("/logout", data={"csrf_token": m.group(1).decode()} if m else {})
-            assert resp.status_code in (302, 303), resp.status_code
-            return resp
-
-    return Auth(client, app)
-
-
-@pytest.fixture
 def tokens(ctx, users):
     from publisher.services import accounts
 

@@ -44,19 +44,3 @@ class Browser:
 @pytest.fixture
 def browser(client):
     return Browser(client)
-
-
-@pytest.fixture
-def auth(client, app):
-    """The shared ``auth`` helper, with a logout that sends the CSRF token (logout is a CSRF-protected POST)."""
-    from tests.conftest import AuthActions as _Base
-
-    class Auth(_Base):
-        def logout(self):
-            page = client.get("/releases")
-            m = CSRF_RE.search(page.data)
-            resp = client.post("/logout", data={"csrf_token": m.group(1).decode()} if m else {})
-            assert resp.status_code in (302, 303), resp.status_code
-            return resp
-
-    return Auth(client, app)
