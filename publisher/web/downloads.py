@@ -103,6 +103,9 @@ def release(submission_id: int):
 
     graphics = {} if rel.withdrawn else {"map_svg": release_map(c, rel, version),
                                          "chart_svg": release_chart(c, current_user(), rel)}
+    from publisher.web.release_downloads import release_downloads, size_text
+
     html = render_template("release.html", rel=rel, sub=sub, version=version, meta=(version.meta or {}),
-                           locations=_locations(c, rel), header=header, rows=rows, total=total, preview_rows=PREVIEW_ROWS, **graphics)
+                           locations=_locations(c, rel), header=header, rows=rows, total=total, preview_rows=PREVIEW_ROWS,
+                           downloads=release_downloads(c, rel, version), size_text=size_text, **graphics)
     return release_cache.store_response(key, html) if key is not None else html

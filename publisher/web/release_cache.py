@@ -88,12 +88,14 @@ _listen()
 
 
 def template_version() -> str:
-    """sha256 of the release page's template sources (per app, computed once)."""
+    """sha256 of the release page's template sources (per app, computed once), its partials
+    ``templates/_release_*.html`` included."""
     app = current_app._get_current_object()
     v = app.extensions.get("freigabe_release_template_version")
     if v is None:
         h = hashlib.sha256()
-        for name in TEMPLATES:
+        partials = sorted(t for t in app.jinja_env.list_templates() if t.startswith("_release_"))  # issue 17
+        for name in TEMPLATES + tuple(partials):
             source = app.jinja_loader.get_source(app.jinja_env, name)[0]
             h.update(name.encode() + b"\0" + source.encode("utf-8") + b"\0")
         v = app.extensions["freigabe_release_template_version"] = h.hexdigest()[:16]
