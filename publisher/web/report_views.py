@@ -143,3 +143,29 @@ def report_workbook(report_id: int):
     resp = _download(data, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     resp.headers["Cache-Control"] = "public, max-age=300"
     return resp
+
+
+def _register_download() -> None:
+    """The report's workbook as a download on the release page of each of its tables (ui's presenter)."""
+    try:
+        from publisher.web.release_downloads import Download, provider
+    except ImportError:  # pragma: no cover - the presenter is not there yet
+        return
+
+    @provider
+    def _report_workbook(c, rel, version):
+        from flask import url_for
+
+        from publisher.models import Submission
+        from publisher.services import reports
+
+        sub = c.session.get(Submission, version.submission_id)
+        report = reports.for_release(c, sub) if sub is not None else None
+        if report is not None:
+            yield Download(label=_("Bericht „{title}“ als Excel-Mappe", title=report.full_title),
+                           href=url_for("web.report_workbook", report_id=report.id), format="XLSX",
+                           purpose=_("Für Excel: alle Tabellen des Berichts in einer Mappe, ein Blatt je Tabelle."),
+                           order=65)
+
+
+_register_download()

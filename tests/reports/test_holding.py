@@ -97,6 +97,7 @@ def test_second_approval_publishes_both_and_the_report_page_lists_both(app, clie
     # every table's release page links back to the report
     rel = client.get(f"/releases/{a.id}").get_data(as_text=True)
     assert f'href="/berichte/{r.id}"' in rel
+    assert f'href="/berichte/{r.id}.xlsx"' in rel  # the report's workbook among the release's downloads
 
 
 def test_the_submitter_cannot_approve_a_table_and_the_403_changes_nothing(ctx, fresh, users, two_table_report,
