@@ -15,6 +15,9 @@ For every job the worker, before anything leaves Freigabe:
 3. reads the artifact from storage and compares its sha256 with the approved one,
 4. runs the threshold rule again on every published number,
 5. builds the Frictionless data package (validated) whose data file must be the artifact byte for byte.
+A table of a report is published only once its report is released (issue 17: :func:`publisher.services.
+reports.gate_job`); after the last table, the report's workbook is built and the report is published
+(:func:`publisher.services.reports.settle`).
 Any mismatch stops the job for good and writes a ``publication.alert`` audit event.  Passing failures
 (CKAN down, timeouts, 5xx) are retried with exponential backoff.  All side effects are idempotent
 (``package_revise`` with a match, resources matched by key and hash, immutable download-area versions), so
