@@ -22,12 +22,13 @@ def _report_helpers():
     def review_report(sub):
         from publisher.services import reports
 
-        return reports.for_review(ctx(), sub)
+        return reports.for_review(ctx(), sub) if getattr(sub, "id", None) is not None else None
 
     def release_report(sub):
         from publisher.services import reports
 
-        return reports.for_release(ctx(), sub)
+        # (a page drawn without a stored submission, e.g. a preview, belongs to no report)
+        return reports.for_release(ctx(), sub) if getattr(sub, "id", None) is not None else None
 
     def report_state_label(state):
         from publisher.i18n import gettext
