@@ -214,7 +214,7 @@ def read_table(data: bytes) -> pd.DataFrame:
     status[counts == SECRET] = "primary"
     status[counts == NOTHING] = "zero"
     numeric = pd.to_numeric(counts.where(~counts.isin([SECRET, NOTHING])), errors="coerce")
-    if numeric.isna().sum() != (counts == SECRET).sum():
+    if numeric.isna().sum() != counts.isin([SECRET, NOTHING]).sum():  # "-" is a zero, not an unreadable value
         raise TableFormatError("value")
     frame["count"] = numeric.where(counts != NOTHING, 0).astype("Int64")
     frame["status"] = status.where(~((status == "ok") & (frame["count"] == 0)), "zero")

@@ -345,6 +345,10 @@ def _register() -> None:
 
     main.add_command(report_group, "report")
 
+    from publisher.cli_geo import boundaries_command  # issue 17: boundaries per hierarchy version
+
+    hierarchy_group.add_command(boundaries_command, "boundaries")
+
 
 _register()
 

@@ -127,6 +127,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Public release pages are drawn once per published state and served from memory; each web process "
             "reads that state again after its own commits and at the latest after this many seconds (a "
             "withdrawal made by another process shows within this time). 0: read it on every request."),
+    Setting("FREIGABE_MAX_BOUNDARY_BYTES", "MAX_BOUNDARY_BYTES", int, 50 * 1024 * 1024,
+            "Largest boundary GeoJSON an admin may upload per hierarchy version, in bytes (geo.too_large)."),
     # --- issue 14 (trust) ---
     Setting("FREIGABE_SESSION_MAX_HOURS", "SESSION_MAX_HOURS", float, 8.0,
             "Absolute lifetime of a web session in hours, from login; then the user logs in again."),

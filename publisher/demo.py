@@ -270,7 +270,9 @@ def load(c) -> list[tuple[str, str, str]]:
     h = reference.import_hierarchy(c, None, city.hierarchy_csv(), "musterstadt_baubloecke.csv",
                                    "musterstadt", None)
     reference.ensure_default_rule_set(c)
-    save_demo_geometries(c, h)
+    from publisher.demo_geo import upload_demo_boundaries  # issue 17: synthetic boundaries, bound by manifests
+
+    upload_demo_boundaries(c, h, city)
     st, st2, dsb, dsb2 = users["statistik"], users["statistik2"], users["dsb"], users["dsb2"]
     long_mapping = {"geo_column": "baublock", "count_columns": ["anzahl"], "dimensions": ["monat", "aufenthaltsstatus"],
                     "layout": "long"}

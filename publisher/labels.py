@@ -54,6 +54,7 @@ EVENT_LABELS = {
     "download.log_purged": N_("Download-Protokoll bereinigt"),
     "retention.raw_deleted": N_("Rohdatei gelöscht (Aufbewahrungsfrist)"),
     "hierarchy.imported": N_("Hierarchie importiert"),
+    "boundaries.uploaded": N_("Gebietsgrenzen hochgeladen"),
     "ruleset.created": N_("Regelwerk angelegt"),
     "population.created": N_("Population angelegt"),
     "population.retired": N_("Population außer Kraft gesetzt"),

@@ -94,8 +94,13 @@ def targets_for(settings: dict, meta: dict) -> list[str]:
     return registry(settings).for_audience((meta or {}).get("audience") or "public")
 
 
-def build(c, sub, version, embargo_until: dt.datetime | None = None) -> Manifest:
-    """The manifest of ``version`` (with ``embargo_until``) from what is stored now."""
+_NEWEST = object()  # build(): bind the hierarchy's newest boundary set
+
+
+def build(c, sub, version, embargo_until: dt.datetime | None = None, boundaries=_NEWEST) -> Manifest:
+    """The manifest of ``version`` (with ``embargo_until``) from what is stored now.  ``boundaries`` (issue 17):
+    the boundary-set entry to bind (default: the hierarchy's newest set; ``None``: none); the key is only
+    present when a set is bound, so manifests of hierarchies without boundaries are unchanged."""
     from publisher.services.ledger import population_of
 
     meta = dict(version.meta or {})
@@ -122,6 +127,12 @@ def build(c, sub, version, embargo_until: dt.datetime | None = None) -> Manifest
                       "default_themes": s.get("DEFAULT_THEMES") or None, "public_url": s.get("PUBLIC_URL") or None},
         "embargo_until": _iso(embargo_until),
     }
+    if boundaries is _NEWEST:
+        from publisher.services.boundaries import manifest_entry
+
+        boundaries = manifest_entry(c, version.hierarchy)
+    if boundaries:
+        doc["boundaries"] = dict(boundaries)
     from publisher.services.reports import membership_of  # issue 17: the report a table is published in
 
     report = membership_of(c, sub)
@@ -163,7 +174,10 @@ def bound(c, sub) -> Manifest | None:
 def current(c, sub) -> Manifest:
     """What an approver approves now: the version's document with the embargo of a pending approval."""
     b = bound(c, sub)
-    return build(c, sub, sub.current_version, b.embargo_until if b is not None else None)
+    if b is None:
+        return build(c, sub, sub.current_version, None)
+    # a pending approval keeps its boundary set: a later upload does not change what it approved (issue 17)
+    return build(c, sub, sub.current_version, b.embargo_until, b.document.get("boundaries"))
 
 
 def store(c, actor, sub, m: Manifest):
@@ -236,7 +250,7 @@ def verify_job(c, job, sub, version) -> Manifest:
     if c.settings.get("TWO_APPROVALS") and len(approvers) < 2:
         raise _refuse("FG-PUB-TWO-APPROVALS", "Zwei Freigaben verschiedener Personen sind nötig.",
                       "Two approvals by different people are needed.")
-    now_doc = build(c, sub, version, approved.embargo_until)
+    now_doc = build(c, sub, version, approved.embargo_until, approved.document.get("boundaries"))
     if now_doc.sha256 != approved.sha256:
         changed = sorted(k for k in set(now_doc.document) | set(approved.document)
                          if now_doc.document.get(k) != approved.document.get(k))
@@ -301,6 +315,10 @@ def describe(m: Manifest, lang: str = "de", settings: dict | None = None) -> lis
     h, r = d.get("hierarchy") or {}, d.get("rule_set") or {}
     add(s_what[i], ("Gebietshierarchie", "Hierarchy")[i], f"{h.get('name')} v{h.get('version')}")
     add(s_what[i], ("Regelwerk", "Rule set")[i], f"{r.get('name')} v{r.get('version')} (id {r.get('id')})")
+    b = d.get("boundaries")
+    if b:
+        add(s_what[i], ("Gebietsgrenzen (Karte, GeoJSON)", "Boundaries (map, GeoJSON)")[i],
+            f"{('Stand', 'revision')[i]} {b.get('revision')}, sha256 {str(b.get('sha256'))[:12]}…")
     p = d.get("publisher") or {}
     add(s_what[i], ("Herausgeber", "Publisher")[i], f"{p.get('name')}" + (f" <{p['email']}>" if p.get("email") else ""))
     for target in d.get("targets") or []:

@@ -216,15 +216,17 @@ def choropleth(areas: Mapping[str, Area], totals: Mapping[str, int | None], *, l
     title = _t(lang, "map_title", what=what, level=level)
     desc = _t(lang, "map_desc", n=len(areas), shown=len(shown), lo=lo, hi=hi, secret=len(secret),
               missing=len(missing))
+    vb_w = max(proj.width, width)  # the legend's longest line needs about the full width
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="choropleth" role="img" '
-           f'viewBox="0 0 {proj.width:.0f} {total_h:.0f}" width="{proj.width:.0f}" height="{total_h:.0f}" '
+           f'viewBox="0 0 {vb_w:.0f} {total_h:.0f}" width="{vb_w:.0f}" height="{total_h:.0f}" '
            f'aria-labelledby="{pid}-title {pid}-desc">',
            f'<title id="{pid}-title">{escape(title)}</title>',
            f'<desc id="{pid}-desc">{escape(desc)}</desc>',
            f'<defs><pattern id="{hatch}" patternUnits="userSpaceOnUse" width="6" height="6" '
            f'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/>'
            f'<line x1="0" y1="0" x2="0" y2="6" stroke="#595959" stroke-width="2"/></pattern></defs>',
-           '<g class="areas" stroke="' + STROKE + '" stroke-width="0.6" stroke-linejoin="round">']
+           '<g class="areas" stroke="' + STROKE + '" stroke-width="0.6" stroke-linejoin="round" '
+           'fill-rule="evenodd">']  # evenodd: holes of real boundaries (issue 17) stay holes
     labels = []
     for code in sorted(areas):
         area = areas[code]

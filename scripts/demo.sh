@@ -11,6 +11,17 @@ case "$FREIGABE_DATA_DIR" in
   */var/demo) rm -rf "$FREIGABE_DATA_DIR" ;;
 esac
 mkdir -p "$FREIGABE_DATA_DIR"
+# the map as PNG (cairosvg) needs the system library libcairo2 (Debian; docs/operations.md)
+if ! ldconfig -p 2>/dev/null | grep -q 'libcairo\.so\.2'; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installiere libcairo2 (Karte als PNG) ..."
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libcairo2 >/dev/null 2>&1 \
+      || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libcairo2 >/dev/null; } \
+      || echo "Hinweis: libcairo2 fehlt; die Karte als PNG ist nicht verfügbar (SVG und GeoJSON schon)."
+  else
+    echo "Hinweis: libcairo2 fehlt (apt-get install libcairo2); die Karte als PNG ist nicht verfügbar."
+  fi
+fi
 .venv/bin/freigabe db upgrade
 .venv/bin/freigabe demo load
 echo

@@ -17,6 +17,10 @@ fi
 if [ ! -x /usr/sbin/slapd ] || ! command -v ldapadd >/dev/null 2>&1 || ! command -v slaptest >/dev/null 2>&1; then
   need+=(slapd ldap-utils)
 fi
+# issue 17: cairosvg (the map as PNG) loads the system library libcairo2
+if ! ldconfig -p 2>/dev/null | grep -q 'libcairo\.so\.2'; then
+  need+=(libcairo2)
+fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

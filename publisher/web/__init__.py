@@ -16,6 +16,7 @@ def init_app(app):
     from publisher.web import report_views  # noqa: F401  (issue 17 item 4: reports)
     from publisher.web.blueprint import bp
     from publisher.web import issue18_views  # noqa: F401  (directory, invitations, requests, notifications, help)
+    from publisher.web import geo_views  # noqa: F401  (issue 17: boundaries, map and GeoJSON downloads)
     from publisher.web.presenters import label as report_label
     from publisher.web.presenters import job_error, report_levels, report_lines, target_label, waiting_text
     from publisher.web.report_view import report_view

@@ -4,12 +4,12 @@
 * release page: the choropleth of the PUBLISHED table (the bytes in the download area, hash-checked) and,
   when the series has several published versions the reader may see, a time series of their totals.
 
-Geometries come from ``<STORAGE_DIR>/geometries/<hierarchy file sha256>.geojson`` (``publisher.svg``).
+Geometries: the boundary set the release manifest binds (issue 17, ``publisher.services.boundaries``); without
+one, ``<STORAGE_DIR>/geometries/<hierarchy file sha256>.geojson`` (``publisher.svg``, generated rectangles).
 Any problem reading them leaves the page without a map (logged), never without its table.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 
 log = logging.getLogger(__name__)
@@ -21,13 +21,21 @@ def _lang() -> str:
     return current_lang()
 
 
-def _map(c, version, artifact: bytes | None, id_prefix: str):
+def _map(c, version, artifact: bytes | None, id_prefix: str, boundaries: str | None = None):
+    """The choropleth of ``artifact`` at the version's level: over the boundary set ``boundaries`` (sha256, the
+    one the manifest binds; issue 17) or, without one, over the hierarchy's generated geometry file."""
     from publisher import svg
     from publisher.publication import parse_artifact
 
     if not artifact or version is None or not version.level or version.hierarchy is None:
         return None
     try:
+        if boundaries:
+            from publisher import geo_render
+            from publisher.services.boundaries import document
+
+            return geo_render.choropleth(document(c, boundaries), parse_artifact(artifact), version.level,
+                                         lang=_lang(), id_prefix=id_prefix)
         geojson = svg.load_geometries(c.settings.get("STORAGE_DIR"), version.hierarchy.file_sha256)
         if geojson is None:
             return None
@@ -49,42 +57,54 @@ def review_map(c, user, data: dict):
         artifact, _name = queries.artifact_bytes(c, user, v.id)
     except Exception:
         return None
-    return _map(c, v, artifact, "karte-pruefung")
+    from publisher.services.boundaries import for_review
+
+    try:
+        boundaries = for_review(c, data.get("submission"))
+    except Exception:
+        log.exception("boundaries of the version under review could not be read")
+        boundaries = None
+    return _map(c, v, artifact, "karte-pruefung", boundaries)
 
 
 def _published_csv(c, rel) -> bytes | None:
-    from catalog import LocalStorage
-    from catalog.storage import version_key
+    from publisher.services.geo_downloads import published_csv
 
-    name = f"{rel.series}.csv"
-    if rel.withdrawn or name not in rel.files:
-        return None
-    try:
-        data = LocalStorage(c.settings["DOWNLOAD_DIR"]).get(version_key(rel.topic, rel.series, rel.version, name))
-    except Exception:
-        return None
-    return data if hashlib.sha256(data).hexdigest() == rel.files[name] else None
+    return published_csv(c, rel)
 
 
 def release_map(c, rel, version):
-    """The published table's map, drawn once per published file, level, geometry file and language."""
+    """The published table's map, drawn once per published file, level, boundary set (or geometry file) and
+    language (:func:`publisher.web.release_cache.part`)."""
+    key = release_map_key(c, rel, version)
+    if key is None:
+        return None
+    from publisher.web.release_cache import part
+
+    return part("map", key, lambda: _map(c, version, _published_csv(c, rel), "karte-veroeffentlichung", key[2]))
+
+
+def release_map_key(c, rel, version) -> tuple | None:
+    """(published CSV sha256, level, boundary-set sha256 or None, geometry file, language) or None (no map)."""
     import os
 
     from publisher import svg
-    from publisher.web.release_cache import part
+    from publisher.services.boundaries import for_release
 
     sha = rel.files.get(f"{rel.series}.csv")
     if sha is None or rel.withdrawn or version is None or version.hierarchy is None:
         return None
-    geo = version.hierarchy.file_sha256
-    try:
-        path = svg.geometry_path(c.settings.get("STORAGE_DIR"), geo)
-        st = os.stat(path)
-        geometry = (str(path), st.st_mtime_ns, st.st_size)
-    except (OSError, TypeError, ValueError):
-        geometry = (geo, None)
-    return part("map", (sha, version.level, geometry, _lang()),
-                lambda: _map(c, version, _published_csv(c, rel), "karte-veroeffentlichung"))
+    boundaries = for_release(c, rel.submission_id)
+    geometry: tuple = (None,)
+    if boundaries is None:
+        geo = version.hierarchy.file_sha256
+        try:
+            path = svg.geometry_path(c.settings.get("STORAGE_DIR"), geo)
+            st = os.stat(path)
+            geometry = (str(path), st.st_mtime_ns, st.st_size)
+        except (OSError, TypeError, ValueError):
+            geometry = (geo, None)
+    return (sha, version.level, boundaries, geometry, _lang())
 
 
 def release_chart(c, user, rel):

@@ -180,22 +180,24 @@ def test_nice_ceiling(value, expected):
     assert svg.nice_ceiling(value) == expected
 
 
-def test_demo_load_stores_geometries_that_the_review_map_uses(ctx):
+def test_demo_load_uploads_boundaries_that_the_review_map_uses(ctx):
+    """Issue 17: the demo uploads synthetic boundaries through the admin service; its submissions' manifests
+    bind them and the map is drawn from them (one path per area of the released level)."""
     from sqlalchemy import select
 
-    from publisher import demo
+    from publisher import demo, geo_render, manifest
     from publisher.models import Hierarchy, Submission
+    from publisher.services import boundaries
 
     demo.load(ctx)
     h = ctx.session.execute(select(Hierarchy)).scalars().one()
-    geo = svg.load_geometries(ctx.settings["STORAGE_DIR"], h.file_sha256)
-    assert geo is not None
-    by_level = svg.features_by_level(geo)
-    assert {lvl: len(by_level[lvl]) for lvl in h.levels} == h.code_counts
+    bs = boundaries.newest(ctx, h.id)
+    assert bs is not None and bs.features == h.code_counts and bs.warnings == []
     sub = ctx.session.execute(select(Submission).order_by(Submission.id)).scalars().first()
+    assert manifest.current(ctx, sub).document["boundaries"]["sha256"] == bs.sha256
     v = sub.current_version
     from publisher.publication import parse_artifact
 
     frame = parse_artifact(ctx.store.get(v.artifact_sha256))
-    markup = svg.map_for_table(geo, frame, v.level)
+    markup = geo_render.choropleth(boundaries.document(ctx, bs.sha256), frame, v.level)
     assert markup is not None and markup.count("<path") == h.code_counts[v.level]

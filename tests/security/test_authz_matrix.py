@@ -168,6 +168,13 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/gebiete', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', '403', '403'),
     ('/gebiete/<int:hierarchy_id>.<fmt>', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', '403', '403'),
     ('/reihen/<int:series_id>/vorlage.csv', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', '403', '403'),
+    # issue 17 (geo): boundaries are admin reference data; the release's map/GeoJSON downloads are isolated like
+    # the release page (the matrix's release is restricted to "sozialplanung" and binds uploaded boundaries)
+    ('/admin/hierarchies/<int:hierarchy_id>/boundaries', 'GET'): _row('login', '403', '403', '403', 'ok', '403', '403'),
+    ('/admin/hierarchies/<int:hierarchy_id>/boundaries', 'POST'): _row('login', '403', '403', '403', '422', '403', '403'),
+    ('/releases/<int:submission_id>/gebiete.geojson', 'GET'): _row('404', '404', '404', 'ok', 'ok', 'ok', '404'),
+    ('/releases/<int:submission_id>/karte.svg', 'GET'): _row('404', '404', '404', 'ok', 'ok', 'ok', '404'),
+    ('/releases/<int:submission_id>/karte.png', 'GET'): _row('404', '404', '404', 'ok', 'ok', 'ok', '404'),
     # issue 17 item 4: reports.  The target is the submitter's empty COLLECTING report: the public page and the
     # workbook are 404 for everyone until it is published; other submitters see nothing of it (403); only its
     # owner adds/removes tables and completes it (empty form: 422; a table not in it: 409; empty report: 409);
@@ -264,6 +271,9 @@ class Scene:
         self.app, self.fresh, self.users = app, fresh, users
         self.hierarchy_id = hierarchy.id
         self.victim = make_user("submitter", "vera")
+        from publisher.demo_geo import upload_demo_boundaries  # issue 17: the release binds real boundaries
+
+        upload_demo_boundaries(ctx, hierarchy, city)
 
         def draft(seed, add=0, **m):
             return intake.create_draft(ctx, users["submitter"], data=_raw_table(city, seed, add),

@@ -2,7 +2,7 @@
 approved (issue 17 item 4)
 
 Revision ID: 0011_reports
-Revises: 0009_xrel_reference
+Revises: 0010_geo_boundaries
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import publisher.db
 
 
 revision = '0011_reports'
-down_revision = '0009_xrel_reference'
+down_revision = '0010_geo_boundaries'
 branch_labels = None
 depends_on = None
 
