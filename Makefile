@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: install demo test test-fast bench fuzz load clean messages
+.PHONY: install demo test test-fast bench fuzz load clean messages screenshots
 
 install: $(STAMP)
 
@@ -40,3 +40,9 @@ messages: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis var test-artifacts
+
+# README screenshots (docs/screenshots/*.png): Chromium via Playwright (Debian's chromium) on the browser
+# journeys' demo city; the pages are the journeys' own (review, release, upload steps, help)
+screenshots: install
+	bash scripts/install-browser.sh
+	FREIGABE_UPDATE_SCREENSHOTS=1 .venv/bin/pytest -q tests/browser/test_ux_journeys.py tests/browser/test_release_journey.py

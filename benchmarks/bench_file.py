@@ -138,16 +138,20 @@ def timed(cmd: list[str], timeout: float) -> dict:
             "stderr": err[-1500:] if proc.returncode not in (0, 1) else ""}
 
 
+BASELINE: list[str] = []  # --baseline: another checkout's freigabe (e.g. main before a change), tool "baseline"
+
+
 def commands(tool: str, table: Path, hier: Path, out: Path) -> list[str]:
-    if tool == "freigabe":
-        return [str(FREIGABE), "check", str(table), "--hierarchy", str(hier), "--out", str(out)]
+    if tool in ("freigabe", "baseline"):
+        exe = FREIGABE if tool == "freigabe" else Path(BASELINE[0])
+        return [str(exe), "check", str(table), "--hierarchy", str(hier), "--out", str(out)]
     engine = tool.split("-", 1)[1]
     return [sys.executable, str(HERE / "bench_file_floor.py"), str(table), str(hier), str(out), "--engine", engine]
 
 
 def decision(tool: str, out: Path):
     """Levels tried with cells and failing cells, as both tools report them."""
-    if tool == "freigabe":
+    if tool in ("freigabe", "baseline"):
         rep = json.loads((out / "report.json").read_text(encoding="utf-8"))
         return rep["level"], [(lv["level"], lv["cells"], lv["failing_cells"]) for lv in rep["levels"]
                               if lv.get("cells")]
@@ -198,6 +202,9 @@ def run_size(cells: float, seed: int, repeat: int, tools: list[str], timeout: fl
         per_round = [f["seconds"] / fl["seconds"] for f, fl in zip(runs["freigabe"], runs[best])
                      if "seconds" in f and "seconds" in fl]
         row["ratio_per_round_median"] = statistics.median(per_round) if per_round else None
+        if "baseline" in row:
+            row["baseline_ratio"] = row["baseline"]["median_s"] / row[best]["median_s"]
+            row["baseline_same_decision"] = decisions.get("baseline") == decisions.get(best)
         fd, ld = decisions.get("freigabe"), decisions.get(best)
         row["same_decision"] = fd is not None and fd == ld
         row["decision"] = {"freigabe": fd, "floor": ld}
@@ -307,6 +314,13 @@ def markdown(meta: dict, rows: list[dict], results: list[dict]) -> str:
             f"{mb(inp['file_bytes'])} / {mb(inp['frame_bytes'])}" if inp else "–",
             f"{f['peak_rss_bytes'] / inp['frame_bytes']:.2f}" if inp and f else "–",
             "yes" if r.get("same_decision") else "NO"]) + " |")
+    if any("baseline_ratio" in r for r in rows):
+        out += ["", f"Baseline (`{meta.get('baseline')}`, the same rounds): ", "",
+                "| cells | baseline s | baseline / floor | freigabe / floor | baseline peak MiB | same decision |",
+                "|---:|---:|---:|---:|---:|---|"]
+        out += [f"| {r['cells']:,} | {r['baseline']['median_s']:.2f} | {r['baseline_ratio']:.2f} | {r['ratio']:.2f} | "
+                f"{mb(r['baseline']['peak_rss_bytes'])} | {'yes' if r['baseline_same_decision'] else 'NO'} |"
+                for r in rows if "baseline_ratio" in r]
     if meta.get("readers"):
         rd = meta["readers"]
         out += ["", f"Reading the {rd['cells']:,}-cell file into memory (one process, median of 5):", "",
@@ -328,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reader-cells", type=float, default=1.44e6, help="the reader comparison (0: none)")
     ap.add_argument("--no-xlsx", action="store_true")
     ap.add_argument("--seed", type=int, default=16)
+    ap.add_argument("--baseline", help="path of another freigabe executable, run as tool 'baseline' (same rounds)")
     ap.add_argument("--timeout", type=float, default=900)
     ap.add_argument("--out-dir", default=str(RESULTS))
     ap.add_argument("--generate", type=float, help=argparse.SUPPRESS)
@@ -340,6 +355,9 @@ def main(argv: list[str] | None = None) -> int:
                                "pyarrow.__version__)"], capture_output=True, text=True, check=True).stdout.split()
 
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    if args.baseline:
+        BASELINE[:] = [args.baseline]
+        tools.insert(1, "baseline")
     load_before = _load()
     rows = []
     for s in [float(x) for x in args.sizes.split(",") if x.strip()]:
@@ -358,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
             "machine": _machine(), "python": platform.python_version(), "pandas": versions[0],
             "pyarrow": versions[1], "load_before": load_before, "load_after": _load(),
             "command": " ".join(["python benchmarks/bench_file.py", *(argv if argv is not None else sys.argv[1:])]),
-            "seed": args.seed, "readers": readers}
+            "seed": args.seed, "readers": readers, "baseline": args.baseline}
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / f"file-{meta['date']}"

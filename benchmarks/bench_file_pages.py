@@ -83,7 +83,9 @@ def setup(data_dir: Path) -> tuple[dict, int]:
         dsb = accounts.get_user_by_name(c, "dsb")
         waiting = [s for s in c.session.query(Submission).all() if s.state == "submitted"]
         for s in waiting:  # the August table: a second version of the series (the page then draws a chart)
-            review.approve(c, dsb, s.id, s.current_version.artifact_sha256, "Benchmark")
+            from publisher.manifest import current_sha
+
+            review.approve(c, dsb, s.id, current_sha(c, s), "Benchmark")  # the manifest (issue 14)
     while worker.run(app, once=True):
         pass
     with open_ctx(app) as c:

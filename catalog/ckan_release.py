@@ -29,18 +29,21 @@ from .datapackage import DATA_PACKAGE_SPEC, THEME_BASE
 from .dcat import RFC4180, SHA256_ALGORITHM, TABLE_SCHEMA_SPEC, file_type
 from .targets import Release, file_names, release_files
 
-ROLES = ("daten", "gebiete", "excel", "zip", "datapackage")  # order of a version's resources
+ROLES = ("daten", "gebiete", "excel", "xlsx", "zip", "datapackage")  # order of a version's resources
 ROLE_TITLES = {
     "daten": "Daten (CSV)",
     "gebiete": "Codeliste (CSV)",
     "excel": "Daten für Excel (CSV)",
+    "xlsx": "Excel-Arbeitsmappe (XLSX)",
     "zip": "Datenpaket (ZIP)",
     "datapackage": "datapackage.json",
 }
 ROLE_DESCRIPTIONS = {
     "daten": "Tabelle (UTF-8, Komma-getrennt); '.' = geheim gehalten, '-' = nichts vorhanden",
-    "gebiete": "Gebietsschlüssel und -namen der Tabelle (Fremdschlüssel level, area)",
+    "gebiete": "Gebietsschlüssel und -namen der Tabelle (Fremdschlüssel ebene, gebietsschluessel)",
     "excel": "Dieselbe Tabelle für Microsoft Excel: Semikolon, Dezimalkomma, UTF-8 mit BOM",
+    "xlsx": "Für Excel und LibreOffice: Tabelle mit Gebietsnamen und Blatt „Hinweise“ (Geheimhaltung, Zeichen, "
+            "Quelle, Lizenz, Version)",
     "zip": "Frictionless Data Package mit Daten, Codeliste und datapackage.json",
     "datapackage": "Frictionless Data Package (Metadaten und Schema); die Pfade zeigen auf die Dateien hier",
 }
@@ -166,7 +169,7 @@ class CkanRelease:
         extra = {"freigabe_period": base.period, "temporal_start": base.temporal_start,
                  "temporal_end": base.temporal_end}
         conforms = {"daten": (RFC4180, TABLE_SCHEMA_SPEC), "gebiete": (RFC4180, TABLE_SCHEMA_SPEC),
-                    "excel": (), "zip": (DATA_PACKAGE_SPEC,)}
+                    "excel": (), "xlsx": (), "zip": (DATA_PACKAGE_SPEC,)}
         specs = []
         for role in ROLES[:-1]:
             filename = names[role]
@@ -258,7 +261,7 @@ def version_key(version: str) -> tuple:
 
 def _versioned(filename: str, version: str) -> str:
     """The file name on CKAN: unique per version (the URL also carries the resource id)."""
-    if filename.endswith(f"-{version}.zip"):
+    if filename.endswith((f"-{version}.zip", f"-{version}.xlsx")):
         return filename
     stem, dot, ext = filename.rpartition(".")
     return f"{stem}-{version}.{ext}" if dot else f"{filename}-{version}"

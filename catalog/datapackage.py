@@ -59,6 +59,7 @@ from .releasetable import (  # the file format's one owner; re-exported for call
     write_codelist,
     write_table,
 )
+from . import releasetable
 
 NAME_RE = re.compile(r"^[a-z0-9_-]{2,100}$")
 SEMVER_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
@@ -276,8 +277,17 @@ def build_package(
     code_cols = _check_codelist(codelist, problems)
     if problems:
         raise MetadataError(problems)
-    data_csv = write_table(table, zero_symbol=meta.zero_symbol, revised=meta.revised)  # MetadataError
-    code_csv = write_codelist(codelist, code_cols)
+    for d in dims:
+        if d in releasetable.PUBLISHED_COLUMNS:
+            problems.append(CatalogError(META_INVALID, field="dimension",
+                                         reason=f"Merkmal heißt wie die Spalte {d} der veröffentlichten Datei / "
+                                         f"dimension named like the published column {d}"))
+    if problems:
+        raise MetadataError(problems)
+    # the published (German) form: the artifact's rows with the area names of the code list (releasetable)
+    artifact = write_table(table, zero_symbol=meta.zero_symbol, revised=meta.revised)  # MetadataError
+    data_csv = releasetable.publish(artifact, area_names(codelist))
+    code_csv = releasetable.publish_codelist(write_codelist(codelist, code_cols))
     # flat layout: the descriptor's relative paths resolve wherever the files lie side by side (zip,
     # download-area version folder)
     files = {
@@ -404,9 +414,13 @@ def _descriptor(
         + zero_note
         + " Beide Zeichen werden als fehlender Wert (null) gelesen."
     )
+    lv, ar, nm, cnt = releasetable.PUB_LEVEL, releasetable.PUB_AREA, releasetable.PUB_NAME, releasetable.PUB_COUNT
+    titles = releasetable.PUBLISHED_TITLES
     data_fields: list[dict[str, Any]] = [
-        {"name": "level", "type": "string", "title": "Gebietsebene", "constraints": {"required": True}},
-        {"name": "area", "type": "string", "title": "Gebietsschlüssel", "constraints": {"required": True}},
+        {"name": lv, "type": "string", "title": titles[lv], "constraints": {"required": True}},
+        {"name": ar, "type": "string", "title": titles[ar], "constraints": {"required": True}},
+        {"name": nm, "type": "string", "title": titles[nm],
+         "description": "Name des Gebiets laut Gebietshierarchie der Veröffentlichung (leer: ohne Namen)."},
     ]
     for d in dims:
         data_fields.append(
@@ -419,7 +433,7 @@ def _descriptor(
         )
     data_fields.append(
         {
-            "name": "count",
+            "name": cnt,
             "type": "integer",
             "title": meta.count_title,
             "description": count_desc,
@@ -432,7 +446,7 @@ def _descriptor(
             {
                 "name": REVISION_COLUMN,
                 "type": "string",
-                "title": "Revisionskennzeichen",
+                "title": titles[REVISION_COLUMN],
                 "description": "'r' = "
                 + REVISION_SYMBOL["de"]
                 + "; leer = unverändert gegenüber der korrigierten Version. / 'r' = "
@@ -442,13 +456,13 @@ def _descriptor(
             }
         )
     code_fields = [
-        {"name": "level", "type": "string", "title": "Gebietsebene", "constraints": {"required": True}},
-        {"name": "code", "type": "string", "title": "Gebietsschlüssel", "constraints": {"required": True}},
+        {"name": lv, "type": "string", "title": titles[lv], "constraints": {"required": True}},
+        {"name": ar, "type": "string", "title": titles[ar], "constraints": {"required": True}},
     ]
     if "name" in code_cols:
-        code_fields.append({"name": "name", "type": "string", "title": "Gebietsname"})
+        code_fields.append({"name": nm, "type": "string", "title": titles[nm]})
     if "parent" in code_cols:
-        code_fields.append({"name": "parent", "type": "string", "title": "Übergeordnetes Gebiet"})
+        code_fields.append({"name": releasetable.PUB_PARENT, "type": "string", "title": "Übergeordnetes Gebiet"})
     description = meta.description.strip() + "\n\n" + meta.public_statement_de.strip()
     license_ = {k: meta.license[k] for k in ("name", "title", "path") if meta.license.get(k)}
     contributors = [
@@ -511,11 +525,11 @@ def _descriptor(
                 "schema": {
                     "fields": data_fields,
                     "missingValues": [SECRET, NOTHING],
-                    "primaryKey": ["level", "area", *dims],
+                    "primaryKey": [lv, ar, *dims],
                     "foreignKeys": [
                         {
-                            "fields": ["level", "area"],
-                            "reference": {"resource": "gebiete", "fields": ["level", "code"]},
+                            "fields": [lv, ar],
+                            "reference": {"resource": "gebiete", "fields": [lv, ar]},
                         }
                     ],
                 },
@@ -531,7 +545,7 @@ def _descriptor(
                 "bytes": len(files[code_path]),
                 "hash": "sha256:" + sha256(files[code_path]),
                 "dialect": {"delimiter": ",", "doubleQuote": True, "header": True},
-                "schema": {"fields": code_fields, "missingValues": [""], "primaryKey": ["level", "code"]},
+                "schema": {"fields": code_fields, "missingValues": [""], "primaryKey": [lv, ar]},
             },
         ],
     }
@@ -558,6 +572,17 @@ def package_zip(files: Mapping[str, bytes], folder: str | None = None) -> bytes:
             info.create_system = 3
             zf.writestr(info, files[path])
     return buf.getvalue()
+
+
+def area_names(codelist: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(level, code) → area name of a code list (empty names left out)."""
+    if "name" not in codelist.columns:
+        return {}
+    out = {}
+    for level, code, name in zip(codelist["level"].tolist(), codelist["code"].tolist(), codelist["name"].tolist()):
+        if name is not None and not (isinstance(name, float) and pd.isna(name)) and str(name):
+            out[(str(level), str(code))] = str(name)
+    return out
 
 
 def codelist_from_hierarchy_rows(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:

@@ -23,6 +23,8 @@ FILE_TYPES = {
     "json": (FILE_TYPE_BASE + "JSON", MEDIA_TYPE_BASE + "application/json"),
     "zip": (FILE_TYPE_BASE + "ZIP", MEDIA_TYPE_BASE + "application/zip"),
     "ttl": (FILE_TYPE_BASE + "RDF_TURTLE", MEDIA_TYPE_BASE + "text/turtle"),
+    "xlsx": (FILE_TYPE_BASE + "XLSX",
+             MEDIA_TYPE_BASE + "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }
 SHA256_ALGORITHM = "http://spdx.org/rdf/terms#checksumAlgorithm_sha256"
 RFC4180 = "https://www.rfc-editor.org/rfc/rfc4180"

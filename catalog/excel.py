@@ -34,10 +34,12 @@ def excel_value(cell: str, numeric: bool) -> str:
     return neutralise(cell)
 
 
-def to_excel_csv(data_csv: bytes, numeric_columns: set[str] | frozenset[str] = frozenset({"count"})) -> bytes:
+def to_excel_csv(data_csv: bytes, numeric_columns: set[str] | frozenset[str] = frozenset({"count", "anzahl"}),
+                 titles: list[str] | None = None) -> bytes:
     """Convert a package's data CSV (UTF-8, ``,``) into the Excel variant (UTF-8 BOM, ``;``, decimal comma).
 
-    Only ``numeric_columns`` get a decimal comma; text columns are never reinterpreted.
+    Only ``numeric_columns`` (names in the data CSV's header) get a decimal comma; text columns are never
+    reinterpreted.  ``titles``: the header row written instead (German column titles for people).
     """
     text = data_csv.decode("utf-8-sig")
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -46,8 +48,8 @@ def to_excel_csv(data_csv: bytes, numeric_columns: set[str] | frozenset[str] = f
     header = next(reader, None)
     if header is None:
         return "\ufeff".encode("utf-8")
-    w.writerow([neutralise(h) for h in header])
     numeric = [h in numeric_columns for h in header]
+    w.writerow([neutralise(h) for h in (titles if titles and len(titles) == len(header) else header)])
     for row in reader:
         w.writerow([excel_value(c, numeric[i] if i < len(numeric) else False) for i, c in enumerate(row)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -284,10 +284,57 @@ def to_artifact(published: bytes) -> bytes:
     return _csv_bytes([head, *([r[i] for i in keep] for r in rows[1:])])
 
 
+PUB_PARENT = "uebergeordnet"
+_CODELIST = {"level": PUB_LEVEL, "code": PUB_AREA, "name": PUB_NAME, "parent": PUB_PARENT}
+
+
+def publish_codelist(codelist_csv: bytes) -> bytes:
+    """A code list (``level,code[,name][,parent]``) with the published German header."""
+    rows = read_rows(codelist_csv)
+    if not rows:
+        return codelist_csv
+    return _csv_bytes([[_CODELIST.get(h, h) for h in rows[0]], *rows[1:]])
+
+
+PERIOD_COLUMN, VERSION_COLUMN = "zeitraum", "version"
+PUBLISHED_TITLES_SERIES = {PERIOD_COLUMN: "Zeitraum", VERSION_COLUMN: "Version"}
+
+
+def time_series(parts: Iterable[tuple[str, str, bytes]]) -> tuple[list[str], list[list[str]]]:
+    """``(header, rows)`` of a time series: the published files of its periods (``(period, version,
+    published bytes)``, in order) one below the other, each row led by ``zeitraum`` and ``version``; the
+    header is the union of the periods' columns (``ebene, gebietsschluessel, gebietsname``, the dimensions in
+    order of appearance, ``anzahl``, ``revision`` if any period has it); a column a period lacks stays empty."""
+    loaded = []
+    dims: list[str] = []
+    revision = False
+    for period, version, data in parts:
+        header, rows = published_rows(data)
+        loaded.append((period, version, header, rows))
+        for h in header[3:]:
+            if h == REVISION_COLUMN:
+                revision = True
+            elif h != PUB_COUNT and h not in dims:
+                dims.append(h)
+    columns = [PUB_LEVEL, PUB_AREA, PUB_NAME, *dims, PUB_COUNT] + ([REVISION_COLUMN] if revision else [])
+    out = []
+    for period, version, header, rows in loaded:
+        index = [header.index(c) if c in header else None for c in columns]
+        for r in rows:
+            out.append([period, version, *("" if i is None else r[i] for i in index)])
+    return [PERIOD_COLUMN, VERSION_COLUMN, *columns], out
+
+
+def write_time_series(parts: Iterable[tuple[str, str, bytes]]) -> bytes:
+    """The time series as CSV (same conventions as the release table; see :func:`time_series`)."""
+    header, rows = time_series(parts)
+    return _csv_bytes([header, *rows])
+
+
 def published_titles(header: list[str], dimension_titles: Mapping[str, str] | None = None) -> list[str]:
     """German column titles of a published header (dimensions: their titles, else their names)."""
     dims = dimension_titles or {}
-    return [PUBLISHED_TITLES.get(h) or dims.get(h) or h for h in header]
+    return [PUBLISHED_TITLES.get(h) or PUBLISHED_TITLES_SERIES.get(h) or dims.get(h) or h for h in header]
 
 
 def strip_revision_column(data: bytes) -> bytes:

@@ -115,15 +115,25 @@ def file_names(name: str, version: str) -> dict[str, str]:
         "daten": f"{name}.csv",
         "gebiete": f"{name}-gebiete.csv",
         "excel": f"{name}-excel.csv",
+        "xlsx": f"{name}-{version}.xlsx",
         "zip": f"{name}-{version}.zip",
     }
 
 
 def release_files(pkg: DataPackage) -> dict[str, bytes]:
     """file name → bytes of everything a release publishes: the package's own files (descriptor, data,
-    code list; same relative layout), the Excel variant of the data and the whole package as a zip."""
+    code list; same relative layout), the Excel variant of the data (German column titles), the Excel
+    workbook (``.xlsx``: data and "Hinweise", checked cell by cell against the data file before it is
+    returned) and the whole package as a zip.  Everything is a deterministic function of the package, whose
+    data file the worker has compared with the approved artifact."""
+    from .releasetable import published_rows, published_titles
+    from .xlsx import dimension_titles, release_workbook
+
     names = file_names(pkg.name, pkg.version)
     files = dict(pkg.files)
-    files[names["excel"]] = to_excel_csv(pkg.data_bytes)
+    header, _ = published_rows(pkg.data_bytes)
+    titles = published_titles(header, dimension_titles(pkg.descriptor))
+    files[names["excel"]] = to_excel_csv(pkg.data_bytes, titles=titles)
+    files[names["xlsx"]] = release_workbook(pkg.descriptor, pkg.data_bytes)
     files[names["zip"]] = pkg.to_zip()
     return files

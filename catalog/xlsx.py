@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from copy import copy
 import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -82,18 +83,39 @@ def _text_cell(ws, value: str, **style) -> WriteOnlyCell:
     return cell
 
 
-def _cell(ws, value, numeric: bool):
-    if value is None:
-        return None
-    if numeric and isinstance(value, int) and not isinstance(value, bool):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.number_format = COUNT_FORMAT
+class _Cells:
+    """Cell factory of one sheet: plain strings go to openpyxl as they are (stored as strings) unless
+    openpyxl would read them as a formula (``=``) or an error code (``#``): those become explicit string
+    cells.  Numbers share one prepared style (thousands format), symbols in number columns align right."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        proto = WriteOnlyCell(ws, value=0)
+        proto.number_format = COUNT_FORMAT
+        self.number_style = proto._style
+        right = _text_cell(ws, ".", alignment=Alignment(horizontal="right"))
+        self.right_style = right._style
+
+    def number(self, n: int):
+        cell = WriteOnlyCell(self.ws, value=n)
+        cell._style = copy(self.number_style)
         return cell
-    if isinstance(value, str) and value.isdigit() and numeric:
-        cell = WriteOnlyCell(ws, value=int(value))
-        cell.number_format = COUNT_FORMAT
-        return cell
-    return _text_cell(ws, str(value), alignment=Alignment(horizontal="right") if numeric else Alignment())
+
+    def __call__(self, value, numeric: bool):
+        if value is None:
+            return None
+        if numeric:
+            if isinstance(value, int) and not isinstance(value, bool):
+                return self.number(value)
+            if isinstance(value, str) and value.isdigit():
+                return self.number(int(value))
+            cell = _text_cell(self.ws, str(value))
+            cell._style = copy(self.right_style)
+            return cell
+        text = str(value)
+        if text.startswith(("=", "#")):
+            return _text_cell(self.ws, text)
+        return text
 
 
 def _widths(header: Sequence[str], sample: Sequence[Sequence]) -> list[float]:
@@ -115,8 +137,9 @@ def _table_sheet(wb: Workbook, sheet: XlsxSheet, title: str) -> None:
     numeric = [h in sheet.numeric_columns for h in header]
     bold = Font(bold=True)
     ws.append([_text_cell(ws, h, font=bold) for h in header])
+    cell = _Cells(ws)
     for row in itertools.chain(sample, rows):
-        ws.append([_cell(ws, v, numeric[i] if i < len(numeric) else False) for i, v in enumerate(row)])
+        ws.append([cell(v, numeric[i] if i < len(numeric) else False) for i, v in enumerate(row)])
 
 
 def _notes_sheet(wb: Workbook, notes: XlsxNotes, title: str) -> None:
@@ -180,4 +203,101 @@ def release_table_sheet(data: bytes, title: str, names: Mapping[tuple[str, str],
     return XlsxSheet(title=title, header=titles, rows=rows, numeric_columns=frozenset({count}))
 
 
-__all__ = ["XlsxSheet", "XlsxNotes", "build_workbook", "release_table_sheet", "sheet_title", "NOTES_TITLE"]
+# --- the workbook of one release ----------------------------------------------------------------------------
+
+DATA_TITLE = "Daten"
+
+
+def _german_date(text: str) -> str:
+    try:
+        return datetime.strptime(str(text)[:10], "%Y-%m-%d").strftime("%d.%m.%Y")
+    except ValueError:
+        return str(text or "")
+
+
+def release_notes(descriptor: Mapping) -> XlsxNotes:
+    """The sheet "Hinweise" of a release, from its data package descriptor (all bound by the approval)."""
+    from .releasetable import NOTHING, REVISED, SECRET
+
+    d, dcat = descriptor, descriptor.get("dcat") or {}
+    symbols = d.get("symbols") or {}
+    publisher = next((c for c in d.get("contributors") or [] if c.get("role") == "publisher"), {})
+    contact = next((c for c in d.get("contributors") or [] if c.get("role") == "contact"), {})
+    lic = (d.get("licenses") or [{}])[0]
+    temporal = dcat.get("temporal") or {}
+    lines = [
+        ("Titel", str(d.get("title") or "")),
+        ("Berichtszeitraum", str(dcat.get("period") or "") or
+         f"{_german_date(temporal.get('start', ''))} – {_german_date(temporal.get('end', ''))}"),
+        ("Version", str(d.get("version") or "")),
+        ("Veröffentlicht am", _german_date(d.get("created") or "")),
+        ("Geheimhaltung", str((d.get("publicStatement") or {}).get("de") or "")),
+        ("Zeichen „.“", f"{SECRET} = " + str((symbols.get(SECRET) or {}).get("de") or "")),
+        ("Zeichen „-“", f"{NOTHING} = " + str((symbols.get(NOTHING) or {}).get("de") or "")),
+    ]
+    if REVISED in symbols:
+        lines.append(("Kennzeichen „r“", f"{REVISED} = " + str(symbols[REVISED].get("de") or "")))
+    sources = "; ".join(str(s.get("title") or "") for s in d.get("sources") or [] if s.get("title"))
+    lines += [
+        ("Quelle", sources or str(publisher.get("title") or "")),
+        ("Herausgeber", str(publisher.get("title") or "") + (f" <{publisher['email']}>" if publisher.get("email")
+                                                             else "")),
+        ("Kontakt", str(contact.get("title") or "") + (f" <{contact['email']}>" if contact.get("email") else "")),
+        ("Lizenz", " – ".join(str(lic[k]) for k in ("title", "path") if lic.get(k))),
+    ]
+    if dcat.get("versionNotes"):
+        lines.append(("Versionshinweis", str(dcat["versionNotes"])))
+    if dcat.get("landingPage"):
+        lines.append(("Internetseite", str(dcat["landingPage"])))
+    return XlsxNotes(str(d.get("title") or ""), lines)
+
+
+def dimension_titles(descriptor: Mapping) -> dict[str, str]:
+    fields = ((descriptor.get("resources") or [{}])[0].get("schema") or {}).get("fields") or []
+    return {str(f.get("name")): str(f.get("title") or f.get("name")) for f in fields}
+
+
+def release_workbook(descriptor: Mapping, data_csv: bytes) -> bytes:
+    """The ``.xlsx`` of a release: sheet "Daten" (German titles, area names, counts as numbers, ``.``/``-``
+    as text) and "Hinweise"; a deterministic function of the package's descriptor and data file.  The
+    result is read back and compared with the data file (:func:`check_workbook`) before it is returned."""
+    sheet = release_table_sheet(data_csv, DATA_TITLE, dimension_titles=dimension_titles(descriptor))
+    data = build_workbook([sheet], release_notes(descriptor))
+    check_workbook(data, data_csv)
+    return data
+
+
+class WorkbookMismatch(ValueError):
+    """The workbook's data sheet is not exactly the published table."""
+
+
+def check_workbook(xlsx: bytes, data_csv: bytes) -> None:
+    """Raise :class:`WorkbookMismatch` unless the first sheet holds exactly the published table's rows
+    (every cell as text equal; counts as numbers equal to the published digits) and no cell is a formula."""
+    from openpyxl import load_workbook
+
+    from . import releasetable
+
+    _, expected = releasetable.published_rows(data_csv)
+    wb = load_workbook(io.BytesIO(xlsx), read_only=True)
+    try:
+        ws = wb.worksheets[0]
+        got = ws.iter_rows(min_row=2, values_only=False)
+        n = 0
+        for want, row in itertools.zip_longest(expected, got):
+            if want is None or row is None:
+                raise WorkbookMismatch("rows")
+            cells = [c for c in row]
+            if any(getattr(c, "data_type", None) == "f" for c in cells):
+                raise WorkbookMismatch(f"formula in row {n + 2}")
+            values = ["" if c.value is None else str(c.value) for c in cells][: len(want)]
+            values += [""] * (len(want) - len(values))
+            if values != list(want):
+                raise WorkbookMismatch(f"row {n + 2}")
+            n += 1
+    finally:
+        wb.close()
+
+
+__all__ = ["XlsxSheet", "XlsxNotes", "build_workbook", "release_table_sheet", "sheet_title", "NOTES_TITLE",
+           "release_workbook", "release_notes", "check_workbook", "WorkbookMismatch"]

@@ -122,8 +122,8 @@ def canonical_sha256(data: pd.DataFrame, level: str, dims: tuple[str, ...], addi
     for col in ("area", *dims):
         codes, uniques = _codes(data[col])
         h.update(json.dumps([str(u) for u in uniques], ensure_ascii=False).encode())
-        h.update(np.ascontiguousarray(codes.astype("<i8")).tobytes())
-    h.update(np.ascontiguousarray(data["count"].to_numpy(dtype="<i8")).tobytes())
+        h.update(np.ascontiguousarray(codes, dtype="<i8"))  # the buffer itself: no bytes copy
+    h.update(np.ascontiguousarray(data["count"].to_numpy(dtype="<i8")))
     return h.hexdigest()
 
 
@@ -132,16 +132,34 @@ def _codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(col.dtype, pd.CategoricalDtype):
         cats = np.asarray(col.cat.categories.astype(str))
         order = np.argsort(cats, kind="stable")
+        c = col.cat.codes.to_numpy()
+        if (order == np.arange(len(order))).all() and (len(c) == 0 or c.min() >= 0):
+            return c, cats  # categories already sorted (prepare_table's own frames): the codes are the ranks
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
-        c = col.cat.codes.to_numpy()
         return np.where(c >= 0, rank[np.maximum(c, 0)], -1), cats[order]
     codes, uniques = pd.factorize(col.astype(str), sort=True)
     return codes, np.asarray(uniques, dtype=object)
 
 
 def _is_total_text(values: np.ndarray) -> np.ndarray:
-    return np.array([is_total_label(v) for v in values], dtype=bool)
+    out = np.zeros(len(values), dtype=bool)
+    for j in _letter_candidates(values):
+        out[j] = is_total_label(values[j])
+    return out
+
+
+def _letter_candidates(values: np.ndarray) -> np.ndarray:
+    """Indices of the values that may be a total word: every total word has letters, and a value of ASCII
+    characters without a letter keeps none through is_total_label's normalisation (blanks, ':'/'.', casefold)."""
+    if len(values) < 1000:
+        return np.arange(len(values))
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(np.asarray(values, dtype=object), type=pa.string())
+    no_letter = pc.match_substring_regex(arr, "^[\\x00-\\x40\\x5b-\\x60\\x7b-\\x7f]*$")
+    return np.flatnonzero(~no_letter.to_numpy(zero_copy_only=False))
 
 
 def _detect_geo(frame: pd.DataFrame, hierarchy: Hierarchy, candidates: list[str]) -> str | None:
@@ -151,13 +169,22 @@ def _detect_geo(frame: pd.DataFrame, hierarchy: Hierarchy, candidates: list[str]
     best, best_share = None, 0.0
     for c in candidates:
         # distinct values first (the same values in the same order, without converting every row to str)
-        vals = pd.unique(pd.Series(pd.unique(frame[c])).astype(str).str.strip())[:5000]
+        vals = pd.unique(pd.Series(_first_seen(frame[c])).astype(str).str.strip())[:5000]
         if len(vals) == 0:
             continue
         share = sum(v in all_codes for v in vals) / len(vals)
         if share > best_share:
             best, best_share = c, share
     return best if best_share >= 0.5 else None
+
+
+def _first_seen(col: pd.Series):
+    """pd.unique(col): the distinct values in order of appearance (for a categorical: from its codes)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        u = pd.unique(col.cat.codes.to_numpy())
+        cats = np.asarray(col.cat.categories, dtype=object)
+        return np.where(u >= 0, cats[np.maximum(u, 0)] if len(cats) else None, np.nan)
+    return pd.unique(col)
 
 
 def _numeric_like(frame: pd.DataFrame, c: str) -> bool:
@@ -265,11 +292,12 @@ def _canonical(frame, rows, fname, base, hierarchy, geo_col, count_col, dims, ad
         codes, uniques = _clean_factorize(frame[c])
         key_codes.append(codes)
         key_uniques.append(uniques)
-        if len(uniques):
-            total_mask |= _is_total_text(uniques)[codes]
+        is_total = _is_total_text(uniques) if len(uniques) else None
+        if is_total is not None and is_total.any():
+            total_mask |= is_total[codes]
     for c, codes, uniques in zip(key_cols, key_codes, key_uniques):
         empty_u = np.flatnonzero(uniques == "")
-        if len(empty_u):
+        if len(empty_u) and _used(codes, len(uniques))[empty_u].any():
             for i in np.flatnonzero(np.isin(codes, empty_u) & ~total_mask)[:MAX_PROBLEMS]:
                 problems.append(Finding(T_MISSING, {"symbol_de": "", "symbol_en": ""}, file=fname,
                                         row=row_of(i), column=c))
@@ -285,7 +313,16 @@ def _canonical(frame, rows, fname, base, hierarchy, geo_col, count_col, dims, ad
     keep = ~total_mask
     # counts
     cnt = frame[count_col]
-    if pd.api.types.is_integer_dtype(cnt.dtype) and not isinstance(cnt.dtype, pd.CategoricalDtype):
+    cat_codes = None
+    if isinstance(cnt.dtype, pd.CategoricalDtype) and count_cols_of_row is None:
+        cat_codes = cnt.cat.codes.to_numpy()
+        u_vals, u_prob_s = _parse_categories(cnt.cat.categories)
+        u_vals, u_prob = np.append(u_vals, np.nan), np.append(u_prob_s.to_numpy(dtype=object), "empty")
+        u_bad = u_prob != ""
+        values, prob = u_vals, None  # per category; rows below by their codes
+        bad_rows = (np.flatnonzero(u_bad[cat_codes] & keep) if u_bad.any() else np.zeros(0, dtype=np.int64))
+        prob_of = lambda i: u_prob[cat_codes[i]]  # noqa: E731
+    elif pd.api.types.is_integer_dtype(cnt.dtype) and not isinstance(cnt.dtype, pd.CategoricalDtype):
         values = cnt.to_numpy(dtype="float64", na_value=np.nan) if cnt.isna().any() else cnt.to_numpy()
         prob = np.where(np.isnan(values), "empty", "") if values.dtype.kind == "f" else None
     elif pd.api.types.is_float_dtype(cnt.dtype):
@@ -295,19 +332,29 @@ def _canonical(frame, rows, fname, base, hierarchy, geo_col, count_col, dims, ad
         values, prob_s = parse_number_column(cnt.reset_index(drop=True))
         prob = prob_s.to_numpy()
     if prob is not None:
-        bad = (prob != "") & keep
-        for i in np.flatnonzero(bad)[:MAX_PROBLEMS]:
-            raw_val = str(cnt.iloc[i])
-            if prob[i] == "not_a_number":
+        bad_rows = np.flatnonzero((prob != "") & keep)
+        prob_of = prob.__getitem__
+    if prob is not None or cat_codes is not None:
+        for i in bad_rows[:MAX_PROBLEMS]:
+            raw_val, p_i = str(cnt.iloc[i]), prob_of(i)
+            if p_i == "not_a_number":
                 problems.append(Finding(T_NOT_NUMBER, {"value": raw_val[:40]}, file=fname, row=row_of(i),
                                         column=col_of_count(i)))
             else:
-                sym = f" (Symbol „{raw_val}“)" if prob[i] == "symbol_unknown" else ""
-                sym_en = f" (symbol '{raw_val}')" if prob[i] == "symbol_unknown" else ""
+                sym = f" (Symbol „{raw_val}“)" if p_i == "symbol_unknown" else ""
+                sym_en = f" (symbol '{raw_val}')" if p_i == "symbol_unknown" else ""
                 problems.append(Finding(T_MISSING, {"symbol_de": sym, "symbol_en": sym_en}, file=fname,
                                         row=row_of(i), column=col_of_count(i)))
     fvals = values.astype("float64", copy=False) if values.dtype.kind != "i" else None
-    if fvals is not None:
+    if cat_codes is not None:  # the same tests on the categories, then the rows that have them
+        valid = ~np.isnan(fvals)
+        neg_u = valid & (fvals < 0)
+        frac_u = valid & ~neg_u & (np.floor(np.where(valid, fvals, 0)) != np.where(valid, fvals, 0))
+        huge_u = valid & ~neg_u & (fvals > MAX_COUNT)
+        frac_u &= ~huge_u
+        neg, frac, huge = ((u[cat_codes] & keep) if u.any() else np.zeros(0, dtype=bool)
+                           for u in (neg_u, frac_u, huge_u))
+    elif fvals is not None:
         valid = ~np.isnan(fvals) & keep
         neg = valid & (fvals < 0)
         frac = valid & ~neg & (np.floor(fvals) != fvals)
@@ -331,11 +378,18 @@ def _canonical(frame, rows, fname, base, hierarchy, geo_col, count_col, dims, ad
     level_index = {lv: i for i, lv in enumerate(hierarchy.levels)}
     u_level = np.full(len(geo_u), -1, dtype=np.int64)
     declared = level_index[geo_level] if geo_level is not None else None
-    for j, code in enumerate(geo_u):
-        lvls = hierarchy.levels_of(code)
-        if lvls:
-            u_level[j] = declared if geo_level in lvls else level_index[lvls[0]]
-    used_u = np.unique(key_codes[0][keep]) if keep.any() else np.array([], dtype=np.int64)
+    geo_list = geo_u.tolist()
+    in_level = []
+    for lv in hierarchy.levels:  # the membership levels_of(code) tests, per level
+        members = frozenset(hierarchy.codes(lv))
+        in_level.append(np.fromiter((c in members for c in geo_list), dtype=bool, count=len(geo_list)))
+    for i in reversed(range(len(hierarchy.levels))):  # the finest level a code is on (levels_of(code)[0])
+        u_level[in_level[i]] = i
+    if declared is not None:
+        u_level[in_level[declared]] = declared
+    all_kept = bool(keep.all())
+    used_u = (np.flatnonzero(np.bincount(key_codes[0] if all_kept else key_codes[0][keep], minlength=len(geo_u)))
+              if keep.any() else np.array([], dtype=np.int64))
     if declared is not None:
         finer_u = [j for j in used_u if 0 <= u_level[j] < declared]
         if finer_u:
@@ -369,18 +423,26 @@ def _canonical(frame, rows, fname, base, hierarchy, geo_col, count_col, dims, ad
     # NaN / out-of-range values only remain in rows not kept: zero them (no RuntimeWarning in the cast)
     counts = (np.where(np.isfinite(values) & (np.abs(values) <= MAX_COUNT), values, 0).astype(np.int64)
               if values.dtype.kind != "i" else values.astype(np.int64, copy=False))
+    if cat_codes is not None:
+        counts = counts[cat_codes]
     total = float(counts.sum(dtype=np.float64, where=keep))
     if total > MAX_TOTAL:  # 10^8 cells of up to MAX_COUNT each would wrap int64 in the level sums
         raise InputError(Finding(T_TOTAL_TOO_LARGE, {"total": f"{total:.3g}", "limit": MAX_TOTAL}, file=fname))
-    row_level = u_level[key_codes[0]]
-    finest = int(row_level[keep].min())
+    finest = int(u_level[used_u].min())  # = the minimum over the kept rows (used_u: their codes)
     level = hierarchy.levels[finest]
-    cells = keep & (row_level == finest)
-    coarse = keep & (row_level > finest)
+    if (u_level[used_u] == finest).all():  # one level (the usual case): no per-row level needed
+        cells, coarse = keep, np.zeros(n, dtype=bool)
+    else:
+        row_level = u_level[key_codes[0]]
+        cells = keep & (row_level == finest)
+        coarse = keep & (row_level > finest)
     # duplicates (on the cells of the assessed level and on the totals)
-    combined = _combine([kc for kc in key_codes], [len(u) for u in key_uniques])
+    sizes = [len(u) for u in key_uniques]
+    combined = _combine([kc for kc in key_codes], sizes)
+    cells_all = all_kept and cells is keep
+    cell_order = _sorted_unique_order(combined if cells_all else combined[cells], _key_range(sizes))
     for mask in (cells, coarse):
-        if not mask.any():
+        if mask is cells and cell_order is not None or not mask.any():
             continue
         idx = np.flatnonzero(mask)
         k = combined[idx]
@@ -395,9 +457,12 @@ def _canonical(frame, rows, fname, base, hierarchy, geo_col, count_col, dims, ad
     if problems:
         raise InputError(problems[:MAX_PROBLEMS])
     # canonical frame of the assessed level
-    idx = np.flatnonzero(cells)
-    order = np.argsort(combined[idx], kind="stable")
-    idx = idx[order]
+    if cell_order is not None:
+        idx = cell_order if cells_all else np.flatnonzero(cells)[cell_order]
+    else:
+        idx = np.flatnonzero(cells)
+        idx = idx[np.argsort(combined[idx], kind="stable")]
+    del combined
     data = {"area": _compact_categorical(key_codes[0][idx], geo_u)}
     for m, c in enumerate(dims, start=1):
         data[c] = _compact_categorical(key_codes[m][idx], key_uniques[m])
@@ -440,29 +505,77 @@ def _canonical(frame, rows, fname, base, hierarchy, geo_col, count_col, dims, ad
     return PreparedTable(out, level, tuple(dims), additive, totals, tuple(info), src, fname)
 
 
+def _parse_categories(categories: pd.Index):
+    """parse_number_column's per-value result for each category (the same function, once per value)."""
+    from .readers.numbers import _parse_unique_numbers
+
+    return _parse_unique_numbers(pd.Series(np.asarray(categories, dtype=object), dtype=object))
+
+
+def _used(codes: np.ndarray, n: int) -> np.ndarray:
+    used = np.zeros(n, dtype=bool)
+    used[codes] = True
+    return used
+
+
 def _compact_categorical(codes: np.ndarray, uniques: np.ndarray) -> pd.Categorical:
     """A categorical with only the categories in use (sorted order kept); O(n), no re-hashing."""
-    used = np.bincount(codes, minlength=len(uniques)) > 0
-    remap = np.cumsum(used) - 1
+    used = _used(codes, len(uniques))
     small = np.int8 if used.sum() < 127 else np.int32
-    return pd.Categorical.from_codes(remap[codes].astype(small), categories=pd.Index(uniques[used], dtype=object))
+    remap = (np.cumsum(used) - 1).astype(small)
+    return pd.Categorical.from_codes(remap[codes], categories=pd.Index(uniques[used], dtype=object),
+                                     validate=False)
 
 
 def _clean_factorize(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Codes and sorted, stripped string uniques; the string work is done once per distinct value."""
-    raw_codes, raw_u = pd.factorize(col, use_na_sentinel=True)
+    if isinstance(col.dtype, pd.CategoricalDtype):  # the reader's columns: its codes are used as they are
+        # (categories not in use stay among the uniques; nothing downstream counts them: the canonical frame
+        # keeps only the categories in use)
+        raw_codes, raw_u = col.cat.codes.to_numpy(), col.cat.categories
+    else:
+        raw_codes, raw_u = pd.factorize(col, use_na_sentinel=True)
     u = pd.Series(np.asarray(raw_u, dtype=object)).astype(str).str.strip()
     u = u.where(~u.isin(["nan", "None", "<NA>"]), "").to_numpy(dtype=object)
     u = np.append(u, "")  # the NA sentinel (-1) becomes ""
     final_codes, final_u = pd.factorize(u, sort=True)
-    return final_codes[raw_codes].astype(np.int64), np.asarray(final_u, dtype=object).astype(str)
+    small = np.int32 if len(final_u) < 2**31 - 1 else np.int64
+    final_codes = final_codes.astype(small)
+    uniques = np.asarray(final_u, dtype=object).astype(str)
+    if len(raw_codes) and (final_codes[:-1] == np.arange(len(final_codes) - 1)).all() and raw_codes.min() >= 0:
+        return raw_codes.astype(small, copy=False), uniques  # already sorted and clean: the codes stay
+    return final_codes[raw_codes], uniques
 
 
 def _combine(codes: list[np.ndarray], sizes: list[int]) -> np.ndarray:
-    key = np.zeros(len(codes[0]), dtype=np.int64)
-    for c, s in zip(codes, sizes):
-        key = key * (s + 1) + (c.astype(np.int64) + 1)
+    key = codes[0].astype(np.int64)
+    key += 1
+    for c, s in zip(codes[1:], sizes[1:]):  # in place: the same mixed-radix key, no temporaries
+        key *= s + 1
+        key += c
+        key += 1
     return key
+
+
+def _key_range(sizes: list[int]) -> int:
+    r = 1
+    for s in sizes:
+        r *= s + 1
+    return r
+
+
+def _sorted_unique_order(k: np.ndarray, key_range: int):
+    """The positions of ``k`` in ascending key order when all keys are distinct (else None): without a sort
+    when the keys are already ascending or dense (a scatter into the key range)."""
+    n = len(k)
+    if n < 2 or bool((k[1:] > k[:-1]).all()):
+        return np.arange(n)
+    if key_range > 4 * n + 1024:
+        return None
+    inv = np.full(key_range, -1, dtype=np.int32 if n < 2**31 else np.int64)
+    inv[k] = np.arange(n, dtype=inv.dtype)
+    order = inv[inv >= 0]
+    return order if len(order) == n else None
 
 
 def _check_totals(cells: pd.DataFrame, totals: pd.DataFrame, hierarchy: Hierarchy, level: str, dims, fname,

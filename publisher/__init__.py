@@ -19,7 +19,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     Path(app.config["STORAGE_DIR"]).mkdir(parents=True, exist_ok=True)
     from publisher import dav
+    from publisher.web.release_cache import PublicPages
 
+    app.wsgi_app = PublicPages(app.wsgi_app, app)  # anonymous public release pages replayed (release_cache)
     dav.mount(app)  # read-only WebDAV over the download area at /dav (FREIGABE_DAV_*); inside ProxyFix below
     proxies = int(app.config.get("PROXY_COUNT") or 0)
     if proxies > 0:  # behind nginx/Apache: trust exactly that many X-Forwarded-* hops, no more

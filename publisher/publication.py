@@ -107,15 +107,19 @@ strip_revision_column = releasetable.strip_revision_column
 
 
 def build_release_package(artifact: bytes, frame: pd.DataFrame, info: ReleaseInfo) -> DataPackage:
-    """The data package for an approved artifact; its data file must be the artifact, byte for byte.
-
-    A correction's data file carries one more column, ``revision`` (``r`` where the published value differs
-    from the corrected release): without that column it must be the artifact, byte for byte."""
+    """The data package for an approved artifact; its data file must be the artifact, byte for byte, once
+    the published form's additions are taken out (:func:`catalog.releasetable.to_artifact`: the area names of
+    the approved hierarchy version and, for a correction, the column ``revision`` with ``r`` where the
+    published value differs from the corrected release)."""
     meta = package_metadata(info)
     codes = codelist_from_hierarchy_rows(info.hierarchy_rows)
     pkg = build_package(frame, codes, meta)  # raises PackageInvalid with the frictionless report
     data = pkg.files[pkg.data_path]
-    if (strip_revision_column(data) if info.revised is not None else data) != artifact:
+    try:  # the published (German) file, names and a correction's column ``revision`` taken out, is the artifact
+        inner = releasetable.to_artifact(data)
+    except releasetable.TableFormatError:
+        inner = b""
+    if inner != artifact:
         raise PublicationRefused(
             "FG-PUB-PACKAGE-DIFFERS",
             "Die Datendatei des Pakets weicht vom freigegebenen Artefakt ab; es wird nichts veröffentlicht.",

@@ -2,7 +2,7 @@
 # System packages the test suite needs (Debian 12): PostgreSQL 15 server binaries for the private test
 # cluster; rclone, the real WebDAV client of tests/downloads/test_dav.py; OpenLDAP's slapd + ldap-utils for
 # the directory sign-on tests (tests/directory: the fixtures start their own slapd as the openldap user, the
-# Debian service is not configured and stays off).  Installs only what is missing; needs root (or sudo).
+# Debian service is not configured and stays off); LibreOffice Calc (no GUI) for the .xlsx conversion test.  Installs only what is missing; needs root (or sudo).
 set -euo pipefail
 need=()
 if [ ! -x /usr/lib/postgresql/15/bin/initdb ] || [ ! -x /usr/lib/postgresql/15/bin/pg_ctl ]; then
@@ -16,6 +16,10 @@ if ! command -v rclone >/dev/null 2>&1; then
 fi
 if [ ! -x /usr/sbin/slapd ] || ! command -v ldapadd >/dev/null 2>&1 || ! command -v slaptest >/dev/null 2>&1; then
   need+=(slapd ldap-utils)
+fi
+# LibreOffice Calc without GUI: tests/catalog/test_xlsx_libreoffice.py converts a release .xlsx headless
+if ! command -v soffice >/dev/null 2>&1; then
+  need+=(libreoffice-calc-nogui)
 fi
 # issue 17: cairosvg (the map as PNG) loads the system library libcairo2
 if ! ldconfig -p 2>/dev/null | grep -q 'libcairo\.so\.2'; then

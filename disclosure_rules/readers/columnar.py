@@ -279,7 +279,8 @@ def _frame(cols, reg, sel, irr_cells, names) -> tuple[pd.DataFrame, np.ndarray]:
             codes[irr_pos] = extra
         else:
             codes = codes_reg
-        used = np.bincount(codes, minlength=len(values)) > 0
+        used = np.zeros(len(values), dtype=bool)
+        used[codes] = True
         if used.all():
             cats = pd.Index(np.asarray(values, dtype=object), dtype=object)
         else:

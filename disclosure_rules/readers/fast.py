@@ -22,6 +22,7 @@ from .columnar import Body, build_table, clean_column
 from .rows import check_not_binary, field_counts, sniff_delimiter
 
 BLOCK_BYTES = 8 << 20  # pyarrow block: a line longer than this cannot be read by it (and is too long anyway)
+THREADS_MIN_BYTES = 2 * BLOCK_BYTES  # smaller bodies are one or two blocks: threads gain nothing
 IRREGULAR_MAX = 200_000  # more irregular lines than this: the row-by-row path
 CHUNK = 16 << 20
 # line breaks str.splitlines() knows besides LF, CR and CRLF (the reference counts line lengths with them)
@@ -130,7 +131,10 @@ def read_csv_fast(data: bytes, name: str | None, header_row: int | None, max_cel
     n_lines = line_count(buf, start)
     if n_lines * k > max_cells:
         raise too_many_cells(n_lines * k, max_cells, name)
-    parsed = _parse(buf, start, delimiter, k, name, progress, n_lines)
+    threads = _regular_edges(buf, start, lines, delimiter, k)
+    parsed = _parse(buf, start, delimiter, k, name, progress, n_lines, threads)
+    if parsed is _SERIAL:  # an irregular line turned up: read again in one thread, which knows line numbers
+        parsed = _parse(buf, start, delimiter, k, name, progress, n_lines, False)
     if parsed is None or parsed[0] != n_lines:
         return None
     n, columns, regular, irregular_text = parsed
@@ -144,6 +148,20 @@ def read_csv_fast(data: bytes, name: str | None, header_row: int | None, max_cel
     return build_table(body, name, header_row, encoding=encoding, delimiter=delimiter, sheet=None)
 
 
+_SERIAL = object()
+
+
+def _regular_edges(buf: bytes, start: int, head: list[str], delimiter: str, k: int) -> bool:
+    """May the body be parsed by several threads?  Only when no line is expected to be refused: the first
+    lines and the last lines (titles, footnotes) have the usual field count and no quotes.  pyarrow tells the
+    line number of a refused line only when it reads in one thread; a refusal then means reading again."""
+    if len(buf) - start < THREADS_MIN_BYTES:
+        return False
+    tail = buf[max(start, len(buf) - 16384):].decode("utf-8", errors="replace").splitlines()[1:]
+    edges = head[:50] + tail[-50:]
+    return all('"' not in t for t in edges) and all(c == k for c in field_counts(edges, delimiter))
+
+
 def parse_line(text: str, delimiter: str) -> list[str] | None:
     """The fields of one line as the csv module reads them, or None when a quote stays open at its end."""
     rows = list(csv.reader(io.StringIO(text + "\nx\n", newline=""), delimiter=delimiter, strict=False))
@@ -152,16 +170,22 @@ def parse_line(text: str, delimiter: str) -> list[str] | None:
     return rows[0]
 
 
-def _parse(buf: bytes, start: int, delimiter: str, k: int, name: str | None, progress=None, n_lines: int = 0):
-    """(rows, columns, regular row indices, {row index: line text}) or None (arrow could not read it)."""
+def _parse(buf: bytes, start: int, delimiter: str, k: int, name: str | None, progress=None, n_lines: int = 0,
+           threads: bool = False):
+    """(rows, columns, regular row indices, {row index: line text}) or None (arrow could not read it), or
+    _SERIAL (``threads``: a line was refused, whose number only a reading in one thread gives)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv
 
     odd: list[tuple[int, str]] = []
+    serial = []
 
     def handler(row):
-        if len(odd) >= IRREGULAR_MAX or row.number is None:
+        if row.number is None:
+            serial.append(True)
+            return "error"
+        if len(odd) >= IRREGULAR_MAX:
             return "error"
         odd.append((row.number - 1, row.text))
         return "skip"
@@ -171,7 +195,7 @@ def _parse(buf: bytes, start: int, delimiter: str, k: int, name: str | None, pro
     try:
         reader = pcsv.open_csv(
             pa.BufferReader(pa.py_buffer(buf)[start:]),
-            read_options=pcsv.ReadOptions(use_threads=False, block_size=BLOCK_BYTES, column_names=names),
+            read_options=pcsv.ReadOptions(use_threads=threads, block_size=BLOCK_BYTES, column_names=names),
             parse_options=pcsv.ParseOptions(delimiter=delimiter, quote_char=False, double_quote=False,
                                             escape_char=False, newlines_in_values=False, ignore_empty_lines=False,
                                             invalid_row_handler=handler),
@@ -199,15 +223,20 @@ def _parse(buf: bytes, start: int, delimiter: str, k: int, name: str | None, pro
             if progress is not None and n_lines:
                 progress(min(1.0, (n_reg + len(odd)) / n_lines))
     except pa.ArrowInvalid:  # a line longer than the block, or too many irregular lines
+        if serial:
+            return _SERIAL
         if buf.find(b"\r", start) < 0 and not other_line_breaks(buf, start):
             _raise_long_line(buf, start, name)
         return None
     n = n_reg + len(odd)
     if any(not 0 <= i < n for i, _ in odd):
         return None
-    is_odd = np.zeros(n, dtype=bool)
-    is_odd[[i for i, _ in odd]] = True
-    regular = np.flatnonzero(~is_odd)
+    if odd:
+        is_odd = np.zeros(n, dtype=bool)
+        is_odd[[i for i, _ in odd]] = True
+        regular = np.flatnonzero(~is_odd)
+    else:
+        regular = np.arange(n)
     if len(regular) != n_reg:
         return None
     raw = []

@@ -37,7 +37,8 @@ DOWNLOAD_WITHDRAWN = register(
     "The release {what} was withdrawn; its files are no longer served.")
 
 MEDIA_TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json", ".zip": "application/zip",
-               ".ttl": "text/turtle; charset=utf-8"}
+               ".ttl": "text/turtle; charset=utf-8",
+               ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 DEFAULT_RETENTION_DAYS = 365
 
 

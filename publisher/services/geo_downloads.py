@@ -33,13 +33,13 @@ STATUS_TEXT = {"ok": "veröffentlicht", "primary": "geheim gehalten", "secondary
 
 def joined(document: dict, published_csv: bytes) -> dict:
     """The published table joined to the boundary set (see the module doc)."""
-    from catalog.releasetable import NOTHING, read_rows, read_table
+    from catalog.releasetable import NOTHING, PUB_COUNT, REVISION_COLUMN, read_rows, read_table
 
-    rows = read_rows(published_csv)
+    rows = read_rows(published_csv)  # the published form: ebene, gebietsschluessel, gebietsname, ..., anzahl
     frame = read_table(published_csv)  # the releasable layout: "level", "area", "count" (NA = "."), "status"
-    header = rows[0][: len(frame.columns) - 1]  # without a revision column; read_table appended "status"
-    cols = list(frame.columns)
-    i_level, i_area, i_count = cols.index("level"), cols.index("area"), cols.index("count")
+    header = rows[0][:-1] if rows[0] and rows[0][-1] == REVISION_COLUMN else rows[0]  # without a revision column
+    i_level, i_area = 0, 1
+    i_count = header.index(PUB_COUNT) if PUB_COUNT in header else header.index("count")
     geoms, names = {}, {}
     for feat in document.get("features") or []:
         p = feat.get("properties") or {}

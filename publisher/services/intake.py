@@ -121,6 +121,16 @@ def validate_metadata(c, metadata: dict | None, *, partial: bool = False) -> dic
         for key in ("title", "reference_period"):
             if not out.get(key):
                 problems.append(E.invalid_field(key, "Pflichtfeld fehlt.", "required field missing."))
+        # issue 17 item 1: what every target needs is asked up front - a contact e-mail for questions, and the
+        # licence (a field sent empty is refused; a field not sent at all takes the office's DEFAULT_LICENCE)
+        if not out.get("contact"):
+            problems.append(E.invalid_field("contact", "Pflichtfeld fehlt: eine E-Mail-Adresse für Rückfragen "
+                                                       "(z. B. statistik@stadt.de).",
+                                            "required field missing: an e-mail address for questions "
+                                            "(e.g. statistik@stadt.de)."))
+        if "licence" in metadata and not str(metadata.get("licence") or "").strip():
+            problems.append(E.invalid_field("licence", "Pflichtfeld fehlt: bitte eine Lizenz wählen.",
+                                            "required field missing: please choose a licence."))
         out["licence"] = out.get("licence") or c.settings.get("DEFAULT_LICENCE", "dl-de/by-2-0")
     if out.get("contact") and not c.settings.get("PUBLISHER_EMAIL"):
         # the data package needs a contact e-mail: without one, an approved release could never be published

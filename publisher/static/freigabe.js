@@ -16,6 +16,17 @@
     radios.forEach(function (r) { r.addEventListener("change", sync); });
     sync();
     document.querySelectorAll("form[data-upload-progress]").forEach(enhanceUpload);
+    // First upload of a new series (issue 17): once a file is picked, upload it and show its columns as
+    // choices (the same server-side step as the button "Datei hochladen und Spalten anzeigen").
+    document.querySelectorAll("button[data-columns-step]").forEach(function (button) {
+      var form = button.form;
+      var file = form && form.querySelector("input[type=file]");
+      if (!file || file.dataset.columnsStep) { return; }
+      file.dataset.columnsStep = "1";
+      file.addEventListener("change", function () {
+        if (file.files && file.files.length && form.requestSubmit) { form.requestSubmit(button); }
+      });
+    });
   }
 
   // Upload with a progress bar: the form is sent with XMLHttpRequest (same fields, same CSRF token), the

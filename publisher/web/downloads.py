@@ -65,6 +65,38 @@ def _preview(c, rel) -> tuple[list[str], list[list[str]], int]:
     return part("preview", (rel.files[name], PREVIEW_ROWS), lambda: _read_preview(c, rel, name))
 
 
+def _published_bytes(c, rel, name: str) -> bytes | None:
+    """A file of the version as published (None when missing or not the published bytes)."""
+    import hashlib
+
+    from catalog import LocalStorage
+    from catalog.storage import version_key
+
+    if name not in rel.files:
+        return None
+    try:
+        data = LocalStorage(c.settings["DOWNLOAD_DIR"]).get(version_key(rel.topic, rel.series, rel.version, name))
+    except (OSError, KeyError):
+        return None
+    return data if hashlib.sha256(data).hexdigest() == rel.files[name] else None
+
+
+def _wide(c, rel):
+    """The published table as areas x categories with area names (publisher.web.release_view), drawn once per
+    published data file and code list (their sha256) and language."""
+    from catalog.targets import file_names
+    from publisher.i18n import current_lang
+    from publisher.web.release_cache import part
+    from publisher.web.release_view import wide_preview
+
+    names = file_names(rel.series, rel.version)
+    data, codes = names["daten"], names["gebiete"]
+    if data not in rel.files:
+        return None
+    return part("wide", (rel.files[data], rel.files.get(codes), current_lang()),
+                lambda: wide_preview(_published_bytes(c, rel, data), _published_bytes(c, rel, codes)))
+
+
 def _read_preview(c, rel, name: str) -> tuple[list[str], list[list[str]], int]:
     from catalog import LocalStorage
     from catalog.releasetable import read_rows
@@ -103,9 +135,15 @@ def release(submission_id: int):
 
     graphics = {} if rel.withdrawn else {"map_svg": release_map(c, rel, version),
                                          "chart_svg": release_chart(c, current_user(), rel)}
-    from publisher.web.release_downloads import release_downloads, size_text
+    from publisher.i18n import gettext as _
+    from publisher.web.release_downloads import release_downloads
+    from publisher.web.release_view import licence_label, version_history
 
+    wide = None if rel.withdrawn else _wide(c, rel)
     html = render_template("release.html", rel=rel, sub=sub, version=version, meta=(version.meta or {}),
                            locations=_locations(c, rel), header=header, rows=rows, total=total, preview_rows=PREVIEW_ROWS,
-                           downloads=release_downloads(c, rel, version), size_text=size_text, **graphics)
+                           wide=wide, wide_dims=", ".join(wide["dimensions"]) if wide and wide["dimensions"] else _("Anzahl"),
+                           downloads=release_downloads(c, rel, version),
+                           history=version_history(c, current_user(), rel),
+                           licence=licence_label((version.meta or {}).get("licence")), **graphics)
     return release_cache.store_response(key, html) if key is not None else html

@@ -138,6 +138,8 @@ def anonymous_page_key(submission_id: int) -> str | None:
     now, gen, where = time.monotonic(), _generation[0], (db.url, submission_id, lang)
     seen = _keys.get(where)
     if seen is not None and seen[1] == gen and now - seen[0] < _recheck():
+        if seen[2] is not None:
+            _mark(where, seen[2])
         return seen[2]
     from publisher.services.release_pages import release_stamp
 
@@ -146,6 +148,8 @@ def anonymous_page_key(submission_id: int) -> str | None:
     if len(_keys) > 50_000:
         _keys.clear()
     _keys[where] = (now, gen, key)
+    if key is not None:
+        _mark(where, key)
     return key
 
 
@@ -173,3 +177,86 @@ def store_response(key: str, html: str) -> Response:
     PAGES.put(key, body, len(body))
     # no-cache: browsers and proxies revalidate every time (a 304 costs little), so a withdrawal shows at once
     return Response(body, mimetype="text/html", headers={"ETag": etag(key), "Cache-Control": "no-cache"})
+
+
+# --------------------------------------------------------------------------- the anonymous fast path
+#
+# A public release page answered to an anonymous visitor is the same bytes and the same headers for every
+# visitor of the same page, language and host until its key changes.  ``PublicPages`` (a WSGI middleware
+# inside ProxyFix, so host and scheme are the ones Flask sees) remembers the whole answer Flask gave - status
+# line, every header after every after_request hook (CSP and the other security headers, Vary, ETag,
+# Cache-Control), body - and replays it to the next visitor without a Flask request: no session, no CSRF,
+# no rate-limit hook, no routing, no database.  Only while the page key it was drawn under is still the
+# current one in this process (the same check ``anonymous_page_key`` makes: no commit since, stamp read less
+# than RELEASE_PAGE_RECHECK_SECONDS ago); otherwise the request goes to Flask, which reads the stamp again.
+# Never for a request with any cookie but the language (a logged-in visitor, pending messages, a form token), a query
+# string, a conditional request (If-None-Match: Flask answers 304) or any method but GET; never from an
+# answer that set a cookie or was not 200.
+
+MEMO_MAX = 2048
+ENVIRON_MARK = "freigabe.public_page"  # set by the view: (where, key) of an anonymous cached page
+_memo: dict[tuple, tuple] = {}  # request identity -> (where, key, status, headers, body)
+_memo_lock = threading.Lock()
+stats = {"replayed": 0}
+
+
+def _mark(where: tuple, key: str) -> None:
+    env = request.environ
+    env[ENVIRON_MARK] = (where, key)
+
+
+class PublicPages:
+    def __init__(self, wsgi_app, app) -> None:
+        self.wsgi_app, self.app = wsgi_app, app
+
+    def _identity(self, environ):
+        if environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING") \
+                or not environ.get("PATH_INFO", "").startswith("/releases/") or "HTTP_IF_NONE_MATCH" in environ:
+            return None
+        lang = None
+        if environ.get("HTTP_COOKIE"):
+            from werkzeug.http import parse_cookie
+
+            from publisher.i18n import LANG_COOKIE
+
+            cookies = parse_cookie(environ)
+            if any(name != LANG_COOKIE for name in cookies):  # a session (or any other) cookie: Flask decides
+                return None
+            lang = cookies.get(LANG_COOKIE)
+        return (environ.get("PATH_INFO"), environ.get("SCRIPT_NAME", ""), environ.get("HTTP_HOST"),
+                environ.get("SERVER_NAME"), environ.get("SERVER_PORT"), environ.get("wsgi.url_scheme"), lang)
+
+    def __call__(self, environ, start_response):
+        ident = self._identity(environ)
+        if ident is None:
+            return self.wsgi_app(environ, start_response)
+        hit = _memo.get(ident)
+        if hit is not None:
+            where, key, status, headers, body = hit
+            seen = _keys.get(where)
+            if seen is not None and seen[2] == key and seen[1] == _generation[0] \
+                    and time.monotonic() - seen[0] < float(self.app.config.get("RELEASE_PAGE_RECHECK_SECONDS", 1.0) or 0):
+                stats["replayed"] += 1
+                start_response(status, list(headers))
+                return [body]
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, list(headers)
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        result = self.wsgi_app(environ, capture)
+        mark = environ.get(ENVIRON_MARK)
+        if mark is None or not captured.get("status", "").startswith("200") \
+                or any(n.lower() == "set-cookie" for n, _v in captured["headers"]):
+            return result
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        with _memo_lock:
+            if len(_memo) >= MEMO_MAX:
+                _memo.clear()
+            _memo[ident] = (mark[0], mark[1], captured["status"], tuple(captured["headers"]), body)
+        return [body]

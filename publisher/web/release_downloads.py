@@ -52,8 +52,12 @@ class FileKind:
 
 # files stored with every release, in the order shown; add ONE line per new kind of file
 FILE_KINDS: list[FileKind] = [
+    FileKind(N_("Excel-Arbeitsmappe (XLSX)"), "XLSX",
+             N_("Für Excel und LibreOffice: die Tabelle mit deutschen Spaltennamen und Gebietsnamen, dazu ein "
+                "Blatt „Hinweise“ mit Quelle, Lizenz und Geheimhaltung."),
+             order=10, role="xlsx", suffix=".xlsx"),
     FileKind(N_("Tabelle für Excel (CSV)"), "CSV",
-             N_("Für Excel: Semikolon als Trennzeichen und Dezimalkomma, öffnet sich mit einem Doppelklick."),
+             N_("Für Excel als CSV: Semikolon als Trennzeichen und Dezimalkomma, öffnet sich mit einem Doppelklick."),
              order=20, role="excel"),
     FileKind(N_("Tabelle (CSV)"), "CSV",
              N_("Maschinenlesbar: UTF-8 mit Komma als Trennzeichen, für Statistikprogramme, Skripte und Datenportale."),
@@ -64,6 +68,9 @@ FILE_KINDS: list[FileKind] = [
     FileKind(N_("Beschreibung des Datenpakets (JSON)"), "JSON",
              N_("Maschinenlesbar: Spalten, Lizenz und Quelle nach dem Standard Frictionless Data Package."),
              order=80, role="datapackage"),
+    FileKind(N_("Metadaten nach DCAT-AP.de (Turtle)"), "TTL",
+             N_("Maschinenlesbar: die Beschreibung nach DCAT-AP.de, wie Datenportale wie GovData sie einlesen."),
+             order=85, suffix="dcat.ttl"),
     FileKind(N_("Alles in einer Datei (ZIP)"), "ZIP",
              N_("Zum Archivieren: Tabelle, Gebietsliste und Beschreibung zusammen in einem ZIP-Archiv."),
              order=90, role="zip", suffix=".zip"),

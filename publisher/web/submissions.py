@@ -60,7 +60,15 @@ def _choices():
     return {"hierarchies": hs, "rule_sets": rs, "hierarchy_options": [(h.id, h.label) for h in hs],
             "population_options": [(p.slug, p.name) for p in pops],
             "rule_set_options": [(r.id, r.label) for r in rs],
+            "licence_options": _licence_options(),
             "level_options": list(dict.fromkeys(lv for h in hs for lv in (h.levels or [])))}
+
+
+def _licence_options() -> list[tuple[str, str]]:
+    """The licences a public release can carry (issue 17: a choice, required up front)."""
+    from catalog.licences import LICENCES
+
+    return [(key, lic.title) for key, lic in LICENCES.items()]
 
 
 @bp.route("/submissions/new", methods=["GET", "POST"])
@@ -79,36 +87,46 @@ def new_submission():
     # issue 17 item 1: "Reihe" is a choice; an existing series pre-fills metadata and its remembered mapping
     chosen = request.values.get("series") or ""
     series_info = weekly.series_defaults(c, current_user(), chosen) if chosen.isdigit() else None
+    staged = None  # issue 17: the uploaded file kept for the next step of this form (token, file name)
     if request.method == "POST":
+        from publisher.web import staged_uploads
+
         data, filename = upload_from_form()
+        token = (request.form.get("staged") or "").strip()
+        if data is None and token:  # the file chosen in an earlier step of this form
+            data, filename = staged_uploads.load(token, current_user().id) or (None, None)
         meta = metadata_from_form()
         mapping = mapping_from_form()
         hierarchy = request.form.get("hierarchy") or None
         rule_set = request.form.get("rule_set") or None
+        action = request.form.get("action")
+        from publisher.web.tables import file_columns
+
+        columns = file_columns(data, filename, mapping)
         try:
             if data is None:
                 raise InvalidInput(_file_missing())
-            if request.form.get("action") == "check":
+            if action == "check" or (action == "columns" and not columns):  # unreadable: the check says why
                 check = intake.check_upload(c, data, filename, mapping, hierarchy=hierarchy, rule_set=rule_set)
-            else:
+            elif action != "columns":
                 sub = intake.create_draft(c, current_user(), data=data, filename=filename, metadata=meta,
                                           mapping=mapping, series=request.form.get("series") or None,
                                           hierarchy=hierarchy, rule_set=rule_set)
+                staged_uploads.drop(token)
                 return done(_("Einreichung gespeichert."), "web.submission", submission_id=sub.id)
         except InvalidInput as exc:
             errors, general = field_errors(exc)
             general.append(_("Es wurde nichts gespeichert."))
             status = 422
-        from publisher.web.tables import file_columns
-
-        columns = file_columns(data, filename, mapping)
+        if data is not None:
+            staged = (staged_uploads.stage(data, filename or "tabelle.csv", current_user().id, token), filename)
     if series_info and not columns:
         columns = weekly.mapping_columns(series_info["mapping"])
     values = form_values(meta={**_default_meta(), **(series_info["meta"] if series_info else {})}
                          if request.method == "GET" else None,
                          mapping=series_info["mapping"] if series_info and request.method == "GET" else None)
     return render_template("upload.html", errors=errors, general=general, values=values, check=check,
-                           columns=columns, series=series_info["series"] if series_info else None,
+                           columns=columns, staged=staged, series=series_info["series"] if series_info else None,
                            series_options=[(s.id, s.title) for s in weekly.series_choices(c, current_user())],
                            **_choices()), status
 

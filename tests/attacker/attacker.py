@@ -43,7 +43,10 @@ class Published:
 
 
 def read_release(data: bytes) -> Published:
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    if rows and rows[0][:3] == ["ebene", "gebietsschluessel", "gebietsname"]:  # the published (German) form
+        rows = [[r[0], r[1], *r[3:]] for r in rows]  # the area name is not part of a cell's key
+        rows[0] = ["level", "area", *rows[0][2:-1], "count"]
     header, body = rows[0], rows[1:]
     assert header[:2] == ["level", "area"] and len(header) >= 3, header  # last column: count or amount
     dims = header[2:-1]

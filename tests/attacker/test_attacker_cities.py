@@ -5,7 +5,7 @@ For every generated city (3-level geography, 2 dimensions, many small counts), i
 
 * every primary cell (true value 1..k-1, or 0..k-1 with zeros disclosive) is suppressed, every published number
   is the true one;
-* the attacker, reading only the published CSV (as ``publisher.publication.render_artifact`` writes it) and
+* the attacker, reading only the published CSV (the German published form: ``catalog.releasetable.publish`` of the approved artifact) and
   the public hierarchy CSV, cannot pin any primary cell: its integer maximum is ≥ k - also when it knows, for
   every primary cell at once, that the cell is at least its true value (all insiders together);
 * the audit's report agrees with the attacker cell by cell: for every primary cell the report's interval
@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from disclosure_rules import assess, load_hierarchy, load_rules, prepare_table
+from catalog.releasetable import publish
 from publisher.publication import render_artifact
 from tests.attacker.attacker import System, read_hierarchy, read_release
 from tests.attacker.cities import city, hierarchy_csv, truth
@@ -43,7 +44,7 @@ def test_no_primary_cell_can_be_pinned_and_the_report_agrees_with_the_attacker(s
     k = 3
     hier, table, dims, a = _run(seed, mode, zeros, k)
     assert a.outcome == "publishable", a.report.to_dict()["findings"]
-    data = render_artifact(a.releasable, "-" if seed % 2 else "0")
+    data = publish(render_artifact(a.releasable, "-" if seed % 2 else "0"), {})
     pub = read_release(data)
     true = truth(hier, table, dims)
     assert set(pub.keys) == set(true), "the published table has exactly the cells of the table with margins"

@@ -28,14 +28,17 @@ def _german_csv(city, seed: int = 5) -> bytes:
 
 
 def _upload_file(page, data: bytes, name: str = "gefluechtete_2026-07.csv"):
+    """Pick the file: a new series uploads it at once and offers its columns as choices (issue 17)."""
     page.get_by_label("Datei", exact=False).first.set_input_files(
         {"name": name, "mimeType": "text/csv", "buffer": data})
+    expect(page.locator(".staged-file")).to_contain_text(name)
 
 
-def _fill_mapping(page):
-    page.get_by_label("Geografie-Spalte").fill("baublock")
-    page.get_by_label("Zählspalten").fill("anzahl")
-    page.get_by_label("Merkmalsspalten").fill("monat, aufenthaltsstatus")
+def _fill_mapping(page, dimensions=("monat", "aufenthaltsstatus")):
+    page.get_by_label("Geografie-Spalte").select_option("baublock")
+    page.locator("#f-count_columns").get_by_label("anzahl", exact=True).check()
+    for dim in dimensions:
+        page.locator("#f-dimensions").get_by_label(dim, exact=True).check()
 
 
 def _tab_to(page, selector: str, limit: int = 60):
@@ -71,6 +74,9 @@ def test_staff_uploads_a_german_csv_maps_columns_sees_the_check_and_submits(
     # 1. check only: the result says which level will be released and why
     _upload_file(page, data)
     _fill_mapping(page)
+    # the kept file is replaced by choosing it again: this check goes through the upload progress bar
+    page.get_by_label("Andere Datei (optional)").set_input_files(
+        {"name": "gefluechtete_2026-07.csv", "mimeType": "text/csv", "buffer": data})
     page.evaluate("""() => { window.__progress = [];
         document.addEventListener('freigabe:upload-progress', (e) => window.__progress.push(e.detail)); }""")
     page.get_by_role("button", name="Nur prüfen").click()
@@ -129,10 +135,9 @@ def test_background_check_of_a_bad_file_shows_the_error_with_the_file_name(page,
     login(page, "sabine")
     page.goto("/submissions/new")
     _upload_file(page, "baublock;anzahl\r\n0101001;zwölf\r\n".encode("cp1252"), "zahlen.csv")
-    page.get_by_label("Geografie-Spalte").fill("baublock")
-    page.get_by_label("Zählspalten").fill("anzahl")
+    _fill_mapping(page, dimensions=())
     page.get_by_role("button", name="Nur prüfen").click()
-    summary = page.locator("#check-slot .error-summary")
+    summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
     expect(summary).to_contain_text("zahlen.csv")
     expect(summary).to_contain_text("Es wurde nichts gespeichert.")
@@ -149,8 +154,7 @@ def test_bad_upload_names_the_problem_and_stores_nothing(page, live_server, user
     login(page, "sabine")
     page.goto("/submissions/new")
     _upload_file(page, "baublock;monat;anzahl\r\n9999999;2026-07;7\r\n".encode("cp1252"), "kaputt.csv")
-    _fill_mapping(page)
-    page.get_by_label("Merkmalsspalten").fill("monat")
+    _fill_mapping(page, dimensions=("monat",))
     page.get_by_label("Titel").fill("Kaputt")
     page.get_by_label("Bezugszeitraum").fill("2026-07")
     page.get_by_label("Kontakt").fill("statistik@stadt.example")
@@ -291,18 +295,20 @@ def test_public_finds_the_release_and_downloads_csv_and_datapackage(
     page.goto(f"/releases/{sub.id}?lang=de")
 
     with page.expect_download() as dl:
-        page.get_by_role("link", name="CSV", exact=True).click()
+        page.get_by_role("link", name="Tabelle (CSV)", exact=True).click()
     csv_path = tmp_path / "release.csv"
     dl.value.save_as(csv_path)
-    assert hashlib.sha256(csv_path.read_bytes()).hexdigest() == sub.current_version.artifact_sha256
+    from catalog.releasetable import to_artifact  # the published German form holds the approved bytes
+
+    assert hashlib.sha256(to_artifact(csv_path.read_bytes())).hexdigest() == sub.current_version.artifact_sha256
 
     with page.expect_download() as dl:
-        page.get_by_role("link", name="datapackage.json").click()
+        page.get_by_role("link", name="Beschreibung des Datenpakets (JSON)").click()
     pkg_path = tmp_path / "datapackage.json"
     dl.value.save_as(pkg_path)
     pkg = json.loads(pkg_path.read_text(encoding="utf-8"))
     hashes = [r.get("hash", "") for r in pkg["resources"]]
-    assert any(sub.current_version.artifact_sha256 in h for h in hashes), hashes
+    assert "sha256:" + hashlib.sha256(csv_path.read_bytes()).hexdigest() in hashes, hashes
 
 
 # --- reader -----------------------------------------------------------------------------------------------
@@ -326,7 +332,9 @@ def test_group_reader_downloads_latest_and_non_member_is_refused(
         latest.click()
     path = tmp_path / "latest.csv"
     dl.value.save_as(path)
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == newer.current_version.artifact_sha256
+    from catalog.releasetable import to_artifact
+
+    assert hashlib.sha256(to_artifact(path.read_bytes())).hexdigest() == newer.current_version.artifact_sha256
 
     outsider = make_page()
     login(outsider, "rolf")

@@ -81,7 +81,7 @@ def test_publish_and_check_as_anonymous(ckan_instance, make):
     assert extras["freigabe_digest"] == pkg.digest() and extras["freigabe_latest"] == "1.0.0"
 
     res = by_key(ds)
-    assert set(res) == {f"1.0.0/{role}" for role in ("daten", "gebiete", "excel", "zip", "datapackage")}
+    assert set(res) == {f"1.0.0/{role}" for role in ("daten", "gebiete", "excel", "xlsx", "zip", "datapackage")}
     data = res["1.0.0/daten"]
     assert data["format"] == "http://publications.europa.eu/resource/authority/file-type/CSV"
     assert data["mimetype"] == "https://www.iana.org/assignments/media-types/text/csv"
@@ -95,11 +95,18 @@ def test_publish_and_check_as_anonymous(ckan_instance, make):
         assert got.status_code == 200 and hashlib.sha256(got.content).hexdigest() == hashlib.sha256(body).hexdigest()
     zipped = requests.get(res["1.0.0/zip"]["url"], timeout=30).content
     assert zipped == pkg.to_zip()
+    # issue 17: the Excel workbook is a resource of the version, exactly the bytes the release builds
+    from catalog.targets import file_names, release_files
+
+    assert res["1.0.0/xlsx"]["format"] == "http://publications.europa.eu/resource/authority/file-type/XLSX"
+    assert requests.get(res["1.0.0/xlsx"]["url"], timeout=30).content == release_files(pkg)[
+        file_names(pkg.name, pkg.version)["xlsx"]]
 
     # the rows are in the DataStore: CKAN's preview and Data API, as an anonymous client
     rows = anon_action(s, "datastore_search", resource_id=data["id"], limit=1000).json()["result"]
     assert rows["total"] == len(make.table(seed=len("test-publish-anon")))
     header = pkg.data_bytes.decode().split("\r\n", 1)[0].split(",")
+    assert header[:3] == ["ebene", "gebietsschluessel", "gebietsname"] and header[-1] == "anzahl"
     assert [f["id"] for f in rows["fields"] if f["id"] != "_id"] == header
     first = pkg.data_bytes.decode().split("\r\n")[1].split(",")
     assert [rows["records"][0][h] for h in header] == first  # '.'/'-' kept exactly
@@ -145,7 +152,7 @@ def test_history_two_periods_and_a_correction_each_stay_reachable(ckan_instance,
     assert extras["temporal_end"] == "2026-08-31" and extras["version_notes"] == "Neuer Zeitraum"
     res = by_key(ds)
     # newest period first, then the correction, then the corrected version
-    assert [r["freigabe_key"] for r in ds["resources"]][::5] == ["1.1.0/daten", "1.0.1/daten", "1.0.0/daten"]
+    assert [r["freigabe_key"] for r in ds["resources"]][::6] == ["1.1.0/daten", "1.0.1/daten", "1.0.0/daten"]
     urls = {}
     for rel in (july, august, fix):
         url = res[f"{rel.version}/daten"]["url"]
@@ -257,7 +264,7 @@ def test_duplicates_left_by_an_interrupted_run_are_removed(ckan_instance, make):
     # as if a crashed run had created the data resource a second time
     target.client.api.action.resource_create(package_id=ds["id"], name="dup", freigabe_key="1.0.0/daten",
                                              url="", upload=("x.csv", io.BytesIO(b"stale\n")))
-    assert len(target.client.show("test-duplicates")["resources"]) == 6
+    assert len(target.client.show("test-duplicates")["resources"]) == 7
     again = target.publish(rel)
     ds = anon_dataset(ckan_instance.settings, "test-duplicates")
     assert sorted(r["id"] for r in ds["resources"]) == sorted(r["id"] for r in first["resources"])

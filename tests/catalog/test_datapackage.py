@@ -51,16 +51,23 @@ def test_valid_package_passes_frictionless_and_has_all_properties(make):
     data, gebiete = d["resources"]
     schema = data["schema"]
     assert schema["missingValues"] == [".", "-"]
-    assert schema["primaryKey"] == ["level", "area", "aufenthaltsstatus"]
-    assert schema["foreignKeys"][0]["reference"] == {"resource": "gebiete", "fields": ["level", "code"]}
-    count = next(f for f in schema["fields"] if f["name"] == "count")
+    assert schema["primaryKey"] == ["ebene", "gebietsschluessel", "aufenthaltsstatus"]
+    assert schema["foreignKeys"][0] == {"fields": ["ebene", "gebietsschluessel"], "reference": {
+        "resource": "gebiete", "fields": ["ebene", "gebietsschluessel"]}}
+    titles = [f["title"] for f in schema["fields"]]
+    assert titles[:3] == ["Gebietsebene", "Gebietsschlüssel", "Gebietsname"] and titles[-1] == "Anzahl"
+    count = next(f for f in schema["fields"] if f["name"] == "anzahl")
     assert count["type"] == "integer" and count["constraints"] == {"minimum": 0}
     assert "geheim" in count["description"] and "nichts vorhanden" in count["description"]
     assert data["hash"] == "sha256:" + hashlib.sha256(pkg.files[data["path"]]).hexdigest()
-    assert gebiete["schema"]["primaryKey"] == ["level", "code"]
-    # the status column (primary vs secondary) is never published
-    header = pkg.data_bytes.decode().splitlines()[0]
-    assert header == "level,area,aufenthaltsstatus,count"
+    assert gebiete["schema"]["primaryKey"] == ["ebene", "gebietsschluessel"]
+    # German machine-readable header, the area name next to its code (from the code list); the status
+    # column (primary vs secondary) is never published
+    rows = list(csv.reader(io.StringIO(pkg.data_bytes.decode())))
+    assert rows[0] == ["ebene", "gebietsschluessel", "gebietsname", "aufenthaltsstatus", "anzahl"]
+    names = {(r["level"], r["code"]): r["name"] for _, r in codes.iterrows()}
+    assert [r[2] for r in rows[1:]] == [names[(r[0], r[1])] for r in rows[1:]] and all(r[2] for r in rows[1:])
+    assert pkg.files[gebiete["path"]].decode().splitlines()[0] == "ebene,gebietsschluessel,gebietsname,uebergeordnet"
 
 
 def test_suppressed_cells_are_dots_and_read_as_null(make, tmp_path):
@@ -78,7 +85,7 @@ def test_suppressed_cells_are_dots_and_read_as_null(make, tmp_path):
     # a real frictionless reader sees the suppressed cells as null, numbers as int
     path = pkg.write_to(tmp_path)
     with frictionless.Package(str(path)).get_resource("daten") as res:
-        counts = [r["count"] for r in res.read_rows()]
+        counts = [r["anzahl"] for r in res.read_rows()]
     expected = [
         None if s in ("primary", "secondary") else int(c) for c, s in zip(table["count"], table["status"])
     ]
@@ -243,7 +250,7 @@ def test_correction_marks_revised_cells_r_and_carries_changelog_while_first_rele
                                                 version_notes="Korrektur von Version 1.0.0: x"))
     assert pkg.report.valid, pkg.report
     rows = list(csv.reader(io.StringIO(pkg.data_bytes.decode())))
-    assert rows[0] == ["level", "area", "aufenthaltsstatus", "count", "revision"]
+    assert rows[0] == ["ebene", "gebietsschluessel", "gebietsname", "aufenthaltsstatus", "anzahl", "revision"]
     assert [i for i, r in enumerate(rows[1:]) if r[-1] == "r"] == [0, 4]
     assert all(r[-1] in ("", "r") for r in rows[1:])
     # without the revision column the data file is the first release's file of the same table
@@ -255,7 +262,7 @@ def test_correction_marks_revised_cells_r_and_carries_changelog_while_first_rele
     assert d["symbols"]["r"]["de"].startswith("berichtigte Zahl")
     field = d["resources"][0]["schema"]["fields"][-1]
     assert field["name"] == "revision" and field["title"] == "Revisionskennzeichen"
-    assert d["resources"][0]["schema"]["primaryKey"] == ["level", "area", "aufenthaltsstatus"]
+    assert d["resources"][0]["schema"]["primaryKey"] == ["ebene", "gebietsschluessel", "aufenthaltsstatus"]
     # a mark other than r does not validate
     bad = dict(pkg.files)
     bad[pkg.data_path] = pkg.data_bytes.replace(b",r\r\n", b",x\r\n", 1)

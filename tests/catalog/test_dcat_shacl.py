@@ -50,7 +50,7 @@ def test_public_release_on_ckan_has_no_shacl_violation(ckan_instance, make):
 
     g = Graph().parse(data=ttl.content, format="turtle")
     dists = list(g.objects(None, DCAT.distribution))
-    assert len(dists) == 10  # two versions × (data, code list, Excel, zip, datapackage.json)
+    assert len(dists) == 12  # two versions × (data, code list, Excel CSV, Excel workbook, zip, datapackage.json)
     for d in dists:
         assert g.value(d, DCTERMS.license) == URIRef("http://dcat-ap.de/def/licenses/dl-by-de/2.0")
         assert str(g.value(d, DCTERMS["format"])).startswith("http://publications.europa.eu/resource/authority/file-type/")

@@ -93,3 +93,38 @@ def test_release_table_sheet_has_german_headers_names_and_symbols():
         assert rows == [["stadtteil", "0101", "Mitte", "w", 12], ["stadtteil", "0102", "Nord", "w", "."],
                         ["stadtteil", "0103", None, "w", "-"]]
         assert ws["B2"].data_type == "s"  # codes keep their leading zero
+
+
+def test_release_workbook_is_checked_against_the_published_table(make):
+    from catalog.datapackage import build_package
+    from catalog.xlsx import WorkbookMismatch, check_workbook, release_workbook
+
+    pkg = build_package(make.table(seed=3), make.codelist(), make.meta())
+    xlsx = release_workbook(pkg.descriptor, pkg.data_bytes)
+    assert release_workbook(pkg.descriptor, pkg.data_bytes) == xlsx  # deterministic
+    wb = _load(xlsx)
+    notes = {r[0].value: r[1].value for r in wb["Hinweise"].iter_rows(min_row=3) if r[0].value}
+    assert notes["Version"] == "1.0.0" and notes["Veröffentlicht am"] == "01.03.2026"
+    assert notes["Geheimhaltung"] == pkg.descriptor["publicStatement"]["de"]
+    assert notes["Lizenz"].startswith("Datenlizenz Deutschland") and notes["Zeichen „.“"].startswith(". = ")
+    # a workbook of another table (one count changed) is refused
+    header, rows = releasetable.published_rows(pkg.data_bytes)
+    i = next(k for k, r in enumerate(rows) if r[-1].isdigit())
+    rows[i][-1] = str(int(rows[i][-1]) + 1)
+    other = build_workbook([XlsxSheet("Daten", header, rows, frozenset({"anzahl"}))], XlsxNotes("t", []))
+    with pytest.raises(WorkbookMismatch):
+        check_workbook(other, pkg.data_bytes)
+
+
+def test_time_series_stacks_periods_under_the_union_of_their_columns():
+    june = b"level,area,geschlecht,count\r\nstadtteil,0101,w,12\r\nstadtteil,0102,w,.\r\n"
+    july = b"level,area,alter,count,revision\r\nstadtteil,0101,u18,-,r\r\n"
+    names = {("stadtteil", "0101"): "Mitte"}
+    header, rows = releasetable.time_series([("2026-06", "1.0.0", releasetable.publish(june, names)),
+                                              ("2026-07", "1.1.0", releasetable.publish(july, names))])
+    assert header == ["zeitraum", "version", "ebene", "gebietsschluessel", "gebietsname", "geschlecht", "alter",
+                      "anzahl", "revision"]
+    assert rows == [["2026-06", "1.0.0", "stadtteil", "0101", "Mitte", "w", "", "12", ""],
+                    ["2026-06", "1.0.0", "stadtteil", "0102", "", "w", "", ".", ""],
+                    ["2026-07", "1.1.0", "stadtteil", "0101", "Mitte", "", "u18", "-", "r"]]
+    assert releasetable.published_titles(header)[:2] == ["Zeitraum", "Version"]

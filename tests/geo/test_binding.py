@@ -51,7 +51,7 @@ def test_upload_after_approval_changes_nothing_that_leaves(app, client, ctx, use
     got = client.get(f"/releases/{sub.id}/gebiete.geojson")
     assert got.status_code == 200
     feats = json.loads(got.data)["features"]
-    level, code = feats[0]["properties"]["level"], feats[0]["properties"]["area"]
+    level, code = feats[0]["properties"]["ebene"], feats[0]["properties"]["gebietsschluessel"]  # published keys
     d1, d2 = boundaries.document(ctx, b1.sha256), boundaries.document(ctx, b2.sha256)
     assert feats[0]["geometry"] == geometry_of(d1, level, code) != geometry_of(d2, level, code)
 

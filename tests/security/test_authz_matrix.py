@@ -168,6 +168,9 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/gebiete', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', '403', '403'),
     ('/gebiete/<int:hierarchy_id>.<fmt>', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', '403', '403'),
     ('/reihen/<int:series_id>/vorlage.csv', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', '403', '403'),
+    # issue 17 item 4: the time series of a series, public releases only (the scene's series has a public one)
+    ('/reihen/<int:series_id>/zeitreihe.csv', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+    ('/reihen/<int:series_id>/zeitreihe.xlsx', 'GET'): _row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
     # issue 17 (geo): boundaries are admin reference data; the release's map/GeoJSON downloads are isolated like
     # the release page (the matrix's release is restricted to "sozialplanung" and binds uploaded boundaries)
     ('/admin/hierarchies/<int:hierarchy_id>/boundaries', 'GET'): _row('login', '403', '403', '403', 'ok', '403', '403'),

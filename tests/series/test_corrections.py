@@ -65,13 +65,14 @@ def files(app, result) -> dict[str, bytes]:
 def marked(data: bytes) -> tuple[list[str], set[tuple]]:
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
     header, body = rows[0], rows[1:]
-    dims = header[2:-2]
-    assert header[-2:] == ["count", "revision"]
+    assert header[:3] == ["ebene", "gebietsschluessel", "gebietsname"]  # the published German form
+    dims = header[3:-2]
+    assert header[-2:] == ["anzahl", "revision"]
     out = set()
     for row in body:
         assert row[-1] in ("", "r")
         if row[-1] == "r":
-            out.add((row[0], row[1], tuple(sorted(zip(dims, row[2:2 + len(dims)])))))
+            out.add((row[0], row[1], tuple(sorted(zip(dims, row[3:3 + len(dims)])))))
     return header, out
 
 
@@ -84,7 +85,7 @@ def test_corrections_are_patch_versions_with_r_marks_reason_and_changelog(app, c
     # a first release keeps today's data file: exactly the approved artifact, no revision column
     feb_files = files(app, feb)
     data = feb_files[f"{feb['series']}.csv"]
-    assert data.split(b"\r\n", 1)[0].endswith(b",count")
+    assert data.split(b"\r\n", 1)[0].endswith(b",anzahl")
     assert json.loads(feb_files["datapackage.json"])["dcat"]["versionNotes"] == "Neuer Berichtszeitraum 2026-02"
 
     # correction 1 of 2026-02: two cells change by 4 (>= the threshold: no warning)

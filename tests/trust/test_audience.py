@@ -115,3 +115,61 @@ def test_submitters_diff_never_compares_with_a_release_they_may_not_read(app, cl
     auth.logout()
     auth.login("dora")  # the DPO reads every audience and sees the comparison
     assert "Vorige Veröffentlichung" in client.get(f"/review/{new.id}").get_data(as_text=True)
+
+
+def test_time_series_of_a_mixed_series_carries_only_the_public_periods(app, client, auth, make_submission, fresh):
+    """Issue 17 item 4: the series' time series (CSV and .xlsx) is built from public releases only: the
+    restricted period, its version and its values are not in it, for anonymous users and group members
+    alike; a series with only restricted releases answers 404 like a series that does not exist."""
+    import openpyxl
+
+    from catalog.releasetable import published_rows
+
+    restricted = publish(app, make_submission, seed=3, add=3, reference_period="2026-07", audience="restricted",
+                         groups=["sozialplanung"])
+    # only restricted releases so far: 404, exactly like a series that does not exist
+    hidden = client.get(f"/reihen/{restricted.series_id}/zeitreihe.csv")
+    ghost = client.get("/reihen/987654/zeitreihe.csv")
+    assert hidden.status_code == ghost.status_code == 404
+    import re
+
+    def same(resp):
+        return re.sub(r"\d+", "N", resp.get_data(as_text=True))
+
+    assert same(hidden) == same(ghost) and "sozialplanung" not in hidden.get_data(as_text=True)
+    public = publish(app, make_submission, seed=3, reference_period="2026-06")
+    p, r = _job_result(fresh, public.id), _job_result(fresh, restricted.id)
+    sid = public.series_id
+    assert restricted.series_id == sid
+    published = client.get(f"/downloads/{p['topic']}/{p['series']}/{p['version']}/{p['series']}.csv").data
+    head, rows = published_rows(published)
+    for who in (None, "rita"):
+        if who:
+            auth.login(who)
+        got = client.get(f"/reihen/{sid}/zeitreihe.csv")
+        assert got.status_code == 200 and got.headers["Content-Type"].startswith("text/csv")
+        series = list(csv.reader(io.StringIO(got.get_data(as_text=True))))
+        assert series[0] == ["zeitraum", "version", *head]
+        assert series[1:] == [["2026-06", p["version"], *row] for row in rows]  # exactly the released values
+        assert {row[0] for row in series[1:]} == {"2026-06"} and {row[1] for row in series[1:]} == {p["version"]}
+        wb = openpyxl.load_workbook(io.BytesIO(client.get(f"/reihen/{sid}/zeitreihe.xlsx").data))
+        ws = wb["Zeitreihe"]
+        assert [c.value for c in ws[1]][:5] == ["Zeitraum", "Version", "Gebietsebene", "Gebietsschlüssel",
+                                               "Gebietsname"]
+        assert ws.max_row == len(rows) + 1
+        assert {(row[0].value, row[1].value) for row in ws.iter_rows(min_row=2)} == {("2026-06", p["version"])}
+        notes = " ".join(str(c.value) for row in wb["Hinweise"].iter_rows() for c in row if c.value)
+        assert "Geheimhaltung 2026-06" in notes and "Geheimhaltung 2026-07" not in notes
+        assert f"Version {r['version']}" not in notes and "sozialplanung" not in notes
+        if who:
+            auth.logout()
+    # the release page's entries for the time series: on public release pages only
+    from publisher.services import downloads
+    from publisher.web.timeseries_views import time_series_downloads
+
+    with app.test_request_context():
+        c = fresh()
+        rels = {x.submission_id: x for x in downloads._releases(c)}
+        assert [e[1] for e in time_series_downloads(c, rels[public.id], None)] == [
+            f"/reihen/{sid}/zeitreihe.xlsx", f"/reihen/{sid}/zeitreihe.csv"]
+        assert time_series_downloads(c, rels[restricted.id], None) == []

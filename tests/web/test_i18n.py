@@ -328,6 +328,8 @@ def visible_words(html: str) -> set[str]:
 SHARED_WORDS = {"csv", "xlsx", "json", "toml", "zip", "api", "sha", "ckan", "din", "excel", "freigabe", "e-mail",
                 "name", "status", "version", "details", "parameter", "download", "downloads", "system", "token",
                 "open-data", "data", "open", "login", "r",
+                "zero",  # the official German licence name "Datenlizenz Deutschland – Zero" (licence choice, issue 17)
+                "mark",  # German place names (the demo's "Resser Mark") shown on release pages (issue 17)
                 "population"}  # German too ("Population der Prüfungen" in the manifest; issue 18: Grundgesamtheit)
 
 

@@ -78,10 +78,13 @@ def test_second_upload_with_the_prefilled_form_needs_only_file_and_period(browse
     form = {"series": str(series.id), "action": "save", "reference_period": "2026-08", "layout": "long",
             "geo_column": "baublock", "count_columns": ["anzahl"], "dimensions": ["monat", "aufenthaltsstatus"],
             "additive": "1", "audience": "public"}
-    for name in ("title", "source", "contact", "licence", "keywords", "description"):
+    for name in ("title", "source", "contact", "keywords", "description"):
         m = re.search(rf'id="f-{name}" name="{name}"[^>]*?(?:value="([^"]*)"|>([^<]*)</textarea>)', html)
         if m:
             form[name] = m.group(1) or m.group(2) or ""
+    # the licence is a choice (issue 17): the browser sends the selected option
+    licence = re.search(r'<select id="f-licence"[^>]*>(.*?)</select>', html, re.S).group(1)
+    form["licence"] = re.search(r'<option value="([^"]*)" selected>', licence).group(1)
     form["file"] = (io.BytesIO(table_bytes(seed=77)), "august.csv")
     resp = browser.post(page, "/submissions/new", form, content_type="multipart/form-data")
     assert resp.status_code == 303, resp.get_data(as_text=True)[:3000]

@@ -44,17 +44,22 @@ class Knowledge:
 
 
 def read_published(data: bytes):
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    """A published table: the German published form (``ebene, gebietsschluessel, gebietsname, <dims>,
+    anzahl[, revision]``) or the machine form (``level, area, <dims>, count``)."""
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     head = rows[0]
-    dims = [h for h in head[2:] if h not in ("count", "revision")]
-    ci = head.index("count")
+    german = head[:3] == ["ebene", "gebietsschluessel", "gebietsname"]
+    li, ai = 0, 1
+    ci = head.index("anzahl" if german else "count")
+    skip = {"ebene", "gebietsschluessel", "gebietsname", "anzahl", "revision"} if german else {"count", "revision"}
+    dims = [h for h in head[(3 if german else 2):] if h not in skip]
     out = []
     for r in rows[1:]:
         if not r:
             continue
         raw = r[ci]
         count = None if raw == "." else (0 if raw == "-" else int(raw))
-        out.append((r[0], r[1], tuple((d, r[head.index(d)]) for d in dims), count))
+        out.append((r[li], r[ai], tuple((d, r[head.index(d)]) for d in dims), count))
     return dims, out
 
 

@@ -100,7 +100,10 @@ class Table:
             d = dict(dims)
             w.writerow([level, area, *[d[x] for x in self.dims],
                         "." if count is None else ("-" if count == 0 else str(count))])
-        return buf.getvalue().encode()
+        # what the public downloads: the published (German) form of the release table
+        from catalog.releasetable import publish
+
+        return publish(buf.getvalue().encode(), {})
 
     def published(self) -> Published:
         return Published(self.label, self.csv(), self.hierarchy, self.population, self.period)
