@@ -341,6 +341,9 @@ def _register() -> None:
 
     main.add_command(population_group, "population")
     main.add_command(category_group, "category")
+    from publisher.cli_reports import report_group  # issue 17 item 4: reports
+
+    main.add_command(report_group, "report")
 
     from publisher.cli_geo import boundaries_command  # issue 17: boundaries per hierarchy version
 

@@ -160,3 +160,16 @@ EVENT_LABELS.update({
     "request.closed": N_("Einzelanfrage abgeschlossen"),
 })
 OBJECT_LABELS.update({"individual_requests": N_("Einzelanfrage"), "delivery_links": N_("Lieferlink")})
+
+# --- issue 17 item 4: reports (publisher.report_states) ------------------------------------------------------
+EVENT_LABELS.update({
+    "report.created": N_("Bericht angelegt"),
+    "report.member_added": N_("Tabelle zum Bericht hinzugefügt"),
+    "report.member_removed": N_("Tabelle aus dem Bericht entfernt"),
+    "report.completed": N_("Zusammenstellung des Berichts abgeschlossen"),
+    "report.member_held": N_("Freigegebene Tabelle bis zur Freigabe des ganzen Berichts zurückgehalten"),
+    "report.released": N_("Bericht freigegeben (alle Tabellen freigegeben)"),
+    "report.published": N_("Bericht veröffentlicht"),
+    "report.withdrawn": N_("Bericht zurückgezogen"),
+})
+OBJECT_LABELS.update({"reports": N_("Bericht")})

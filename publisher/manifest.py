@@ -133,6 +133,11 @@ def build(c, sub, version, embargo_until: dt.datetime | None = None, boundaries=
         boundaries = manifest_entry(c, version.hierarchy)
     if boundaries:
         doc["boundaries"] = dict(boundaries)
+    from publisher.services.reports import membership_of  # issue 17: the report a table is published in
+
+    report = membership_of(c, sub)
+    if report is not None:  # only for members: the manifests of other tables keep their sha256
+        doc["report"] = report
     return Manifest(doc, digest(doc))
 
 
@@ -302,6 +307,10 @@ def describe(m: Manifest, lang: str = "de", settings: dict | None = None) -> lis
     if stmt:
         add(s_what[i], ("Öffentliche Aussage zur Geheimhaltung", "Public statement")[i], str(stmt))
     add(s_what[i], ("Reihe", "Series")[i], f"{d['series']['title']} ({d['series']['slug']})")
+    if d.get("report"):  # issue 17: published only together with the other tables of this report
+        add(s_what[i], ("Teil des Berichts", "Part of the report")[i],
+            f"{d['report']['title']} (Nr. {d['report']['id']})" if i == 0 else
+            f"{d['report']['title']} (no. {d['report']['id']})")
     add(s_what[i], ("Population der Prüfungen", "Population of the checks")[i], str(d.get("population")))
     h, r = d.get("hierarchy") or {}, d.get("rule_set") or {}
     add(s_what[i], ("Gebietshierarchie", "Hierarchy")[i], f"{h.get('name')} v{h.get('version')}")

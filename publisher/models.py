@@ -309,3 +309,4 @@ from publisher.models_directory import (  # noqa: E402,F401  (issue 18)
     DeliveryLink, DirectoryAccount, GroupOwner, IndividualRequest, Invitation, MailMessage, NotificationPreference,
 )
 from publisher.models_geo import BoundarySet  # noqa: E402,F401  (issue 17: boundaries per hierarchy version)
+from publisher.models_reports import Report, ReportMember  # noqa: E402,F401  (issue 17 item 4: reports)

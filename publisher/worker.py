@@ -15,6 +15,9 @@ For every job the worker, before anything leaves Freigabe:
 3. reads the artifact from storage and compares its sha256 with the approved one,
 4. runs the threshold rule again on every published number,
 5. builds the Frictionless data package (validated) whose data file must be the artifact byte for byte.
+A table of a report is published only once its report is released (issue 17: :func:`publisher.services.
+reports.gate_job`); after the last table, the report's workbook is built and the report is published
+(:func:`publisher.services.reports.settle`).
 Any mismatch stops the job for good and writes a ``publication.alert`` audit event.  Passing failures
 (CKAN down, timeouts, 5xx) are retried with exponential backoff.  All side effects are idempotent
 (``package_revise`` with a match, resources matched by key and hash, immutable download-area versions), so
@@ -152,7 +155,10 @@ def perform(c, job: PublicationJob) -> dict[str, Any]:
                                  {"artifact_sha256": job.artifact_sha256})
     from publisher import manifest  # issue 14: exactly the approved manifest, rebuilt from the database now
 
-    manifest.verify_job(c, job, sub, version)
+    approved = manifest.verify_job(c, job, sub, version)
+    from publisher.services import reports  # issue 17: a report's table leaves only with the released report
+
+    reports.gate_job(c, job, sub, approved)
     if sub.state == State.APPROVED.value:
         from publisher.services import review
         from publisher.services.errors import WrongState
@@ -187,7 +193,9 @@ def process_one(app, wid: str | None = None) -> bool:
     with open_ctx(app) as c:
         job = jobs.claim(c, wid)
         if job is None:
-            return False
+            from publisher.services import reports  # issue 17: a report whose last settle failed is retried
+
+            return reports.settle_released(c) > 0
         job_id, submission_id = job.id, job.submission_id
         try:
             result = perform(c, job)
@@ -216,6 +224,9 @@ def process_one(app, wid: str | None = None) -> bool:
             c.session.rollback()
             jobs.succeed(c, job_id, wid, result)
         jobs.settle_submission(c, submission_id)
+        from publisher.services import reports
+
+        reports.settle(c, submission_id)  # issue 17: the report is published once every table is
         return True
 
 

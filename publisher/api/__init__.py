@@ -15,6 +15,7 @@ def init_app(app):
     from publisher.api import views  # noqa: F401  (routes on bp)
     from publisher.api import withdrawal  # noqa: F401  (issue 14: stop / withdraw)
     from publisher.api import jobs  # noqa: F401  (issue 14 item 10: failed publications, retry)
+    from publisher.api import reports  # noqa: F401  (issue 17 item 4: reports)
     from publisher.api.blueprint import bp
     from publisher.web.security import csrf
 

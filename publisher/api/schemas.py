@@ -138,3 +138,21 @@ HEADERS = {
                             "schema": {"type": "string", "enum": ["true"]}},
     "Location": {"description": "Adresse der angelegten Ressource", "schema": {"type": "string"}},
 }
+
+# issue 17 item 4: reports (several tables of one period under one title, published when all are approved)
+RESPONSE_SCHEMAS["Report"] = _obj(
+    ["id", "title", "period", "full_title", "state", "state_label", "audience", "groups", "owner", "members",
+     "links"],
+    id={"type": "integer"}, title={"type": "string"}, period={"type": "string"}, full_title={"type": "string"},
+    state={"enum": ["collecting", "complete", "released", "published", "withdrawn"]},
+    state_label={"type": "string"}, audience={"enum": ["public", "restricted"]},
+    groups={"type": "array", "items": {"type": "string"}}, owner={"type": "string"},
+    published_at=DATE_TIME_OR_NULL, workbook_sha256={"oneOf": [SHA256, {"type": "null"}]},
+    members={"type": "array", "items": _obj(
+        ["submission_id", "position", "state", "title", "approved"], submission_id={"type": "integer"},
+        position={"type": "integer"}, state={"type": "string"}, title={"type": "string"},
+        approved={"type": "boolean", "description": "freigegeben mit einem Manifest, das den Bericht nennt"},
+        reason={"type": "string", "description": "warum nicht: not_approved, report_not_bound, audience_mixed"})},
+    links=_obj(["self", "html", "workbook"], self={"type": "string"},
+               html={"type": "string", "description": "öffentliche Seite (404, bis der Bericht erschienen ist)"},
+               workbook={"type": "string", "description": "Excel-Mappe (404, bis der Bericht erschienen ist)"}))

@@ -121,7 +121,9 @@ def approve(c, actor, submission_id, manifest_sha256: str | None, comment: str =
     withheld.  ``embargo_until`` other than the reviewed manifest's embargo approves a derived manifest (a
     new revision) and voids earlier approvals of another document; with ``TWO_APPROVALS`` the first
     approval keeps the state SUBMITTED and the second must bind the same manifest.  The final approval
-    queues one publication job per target of the manifest (outbox) in the same transaction.
+    queues one publication job per target of the manifest (outbox) in the same transaction - unless the
+    submission is a table of a report that is not released yet (issue 17: :func:`publisher.services.reports.
+    hold`; the jobs of all its tables are queued by the approval that completes the report).
     """
     from publisher import manifest as M
 
@@ -181,25 +183,35 @@ def approve(c, actor, submission_id, manifest_sha256: str | None, comment: str =
                             **({"out_of_order": earlier} if earlier is not None else {})})
         d.manifest_sha256 = target.sha256
         if t.action == "approve":
-            for tgt in target.targets:
-                exists = c.session.execute(select(PublicationJob).where(
-                    PublicationJob.version_id == v.id, PublicationJob.target == tgt,
-                    PublicationJob.purpose == "publish")).scalar_one_or_none()
-                if exists is None:
-                    job = PublicationJob(submission_id=sub.id, version_id=v.id, artifact_sha256=v.artifact_sha256,
-                                         manifest_sha256=target.sha256, target=tgt, purpose="publish",
-                                         state="pending", next_attempt_at=max(emb, c.now()) if emb else c.now(),
-                                         created_at=c.now(), updated_at=c.now())
-                    c.session.add(job)
-                    c.session.flush()
-                    audit.record(c.session, actor, "publication.queued", job,
-                                 {"submission": sub.id, "target": tgt, "artifact_sha256": v.artifact_sha256,
-                                  "manifest_sha256": target.sha256})
+            c.session.flush()
+            from publisher.services import reports  # issue 17: a member of a report is held until all are approved
+
+            if not reports.hold(c, actor, sub):
+                queue_jobs(c, actor, sub, v, target)
             if emb is not None:
                 series.set_embargo(c, actor, sub, v, emb)
         c.session.flush()
         return _finish(c, sub)
     return _run(c, go)
+
+
+def queue_jobs(c, actor, sub: Submission, v, target) -> None:
+    """One publication job per target of the approved manifest ``target`` (outbox; caller's transaction)."""
+    emb = target.embargo_until
+    for tgt in target.targets:
+        exists = c.session.execute(select(PublicationJob).where(
+            PublicationJob.version_id == v.id, PublicationJob.target == tgt,
+            PublicationJob.purpose == "publish")).scalar_one_or_none()
+        if exists is None:
+            job = PublicationJob(submission_id=sub.id, version_id=v.id, artifact_sha256=v.artifact_sha256,
+                                 manifest_sha256=target.sha256, target=tgt, purpose="publish",
+                                 state="pending", next_attempt_at=max(emb, c.now()) if emb else c.now(),
+                                 created_at=c.now(), updated_at=c.now())
+            c.session.add(job)
+            c.session.flush()
+            audit.record(c.session, actor, "publication.queued", job,
+                         {"submission": sub.id, "target": tgt, "artifact_sha256": v.artifact_sha256,
+                          "manifest_sha256": target.sha256})
 
 
 def _invalidate_approvals(c, sub: Submission) -> None:
@@ -273,22 +285,28 @@ def withdraw_release(c, actor, submission_id, comment: str) -> Submission:
     target the release was published to; the worker makes it private on CKAN / marks it in the download area."""
     def go():
         sub = _load(c, submission_id)
-        t = check_user_can("withdraw_release", actor, sub, c.settings)
+        check_user_can("withdraw_release", actor, sub, c.settings)  # permission before the comment (403, not 422)
         text = _comment("withdraw_release", comment, True)
-        v = sub.current_version
-        _apply(c, actor, sub, t, comment=text, artifact_sha256=v.artifact_sha256)
-        published = c.session.execute(select(PublicationJob).where(
-            PublicationJob.version_id == v.id, PublicationJob.purpose == "publish")).scalars().all()
-        for target in sorted({j.target for j in published}) or _targets(c, v):
-            job = PublicationJob(submission_id=sub.id, version_id=v.id, artifact_sha256=v.artifact_sha256 or "",
-                                 target=target, purpose="withdraw", state="pending", next_attempt_at=c.now(),
-                                 created_at=c.now(), updated_at=c.now())
-            c.session.add(job)
-            c.session.flush()
-            audit.record(c.session, actor, "publication.withdraw_queued", job,
-                         {"submission": sub.id, "target": target, "comment": text})
+        withdraw_release_in(c, actor, sub, text)
         return _finish(c, sub)
     return _run(c, go)
+
+
+def withdraw_release_in(c, actor, sub: Submission, text: str) -> None:
+    """The body of :func:`withdraw_release` in the caller's transaction (also used by a report's withdrawal)."""
+    t = check_user_can("withdraw_release", actor, sub, c.settings)
+    v = sub.current_version
+    _apply(c, actor, sub, t, comment=text, artifact_sha256=v.artifact_sha256)
+    published = c.session.execute(select(PublicationJob).where(
+        PublicationJob.version_id == v.id, PublicationJob.purpose == "publish")).scalars().all()
+    for target in sorted({j.target for j in published}) or _targets(c, v):
+        job = PublicationJob(submission_id=sub.id, version_id=v.id, artifact_sha256=v.artifact_sha256 or "",
+                             target=target, purpose="withdraw", state="pending", next_attempt_at=c.now(),
+                             created_at=c.now(), updated_at=c.now())
+        c.session.add(job)
+        c.session.flush()
+        audit.record(c.session, actor, "publication.withdraw_queued", job,
+                     {"submission": sub.id, "target": target, "comment": text})
 
 
 # --- worker transitions (actor = system) ------------------------------------------------------------

@@ -49,23 +49,29 @@ def stop_release(c, actor, submission_id, reason: str) -> Submission:
     """Stop an approved release before (or while) it is published; nothing more leaves Freigabe."""
     def go():
         sub = review._load(c, submission_id)
-        t = check_user_can("stop_release", actor, sub, c.settings)
+        check_user_can("stop_release", actor, sub, c.settings)  # permission before the comment (403, not 422)
         text = review._comment("stop_release", reason, True)
-        v = sub.current_version
-        review._apply(c, actor, sub, t, comment=text, artifact_sha256=v.artifact_sha256)
-        jobs = c.session.execute(select(PublicationJob).where(
-            PublicationJob.version_id == v.id, PublicationJob.purpose == "publish")).scalars().all()
-        for job in jobs:
-            if job.state == JobState.PENDING.value:
-                jt = check_job_transition("cancel", job.state, Role(actor.role))
-                job.state, job.result, job.done_at, job.updated_at = jt.target.value, {"skipped": "stopped"}, c.now(), c.now()
-                audit.record(c.session, actor, jt.audit_event, job,
-                             {"job": job.id, "target": job.target, "submission": sub.id})
-        reached = [j.target for j in jobs if j.state in ("running", "failed") or (
-            j.state == "done" and not (j.result or {}).get("skipped"))]
-        _queue(c, actor, sub, reached, text)
+        stop_release_in(c, actor, sub, text)
         return review._finish(c, sub)
     return review._run(c, go)
+
+
+def stop_release_in(c, actor, sub: Submission, text: str) -> None:
+    """The body of :func:`stop_release` in the caller's transaction (also used by a report's withdrawal)."""
+    t = check_user_can("stop_release", actor, sub, c.settings)
+    v = sub.current_version
+    review._apply(c, actor, sub, t, comment=text, artifact_sha256=v.artifact_sha256)
+    jobs = c.session.execute(select(PublicationJob).where(
+        PublicationJob.version_id == v.id, PublicationJob.purpose == "publish")).scalars().all()
+    for job in jobs:
+        if job.state == JobState.PENDING.value:
+            jt = check_job_transition("cancel", job.state, Role(actor.role))
+            job.state, job.result, job.done_at, job.updated_at = jt.target.value, {"skipped": "stopped"}, c.now(), c.now()
+            audit.record(c.session, actor, jt.audit_event, job,
+                         {"job": job.id, "target": job.target, "submission": sub.id})
+    reached = [j.target for j in jobs if j.state in ("running", "failed") or (
+        j.state == "done" and not (j.result or {}).get("skipped"))]
+    _queue(c, actor, sub, reached, text)
 
 
 def withdraw_release(c, actor, submission_id, reason: str) -> Submission:

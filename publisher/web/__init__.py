@@ -14,6 +14,7 @@ def init_app(app):
     from publisher.web import job_views  # noqa: F401  (issue 14 item 10: failed publications)
     from publisher.web import help_views, weekly_views  # noqa: F401  (issue 17)
     from publisher.web import timeseries_views  # noqa: F401  (issue 17 item 4: time series per series)
+    from publisher.web import report_views  # noqa: F401  (issue 17 item 4: reports)
     from publisher.web.blueprint import bp
     from publisher.web import issue18_views  # noqa: F401  (directory, invitations, requests, notifications, help)
     from publisher.web import geo_views  # noqa: F401  (issue 17: boundaries, map and GeoJSON downloads)

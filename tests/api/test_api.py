@@ -105,7 +105,7 @@ def test_a_route_without_description_breaks_the_document(app_config):
 
 def concrete(path: str, sub_id: int) -> str:
     return (path.replace("{submission_id}", str(sub_id)).replace("{code}", "publisher.not_found")
-            .replace("{job_id}", "1"))
+            .replace("{job_id}", "1").replace("{report_id}", "987654"))  # issue 17: no such report
 
 
 def test_error_envelope_on_every_endpoint(app, client, tokens, make_submission, fresh):

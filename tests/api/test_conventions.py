@@ -168,6 +168,19 @@ def test_every_route_answers_as_documented(app, client, tokens, make_submission,
     assert client.post(f"{API}/publication-jobs/{failed[0]['id']}/retry", headers=t["approver"],
                        json={"comment": "Portal wieder da"}).status_code == 200
     problem(client.post(f"{API}/publication-jobs/{failed[0]['id']}/retry", headers=t["submitter"]), 403)
+    # issue 17 item 4: a report - created, a table added, completed, shown
+    created = client.post(f"{API}/reports", headers=t["submitter"], json={"title": "Bevölkerung aktuell",
+                                                                          "period": "KW 47/2026"})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    rid = created.get_json()["id"]
+    member = make_submission("draft")
+    assert client.post(f"{API}/reports/{rid}/members", headers=t["submitter"],
+                       json={"submission_id": member.id}).status_code == 200
+    assert client.post(f"{API}/reports/{rid}/complete", headers=t["submitter"]).status_code == 200
+    shown = client.get(f"{API}/reports/{rid}", headers=t["approver"]).get_json()
+    assert shown["state"] == "complete" and [m["submission_id"] for m in shown["members"]] == [member.id]
+    problem(client.post(f"{API}/reports/{rid}/members", headers=t["approver"], json={"submission_id": member.id}),
+            403)
     # errors of many kinds
     problem(client.get(f"{API}/submissions"), 401)
     problem(client.get(f"{API}/releases/{draft.id}"), 404)

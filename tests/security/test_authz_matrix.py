@@ -178,6 +178,24 @@ EXPECT: dict[tuple[str, str], dict[str, str]] = {
     ('/releases/<int:submission_id>/gebiete.geojson', 'GET'): _row('404', '404', '404', 'ok', 'ok', 'ok', '404'),
     ('/releases/<int:submission_id>/karte.svg', 'GET'): _row('404', '404', '404', 'ok', 'ok', 'ok', '404'),
     ('/releases/<int:submission_id>/karte.png', 'GET'): _row('404', '404', '404', 'ok', 'ok', 'ok', '404'),
+    # issue 17 item 4: reports.  The target is the submitter's empty COLLECTING report: the public page and the
+    # workbook are 404 for everyone until it is published; other submitters see nothing of it (403); only its
+    # owner adds/removes tables and completes it (empty form: 422; a table not in it: 409; empty report: 409);
+    # the DPO and admins may withdraw (empty reason: 422); creating is for statistics staff only
+    ('/berichte/verwaltung', 'GET'): _row('login', 'ok', 'ok', 'ok', 'ok', '403', '403'),
+    ('/berichte/verwaltung', 'POST'): _row('login', '422', '422', '403', '403', '403', '403'),
+    ('/berichte/<int:report_id>/verwaltung', 'GET'): _row('login', 'ok', '403', 'ok', 'ok', '403', '403'),
+    ('/berichte/<int:report_id>/tabellen', 'POST'): _row('login', '422', '403', '403', '403', '403', '403'),
+    ('/berichte/<int:report_id>/tabellen/<int:submission_id>/entfernen', 'POST'): _row(
+        'login', '409', '403', '403', '403', '403', '403'),
+    ('/berichte/<int:report_id>/abschliessen', 'POST'): _row('login', '409', '403', '403', '403', '403', '403'),
+    ('/berichte/<int:report_id>/zurueckziehen', 'POST'): _row('login', '422', '403', '422', '422', '403', '403'),
+    ('/berichte/<int:report_id>', 'GET'): _row('404', '404', '404', '404', '404', '404', '404'),
+    ('/berichte/<int:report_id>.xlsx', 'GET'): _row('404', '404', '404', '404', '404', '404', '404'),
+    ('/api/v1/reports', 'POST'): _row('login', '422', '422', '403', '403', '403', '403'),
+    ('/api/v1/reports/<int:report_id>', 'GET'): _row('login', 'ok', '403', 'ok', 'ok', '403', '403'),
+    ('/api/v1/reports/<int:report_id>/members', 'POST'): _row('login', '422', '403', '403', '403', '403', '403'),
+    ('/api/v1/reports/<int:report_id>/complete', 'POST'): _row('login', '409', '403', '403', '403', '403', '403'),
 }
 
 
@@ -282,6 +300,9 @@ class Scene:
         # sent with every POST: approve then reaches the permission check (not "field missing")
         self.open_sha = opened.current_version.artifact_sha256
         self.open_manifest = current_sha(ctx, opened)  # issue 14: approvals bind the manifest
+        from publisher.services import reports  # issue 17 item 4: an empty report of the submitter
+
+        self.report_id = reports.create(ctx, users["submitter"], "Bevölkerung aktuell", "KW 47/2026").id
         self.sentinels = [SENTINEL.encode(), pub.current_version.raw_sha256.encode(),
                           opened.current_version.raw_sha256.encode()]
         self.tokens = {a: accounts.create_token(ctx, None, USERNAMES[a])[1] for a in USERNAMES}
@@ -310,7 +331,7 @@ class Scene:
                   "filename": f"{r['series']}.csv", "fmt": "csv", "series_id": self.series_id,
                   "token_id": self.victim_token, "grant_id": self.grant_id, "job_id": self.job_id,
                   "invitation_id": 987654, "request_id": 987654, "name": "keiner",
-                  "hierarchy_id": self.hierarchy_id}  # issue 18: no such object
+                  "hierarchy_id": self.hierarchy_id, "report_id": self.report_id}  # issue 18: no such object
         if rule.endpoint == "static":
             values["filename"] = "freigabe.css"
         args = {k: values[k] for k in rule.arguments}

@@ -39,12 +39,16 @@ def fill(rule: str, sub, version_id) -> str:
             .replace("<fmt>", "csv").replace("<path:filename>", "freigabe.css").replace("<filename>", "freigabe.css")
             # issue 17: area code lists per hierarchy, upload template per series
             .replace("<int:hierarchy_id>", str(sub.current_version.hierarchy_id))
-            .replace("<int:series_id>", str(sub.series_id)))
+            .replace("<int:series_id>", str(sub.series_id))
+            .replace("<int:report_id>", "987654"))  # issue 17 item 4: no such report (404)
 
 
 # issue 18: links and objects this scene has none of (unknown token / request): 404, headers still checked
 ISSUE18_NO_OBJECT = {"/delivery/<token>", "/delivery/<token>/<filename>", "/invitation/<token>",
-                     "/requests/<int:request_id>", "/help/<name>"}
+                     "/requests/<int:request_id>", "/help/<name>",
+                     # issue 17 item 4: the report pages of a report that does not exist
+                     "/berichte/<int:report_id>", "/berichte/<int:report_id>.xlsx",
+                     "/berichte/<int:report_id>/verwaltung"}
 
 
 def test_every_web_route_declares_who_may_use_it(app):
