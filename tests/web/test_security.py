@@ -48,7 +48,9 @@ ISSUE18_NO_OBJECT = {"/delivery/<token>", "/delivery/<token>/<filename>", "/invi
                      "/requests/<int:request_id>", "/help/<name>",
                      # issue 17 item 4: the report pages of a report that does not exist
                      "/berichte/<int:report_id>", "/berichte/<int:report_id>.xlsx",
-                     "/berichte/<int:report_id>/verwaltung"}
+                     "/berichte/<int:report_id>/verwaltung",
+                     # issue 17 item 4: the time series of a series without a public release (this scene's)
+                     "/reihen/<int:series_id>/zeitreihe.csv", "/reihen/<int:series_id>/zeitreihe.xlsx"}
 
 
 def test_every_web_route_declares_who_may_use_it(app):
