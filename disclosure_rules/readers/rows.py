@@ -220,6 +220,8 @@ def to_table(rows: list[list[str]], name: str | None, header_row: int | None, *,
         if len(row) > width:
             if any(row[width:]):
                 problems.append(Finding(RAGGED, {"found": len(row), "expected": width}, file=name, row=line))
+                if len(problems) >= MAX_PROBLEMS:  # the cap holds for ragged rows too (fuzz, 2026-12-06)
+                    break
                 continue
             row = row[:width]
         elif len(row) < width:

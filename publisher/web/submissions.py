@@ -118,8 +118,12 @@ def new_submission():
             errors, general = field_errors(exc)
             general.append(_("Es wurde nichts gespeichert."))
             status = 422
-        if data is not None:
+            if any(str(f.code).startswith("FG-READ") for f in exc.findings):
+                columns = []  # the file itself is refused: nothing of it is kept for a next step
+        if data is not None and columns:  # only a readable file is kept for the next step (never a refused one)
             staged = (staged_uploads.stage(data, filename or "tabelle.csv", current_user().id, token), filename)
+        elif token:
+            staged_uploads.drop(token)
     if series_info and not columns:
         columns = weekly.mapping_columns(series_info["mapping"])
     values = form_values(meta={**_default_meta(), **(series_info["meta"] if series_info else {})}

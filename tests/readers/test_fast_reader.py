@@ -130,6 +130,18 @@ def test_many_irregular_lines_still_read_like_the_reference():
     assert summary(fast_read(data)) == summary(reference_read(data))
 
 
+def test_findings_stop_at_the_cap_when_the_last_ones_are_ragged_rows():
+    """Found by `make fuzz` (2026-12-06): the row-by-row reader skipped its 50-findings cap for ragged rows, so
+    a file whose 50th finding was a ragged row listed one more there than the fast path.  Both stop at 50 now;
+    two findings on one row (control characters) make the row count differ from the finding count."""
+    lines = ["\x01;monat\x06anzahl"] + [f"{i:04d};2026-07;{i}" for i in range(10)] + ["0003\x01;x\x06"] \
+        + [f";;{i}" for i in range(60)]
+    data = ("\n".join(lines) + "\n").encode()
+    fast, ref = summary(fast_read(data)), summary(reference_read(data))
+    assert fast == ref and fast[0] == "error" and len(fast[1]) == 50
+    assert {f["code"] for f in fast[1]} == {"FG-READ-RAGGED", "FG-READ-CONTROL-CHARS"}
+
+
 def test_quoted_german_export_reads_the_fast_way():
     data = ('"Gebiet";"Name";"Anzahl"\r\n' + "".join(f'"{i:03d}";"Bülse; ""Nord""";"{i}"\r\n'
                                                      for i in range(2000))).encode("cp1252")
