@@ -147,7 +147,7 @@ def test_request_end_to_end_delivery_by_mail_link_download_once_then_dead(app, c
     got = anon.get(f"{path}/{csv_name}")
     assert got.status_code == 200 and got.headers["X-Content-SHA256"]
     rows = list(csv.reader(io.StringIO(got.data.decode("utf-8-sig"))))
-    assert {r[rows[0].index("area")] for r in rows[1:]} == set(table_codes)
+    assert {r[rows[0].index("gebietsschluessel")] for r in rows[1:]} == set(table_codes)
     assert anon.get(f"{path}/{csv_name}").status_code == 200  # again, within the window
     c = fresh()
     recs = c.session.execute(select(DownloadRecord).where(DownloadRecord.submission_id == sub.id)).scalars().all()

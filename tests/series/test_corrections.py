@@ -250,7 +250,8 @@ def test_web_upload_form_has_the_reason_field_and_shows_the_refusal_at_it(app, c
     rows = counts_long(city, ["2026-02"], seed=3, small_cells=False)
     form = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1), "action": "save",
             "title": "Geflüchtete nach Aufenthaltsstatus", "reference_period": "2026-02", "contact": "x@example.org",
-            "audience": "public", "series": "gefluechtete-monatlich", "hierarchy": str(hierarchy.id),
+            "audience": "public", "licence": "dl-de/by-2-0", "series": "gefluechtete-monatlich",
+                "hierarchy": str(hierarchy.id),
             "geo_column": "baublock", "count_columns": "anzahl", "dimensions": "monat, aufenthaltsstatus",
             "layout": "long", "additive": "1", "file": (io.BytesIO(german_csv(HEADER, rows)), "t.csv")}
     resp = client.post("/submissions/new", data=form, content_type="multipart/form-data")

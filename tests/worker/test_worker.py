@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 
 import pytest
+
+from catalog import releasetable
 from sqlalchemy import select, update
 
 from publisher import worker
@@ -51,7 +53,6 @@ def test_approved_release_reaches_download_area_with_the_approved_bytes(app, mak
     version_dir = root / job.result["version"]
     data = (version_dir / f"{job.result['series']}.csv").read_bytes()
     # the published form: German header, area names of the bound hierarchy; without them the approved bytes
-    from catalog import releasetable
 
     assert hashlib.sha256(releasetable.to_artifact(data)).hexdigest() == approved
     assert data.startswith(b"ebene,gebietsschluessel,gebietsname,")
@@ -272,7 +273,7 @@ def test_end_to_end_to_real_ckan_anonymous_download_equals_approved_bytes(ckan_a
     assert extras["temporal_start"] == "2026-07-01" and extras["temporal_end"] == "2026-07-31"
     data_res = next(r for r in pkg["resources"] if r.get("freigabe_role") == "daten")
     body = requests.get(data_res["url"], timeout=30).content
-    assert hashlib.sha256(body).hexdigest() == approved
+    assert hashlib.sha256(releasetable.to_artifact(body)).hexdigest() == approved  # published form minus names
     ids_before = sorted(r["id"] for r in pkg["resources"])
 
     # publishing again (job re-queued as after a crash) changes nothing on CKAN
@@ -311,7 +312,7 @@ def test_a_correction_reaches_ckan_as_a_patch_version_with_notes_changelog_and_r
     assert log[0]["notes"] == "Neuer Berichtszeitraum 2026-07" and log[1]["notes"] == extras["version_notes"]
     data_res = next(r for r in pkg["resources"] if r.get("freigabe_key") == "1.0.1/daten")
     body = requests.get(data_res["url"], timeout=30).content
-    assert body.split(b"\r\n", 1)[0].endswith(b",count,revision") and b",r\r\n" in body
+    assert body.split(b"\r\n", 1)[0].endswith(b",anzahl,revision") and b",r\r\n" in body  # German published form
     # without the revision column: exactly the approved bytes
     assert hashlib.sha256(strip_revision_column(body)).hexdigest() == fix_sha != first_sha
 
@@ -354,7 +355,8 @@ def test_ckan_down_jobs_wait_and_complete_exactly_once_when_back(ckan_app, ckan_
                        params={"id": ckan_job.result["dataset_name"]}, timeout=30).json()["result"]
     csvs = [r for r in pkg["resources"] if r.get("freigabe_role") == "daten"]
     assert len(csvs) == 1
-    assert hashlib.sha256(requests.get(csvs[0]["url"], timeout=30).content).hexdigest() == approved
+    assert hashlib.sha256(releasetable.to_artifact(requests.get(csvs[0]["url"], timeout=30).content)).hexdigest() \
+        == approved
 
 
 @pytest.mark.ckan
@@ -389,8 +391,9 @@ def test_two_periods_and_a_correction_stay_on_ckan_and_withdrawal_takes_back_one
     assert (extras["temporal_start"], extras["temporal_end"]) == ("2026-08-01", "2026-08-31")
     data = {r["freigabe_version"]: r["url"] for r in ds["resources"] if r.get("freigabe_role") == "daten"}
     bodies = {v: requests.get(u, timeout=30).content for v, u in data.items()}  # anonymous
-    assert hashlib.sha256(bodies["1.0.0"]).hexdigest() == july_sha
-    assert hashlib.sha256(bodies["1.1.0"]).hexdigest() == aug_sha
+    # the published form (German header, area names); without the names: exactly the approved bytes
+    assert hashlib.sha256(releasetable.to_artifact(bodies["1.0.0"])).hexdigest() == july_sha
+    assert hashlib.sha256(releasetable.to_artifact(bodies["1.1.0"])).hexdigest() == aug_sha
     # the correction carries its revision column; without it: exactly the approved bytes
     assert bodies["1.0.1"].split(b"\r\n", 1)[0].endswith(b",revision")
     assert hashlib.sha256(strip_revision_column(bodies["1.0.1"])).hexdigest() == fix_sha
