@@ -198,3 +198,35 @@ def comment_required(action: str) -> InvalidInput:
 
 def invalid_field(field: str, de: str, en: str) -> Finding:
     return Finding(INVALID_FIELD, {"field": field, "problem_de": de, "problem_en": en}, column=field)
+
+
+# --- one transaction, optimistic locking (shared by the services that bump a version counter) ------------
+
+def commit_or_stale(c) -> None:
+    """Commit; another transaction that changed the same row first (optimistic lock) is a 409 ``STALE``."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    try:
+        c.session.commit()
+    except StaleDataError:
+        c.session.rollback()
+        raise WrongState(STALE) from None
+    except BaseException:
+        c.session.rollback()
+        raise
+
+
+def run_or_stale(c, fn):
+    """Run ``fn`` (the caller's transaction); a lost optimistic lock or a unique row stored first by another
+    transaction is a 409 ``STALE``; anything else rolls back and propagates."""
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    try:
+        return fn()
+    except (StaleDataError, IntegrityError):
+        c.session.rollback()
+        raise WrongState(STALE) from None
+    except BaseException:
+        c.session.rollback()
+        raise

@@ -28,7 +28,6 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 
 from disclosure_rules.findings import Finding, Severity, register
 from publisher import audit
@@ -187,28 +186,12 @@ def summary(c, report: Report) -> dict[str, Any]:
 # --- writing ----------------------------------------------------------------------------------------------
 
 def _commit(c, report: Report) -> Report:
-    try:
-        c.session.commit()
-    except StaleDataError:
-        c.session.rollback()
-        raise E.WrongState(E.STALE) from None
-    except BaseException:
-        c.session.rollback()
-        raise
+    E.commit_or_stale(c)
     return _get(c, report.id)
 
 
 def _run(c, fn):
-    from sqlalchemy.exc import IntegrityError
-
-    try:
-        return fn()
-    except (StaleDataError, IntegrityError):
-        c.session.rollback()
-        raise E.WrongState(E.STALE) from None
-    except BaseException:
-        c.session.rollback()
-        raise
+    return E.run_or_stale(c, fn)
 
 
 def _set_state(c, report: Report, state: ReportState) -> None:

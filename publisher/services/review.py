@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from publisher import audit
 from publisher.models import Decision, PublicationJob, Submission
@@ -59,29 +58,14 @@ def _apply(c, actor, sub: Submission, t: Transition, *, comment: str = "", artif
 
 
 def _finish(c, sub: Submission) -> Submission:
-    try:
-        c.session.commit()
-    except StaleDataError:
-        c.session.rollback()
-        raise E.WrongState(E.STALE) from None
-    except BaseException:
-        c.session.rollback()
-        raise
+    E.commit_or_stale(c)
     c.session.refresh(sub)
     return sub
 
 
 def _run(c, fn):
-    from sqlalchemy.exc import IntegrityError
-
-    try:
-        return fn()
-    except (StaleDataError, IntegrityError):  # another transaction changed the submission first (optimistic
-        c.session.rollback()  # lock) or stored the same manifest revision first
-        raise E.WrongState(E.STALE) from None
-    except BaseException:
-        c.session.rollback()
-        raise
+    # another transaction changed the submission first (optimistic lock) or stored the same manifest revision
+    return E.run_or_stale(c, fn)
 
 
 def _comment(action: str, comment: Any, required: bool) -> str:
