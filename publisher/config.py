@@ -312,15 +312,3 @@ def _persistent_secret(data_dir: Path) -> str:
     if not path.exists():
         create_private_once(path, secrets.token_urlsafe(48))
     return path.read_text(encoding="ascii").strip()
-    key = secrets.token_urlsafe(48)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(key)
-    try:
-        os.link(tmp, path)  # first writer wins
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path.read_text(encoding="ascii").strip()
