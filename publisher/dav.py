@@ -246,10 +246,8 @@ class DavGate:
             raise
         environ["freigabe.ctx"] = c
         environ["wsgidav.auth.user_name"] = environ["freigabe.user"].username
-        from werkzeug.wsgi import ClosingIterator
-
         try:
-            return ClosingIterator(self.dav_app(environ, respond), [c.session.close])
+            return _ReleasingBody(self.dav_app(environ, respond), c.session.close)
         except BaseException:
             c.session.close()
             raise
@@ -271,6 +269,37 @@ class DavGate:
             except Exception:  # noqa: BLE001 - the refusal must not fail because the audit store is down
                 log.exception("could not audit ratelimit.dav")
         return d.retry_after
+
+
+class _ReleasingBody:
+    """The WebDAV answer's body.  The provider does all its database work (sign-in, listing, the file's bytes
+    into memory, the download's audit row) before the first chunk, so the request's session is released as
+    soon as that chunk exists, and again (harmlessly) at the end and on ``close()``: a WSGI server always
+    calls ``close()``, a client that never does (Werkzeug's test client reading only the status) must not keep
+    a connection checked out.  A closed session still works if used again; it checks out anew."""
+
+    def __init__(self, body, release):
+        self._body, self._it, self._release = body, iter(body), release
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        try:
+            chunk = next(self._it)
+        except StopIteration:
+            self._release()
+            raise
+        self._release()
+        return chunk
+
+    def close(self) -> None:
+        try:
+            close = getattr(self._body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._release()
 
 
 def make_dav_app(flask_app, mount_path: str = "/dav"):
