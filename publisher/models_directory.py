@@ -16,12 +16,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from publisher.db import UTCDateTime, utcnow
 from publisher.models import Base
+
+
+class MailState(str, enum.Enum):
+    """States of an outbox mail (:mod:`publisher.services.mailbox`, :mod:`publisher.services.notify`)."""
+    PENDING = "pending"  # due at next_attempt_at
+    SENDING = "sending"  # claimed by a sender (lease)
+    SENT = "sent"
+    FAILED = "failed"  # for good (attempts used up or refused by the server)
+    DIGEST = "digest"  # waits for the daily digest
+    BUNDLED = "bundled"  # went out inside a digest (bundled_into)
+    DROPPED = "dropped"  # not sent: no longer relevant or no address
 
 
 class MailMessage(Base):
@@ -39,8 +51,7 @@ class MailMessage(Base):
     link: Mapped[str] = mapped_column(String(500), default="")
     submission_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     secret: Mapped[bool] = mapped_column(Boolean, default=False)  # body holds a secret link: scrub once sent
-    # pending | sending | sent | failed | digest (waits for the daily digest) | bundled | dropped
-    state: Mapped[str] = mapped_column(String(20), default="pending")
+    state: Mapped[str] = mapped_column(String(20), default=MailState.PENDING.value)  # a MailState
     dedupe_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,10 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select
 
 from publisher import audit
-from publisher.models_directory import MailMessage
+from publisher.models_directory import MailMessage, MailState
+from publisher.services import leases
 
 LEASE = dt.timedelta(minutes=10)
 
@@ -27,57 +28,15 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 def claim(c, worker_id: str) -> MailMessage | None:
-    s, now = c.session, c.now()
-    due = or_(and_(MailMessage.state == "pending", MailMessage.next_attempt_at <= now),
-              and_(MailMessage.state == "sending", MailMessage.locked_at < now - LEASE))
-    try:
-        for _ in range(5):
-            q = (select(MailMessage.id, MailMessage.state, MailMessage.attempts).where(due)
-                 .order_by(MailMessage.next_attempt_at, MailMessage.id).limit(1))
-            if s.get_bind().dialect.name == "postgresql":
-                q = q.with_for_update(skip_locked=True)
-            row = s.execute(q).first()
-            if row is None:
-                s.rollback()
-                return None
-            mid, state, attempts = row
-            res = s.execute(update(MailMessage).where(MailMessage.id == mid, MailMessage.state == state,
-                                                      MailMessage.attempts == attempts)
-                            .values(state="sending", locked_by=worker_id, locked_at=now, attempts=attempts + 1)
-                            .execution_options(synchronize_session=False))
-            if res.rowcount != 1:
-                s.rollback()
-                continue
-            s.commit()
-            msg = s.get(MailMessage, mid)
-            s.refresh(msg)
-            return msg
-        return None
-    except BaseException:
-        s.rollback()
-        raise
+    now = c.now()
+    due = or_(and_(MailMessage.state == MailState.PENDING.value, MailMessage.next_attempt_at <= now),
+              and_(MailMessage.state == MailState.SENDING.value, MailMessage.locked_at < now - LEASE))
+    return leases.claim_due(c.session, MailMessage, due, worker_id=worker_id, now=now,
+                            target_of=lambda _state: MailState.SENDING.value)
 
 
-def _own(c, mid: int, worker_id: str) -> MailMessage | None:
-    msg = c.session.get(MailMessage, mid, with_for_update=True)
-    if msg is None or msg.state != "sending" or msg.locked_by != worker_id:
-        return None
-    return msg
-
-
-def _settle(c, mid: int, worker_id: str, fn) -> MailMessage | None:
-    try:
-        msg = _own(c, mid, worker_id)
-        if msg is None:
-            c.session.rollback()
-            return None
-        fn(msg)
-        msg.locked_by, msg.locked_at = None, None
-        c.session.commit()
-        return msg
-    except BaseException:
-        c.session.rollback()
-        raise
+def _settle(c, mid: int, worker_id: str, change) -> MailMessage | None:
+    return leases.settle(c.session, MailMessage, mid, worker_id, MailState.SENDING.value, change)
 
 
 def _info(msg: MailMessage) -> dict:
@@ -87,7 +46,7 @@ def _info(msg: MailMessage) -> dict:
 
 def sent(c, mid: int, worker_id: str) -> MailMessage | None:
     def go(msg):
-        msg.state, msg.sent_at, msg.last_error = "sent", c.now(), None
+        msg.state, msg.sent_at, msg.last_error = MailState.SENT.value, c.now(), None
         if msg.secret:  # the link must not stay readable in the database
             msg.body = "sha256:" + hashlib.sha256(msg.body.encode("utf-8")).hexdigest()
         audit.record(c.session, "system", "mail.sent", None, _info(msg), object_type="mail_outbox",
@@ -97,7 +56,7 @@ def sent(c, mid: int, worker_id: str) -> MailMessage | None:
 
 def dropped(c, mid: int, worker_id: str, reason: str) -> MailMessage | None:
     def go(msg):
-        msg.state, msg.last_error = "dropped", reason[:500]
+        msg.state, msg.last_error = MailState.DROPPED.value, reason[:500]
         audit.record(c.session, "system", "mail.dropped", None, {**_info(msg), "reason": reason[:200]},
                      object_type="mail_outbox", object_id=msg.id)
     return _settle(c, mid, worker_id, go)
@@ -111,11 +70,11 @@ def failed(c, mid: int, worker_id: str, error: str, *, permanent: bool = False) 
     def go(msg):
         msg.last_error = error[:2000]
         if permanent or msg.attempts >= limit:
-            msg.state = "failed"
+            msg.state = MailState.FAILED.value
             audit.record(c.session, "system", "mail.failed", None, {**_info(msg), "error": error[:500]},
                          object_type="mail_outbox", object_id=msg.id)
         else:
-            msg.state, msg.next_attempt_at = "pending", c.now() + backoff(msg.attempts)
+            msg.state, msg.next_attempt_at = MailState.PENDING.value, c.now() + backoff(msg.attempts)
     return _settle(c, mid, worker_id, go)
 
 

@@ -33,7 +33,7 @@ from sqlalchemy import select
 
 from publisher import audit, mailtexts
 from publisher.models import Submission, User
-from publisher.models_directory import MailMessage, NotificationPreference
+from publisher.models_directory import MailMessage, MailState, NotificationPreference
 from publisher.services import errors as E
 from publisher.workflow import Role, State
 
@@ -116,7 +116,8 @@ def message(c, user: User | None, kind: str, fields: dict, path: str, *, submiss
                                      prefs=link(c, PREFS_PATH) if user is not None else "")
     msg = MailMessage(created_at=c.now(), kind=kind, user_id=user.id if user is not None else None,
                       to_address=to[:200], subject=subject, body=body, link=url[:500], submission_id=submission_id,
-                      secret=secret, state="digest" if mode == "digest" else "pending", dedupe_key=dedupe_key,
+                      secret=secret, state=(MailState.DIGEST if mode == "digest" else MailState.PENDING).value,
+                      dedupe_key=dedupe_key,
                       attempts=0, next_attempt_at=c.now())
     c.session.add(msg)
     return msg
@@ -248,7 +249,7 @@ def _digests(c, now: dt.datetime, day: str) -> int:
     for tomorrow's)."""
     local = now.astimezone(BERLIN)
     cutoff = dt.datetime.combine(local.date(), dt.time(int(c.settings.get("MAIL_DAILY_HOUR") or 0)), BERLIN)
-    rows = c.session.execute(select(MailMessage).where(MailMessage.state == "digest",
+    rows = c.session.execute(select(MailMessage).where(MailMessage.state == MailState.DIGEST.value,
                                                        MailMessage.created_at < cutoff)
                              .order_by(MailMessage.user_id, MailMessage.id)).scalars().all()
     by_user: dict[int, list[MailMessage]] = {}
@@ -263,7 +264,7 @@ def _digests(c, now: dt.datetime, day: str) -> int:
         live = []
         for m in msgs:
             if is_stale(c, m):
-                m.state = "dropped"
+                m.state = MailState.DROPPED.value
             else:
                 live.append(m)
         user = c.session.get(User, uid)
@@ -276,7 +277,7 @@ def _digests(c, now: dt.datetime, day: str) -> int:
             continue
         c.session.flush()
         for m in live:
-            m.state, m.bundled_into = "bundled", d.id
+            m.state, m.bundled_into = MailState.BUNDLED.value, d.id
         n += 1
     return n
 

@@ -17,11 +17,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select
 
 from publisher import audit
 from publisher.job_states import JobState, check_job_transition
 from publisher.models import PublicationJob, Submission
+from publisher.services import leases
 from publisher.workflow import State
 
 DEFAULT_LEASE_S = 600
@@ -38,126 +39,73 @@ def backoff(attempts: int, base_s: float = 5.0, cap_s: float = 3600.0) -> dt.tim
 
 def claim(c, worker_id: str) -> PublicationJob | None:
     """Take the next due job (or a job whose worker's lease ran out); None when there is none."""
-    s = c.session
     now = c.now()
     due = or_(
         and_(PublicationJob.state == JobState.PENDING.value, PublicationJob.next_attempt_at <= now),
         and_(PublicationJob.state == JobState.RUNNING.value, PublicationJob.locked_at < now - _lease(c)),
     )
-    try:
-        for _ in range(5):
-            q = (select(PublicationJob.id, PublicationJob.state, PublicationJob.attempts)
-                 .where(due).order_by(PublicationJob.next_attempt_at, PublicationJob.id).limit(1))
-            if s.get_bind().dialect.name == "postgresql":
-                q = q.with_for_update(skip_locked=True)
-            row = s.execute(q).first()
-            if row is None:
-                s.rollback()
-                return None
-            job_id, state, attempts = row
-            t = check_job_transition("claim" if state == JobState.PENDING.value else "take_over", state)
-            res = s.execute(
-                update(PublicationJob)
-                .where(PublicationJob.id == job_id, PublicationJob.state == state,
-                       PublicationJob.attempts == attempts)
-                .values(state=t.target.value, locked_by=worker_id, locked_at=now, attempts=attempts + 1,
-                        updated_at=now)
-                .execution_options(synchronize_session=False))
-            if res.rowcount != 1:  # another worker was faster
-                s.rollback()
-                continue
-            job = s.get(PublicationJob, job_id)
-            s.refresh(job)
-            if t.audit_event is not None:
-                audit.record(s, "system", t.audit_event, job,
-                             {"job": job_id, "worker": worker_id, "attempt": attempts + 1})
-            s.commit()
-            return job
-        return None
-    except BaseException:
-        s.rollback()
-        raise
+
+    def transition(state: str):
+        return check_job_transition("claim" if state == JobState.PENDING.value else "take_over", state)
+
+    def audit_take_over(job: PublicationJob, state: str, attempts: int) -> None:
+        event = transition(state).audit_event
+        if event is not None:
+            audit.record(c.session, "system", event, job, {"job": job.id, "worker": worker_id,
+                                                           "attempt": attempts + 1})
+
+    return leases.claim_due(c.session, PublicationJob, due, worker_id=worker_id, now=now,
+                            target_of=lambda state: transition(state).target.value, extra={"updated_at": now},
+                            on_claimed=audit_take_over)
 
 
-def _own(c, job_id: int, worker_id: str) -> PublicationJob | None:
-    job = c.session.get(PublicationJob, job_id, with_for_update=True)
-    if job is None or job.state != JobState.RUNNING.value or job.locked_by != worker_id:
-        return None  # lost the lease to another worker: leave the job alone
-    return job
+def _settle(c, job_id: int, worker_id: str, change) -> PublicationJob | None:
+    def go(job: PublicationJob) -> None:
+        job.updated_at = c.now()
+        change(job)
+    return leases.settle(c.session, PublicationJob, job_id, worker_id, JobState.RUNNING.value, go)
 
 
 def succeed(c, job_id: int, worker_id: str, result: dict[str, Any]) -> PublicationJob | None:
-    s = c.session
-    try:
-        job = _own(c, job_id, worker_id)
-        if job is None:
-            s.rollback()
-            return None
-        now = c.now()
+    def go(job: PublicationJob) -> None:
         t = check_job_transition("succeed", job.state)
-        job.state, job.result, job.done_at, job.updated_at = t.target.value, audit.json_safe(result), now, now
-        job.last_error, job.locked_by, job.locked_at = None, None, None
-        audit.record(s, "system", f"publication.{job.purpose}_done", job,
+        job.state, job.result, job.done_at, job.last_error = t.target.value, audit.json_safe(result), c.now(), None
+        audit.record(c.session, "system", f"publication.{job.purpose}_done", job,
                      {"job": job.id, "target": job.target, "submission": job.submission_id,
                       "artifact_sha256": job.artifact_sha256, "result": audit.json_safe(result)})
-        s.commit()
-        return job
-    except BaseException:
-        s.rollback()
-        raise
+    return _settle(c, job_id, worker_id, go)
 
 
 def retry_later(c, job_id: int, worker_id: str, error: dict[str, Any]) -> PublicationJob | None:
     """A passing failure (CKAN down, timeout, 5xx): back to pending with backoff, or failed after the limit."""
-    s = c.session
-    try:
-        job = _own(c, job_id, worker_id)
-        if job is None:
-            s.rollback()
-            return None
-        now = c.now()
-        limit = int(c.settings.get("WORKER_MAX_ATTEMPTS") or 8)
+    limit = int(c.settings.get("WORKER_MAX_ATTEMPTS") or 8)
+
+    def go(job: PublicationJob) -> None:
         job.last_error = audit.canonical_json(audit.json_safe(error))
-        job.locked_by, job.locked_at, job.updated_at = None, None, now
         if job.attempts >= limit:
             t = check_job_transition("give_up", job.state)
             job.state = t.target.value
-            audit.record(s, "system", t.audit_event, job,
+            audit.record(c.session, "system", t.audit_event, job,
                          {"job": job.id, "target": job.target, "attempts": job.attempts, "error": error})
             _notify(c, job, error)
         else:
             job.state = check_job_transition("retry_later", job.state).target.value
-            job.next_attempt_at = now + backoff(job.attempts)
-            audit.record(s, "system", "publication.job_retry", job,
+            job.next_attempt_at = c.now() + backoff(job.attempts)
+            audit.record(c.session, "system", "publication.job_retry", job,
                          {"job": job.id, "target": job.target, "attempts": job.attempts,
                           "next_attempt_at": job.next_attempt_at.isoformat(), "error": error})
-        s.commit()
-        return job
-    except BaseException:
-        s.rollback()
-        raise
+    return _settle(c, job_id, worker_id, go)
 
 
 def fail(c, job_id: int, worker_id: str, error: dict[str, Any], *, alert: bool = False) -> PublicationJob | None:
     """A permanent failure (hash mismatch, rules fail, invalid package, CKAN validation): no retry."""
-    s = c.session
-    try:
-        job = _own(c, job_id, worker_id)
-        if job is None:
-            s.rollback()
-            return None
-        now = c.now()
+    def go(job: PublicationJob) -> None:
         t = check_job_transition("fail", job.state)
         job.state, job.last_error = t.target.value, audit.canonical_json(audit.json_safe(error))
-        job.locked_by, job.locked_at, job.updated_at = None, None, now
-        audit.record(s, "system", "publication.alert" if alert else t.audit_event, job,
+        audit.record(c.session, "system", "publication.alert" if alert else t.audit_event, job,
                      {"job": job.id, "target": job.target, "submission": job.submission_id, "error": error})
         _notify(c, job, error)
-        s.commit()
-        return job
-    except BaseException:
-        s.rollback()
-        raise
+    return _settle(c, job_id, worker_id, go)
 
 
 def _notify(c, job: PublicationJob, error: dict[str, Any]) -> None:

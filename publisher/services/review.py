@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from publisher import audit
+from publisher.job_states import JobPurpose, JobState
 from publisher.models import Decision, PublicationJob, Submission
 from publisher.services import errors as E
 from publisher.services import intake, notify
@@ -185,11 +186,11 @@ def queue_jobs(c, actor, sub: Submission, v, target) -> None:
     for tgt in target.targets:
         exists = c.session.execute(select(PublicationJob).where(
             PublicationJob.version_id == v.id, PublicationJob.target == tgt,
-            PublicationJob.purpose == "publish")).scalar_one_or_none()
+            PublicationJob.purpose == JobPurpose.PUBLISH.value)).scalar_one_or_none()
         if exists is None:
             job = PublicationJob(submission_id=sub.id, version_id=v.id, artifact_sha256=v.artifact_sha256,
-                                 manifest_sha256=target.sha256, target=tgt, purpose="publish",
-                                 state="pending", next_attempt_at=max(emb, c.now()) if emb else c.now(),
+                                 manifest_sha256=target.sha256, target=tgt, purpose=JobPurpose.PUBLISH.value,
+                                 state=JobState.PENDING.value, next_attempt_at=max(emb, c.now()) if emb else c.now(),
                                  created_at=c.now(), updated_at=c.now())
             c.session.add(job)
             c.session.flush()
@@ -265,7 +266,7 @@ def resubmit(c, actor, submission_id, *, data: bytes | None = None, filename: st
 
 
 def withdraw_release(c, actor, submission_id, comment: str) -> Submission:
-    """PUBLISHED → WITHDRAWN (approver/admin, comment required): queues one ``purpose="withdraw"`` job per
+    """PUBLISHED → WITHDRAWN (approver/admin, comment required): queues one ``purpose=JobPurpose.WITHDRAW.value`` job per
     target the release was published to; the worker makes it private on CKAN / marks it in the download area."""
     def go():
         sub = _load(c, submission_id)
@@ -282,10 +283,10 @@ def withdraw_release_in(c, actor, sub: Submission, text: str) -> None:
     v = sub.current_version
     _apply(c, actor, sub, t, comment=text, artifact_sha256=v.artifact_sha256)
     published = c.session.execute(select(PublicationJob).where(
-        PublicationJob.version_id == v.id, PublicationJob.purpose == "publish")).scalars().all()
+        PublicationJob.version_id == v.id, PublicationJob.purpose == JobPurpose.PUBLISH.value)).scalars().all()
     for target in sorted({j.target for j in published}) or _targets(c, v):
         job = PublicationJob(submission_id=sub.id, version_id=v.id, artifact_sha256=v.artifact_sha256 or "",
-                             target=target, purpose="withdraw", state="pending", next_attempt_at=c.now(),
+                             target=target, purpose=JobPurpose.WITHDRAW.value, state=JobState.PENDING.value, next_attempt_at=c.now(),
                              created_at=c.now(), updated_at=c.now())
         c.session.add(job)
         c.session.flush()

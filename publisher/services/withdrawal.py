@@ -2,7 +2,7 @@
 
 * :func:`stop_release` - APPROVED or PUBLISHING → WITHDRAWN (DPO or admin, reason required): pending
   publication jobs end without effect at once (``{"skipped": "stopped"}``); every target of the approved
-  manifest gets a ``purpose="withdraw"`` job, so a target a running job still reaches is taken back too.
+  manifest gets a ``purpose=JobPurpose.WITHDRAW.value`` job, so a target a running job still reaches is taken back too.
 * :func:`withdraw_release` - PUBLISHED → WITHDRAWN (:func:`publisher.services.review.withdraw_release`).
 * :func:`info` - what the public sees: "zurückgezogen" with date and reason (never who).
 * :func:`perform` - the worker's side of a withdraw job (one call from :mod:`publisher.worker`), through the
@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 
 from publisher import audit
-from publisher.job_states import JobState, check_job_transition
+from publisher.job_states import JobPurpose, JobState, check_job_transition
 from publisher.models import Decision, PublicationJob, Submission
 from publisher.services import review
 from publisher.workflow import Role, State, check_user_can
@@ -33,11 +33,11 @@ def _queue(c, actor, sub: Submission, targets, text: str) -> None:
     for target in sorted(set(targets)):
         exists = c.session.execute(select(PublicationJob).where(
             PublicationJob.version_id == v.id, PublicationJob.target == target,
-            PublicationJob.purpose == "withdraw")).scalar_one_or_none()
+            PublicationJob.purpose == JobPurpose.WITHDRAW.value)).scalar_one_or_none()
         if exists is not None:
             continue
         job = PublicationJob(submission_id=sub.id, version_id=v.id, artifact_sha256=v.artifact_sha256 or "",
-                             target=target, purpose="withdraw", state="pending", next_attempt_at=c.now(),
+                             target=target, purpose=JobPurpose.WITHDRAW.value, state=JobState.PENDING.value, next_attempt_at=c.now(),
                              created_at=c.now(), updated_at=c.now())
         c.session.add(job)
         c.session.flush()
@@ -62,7 +62,7 @@ def stop_release_in(c, actor, sub: Submission, text: str) -> None:
     v = sub.current_version
     review._apply(c, actor, sub, t, comment=text, artifact_sha256=v.artifact_sha256)
     jobs = c.session.execute(select(PublicationJob).where(
-        PublicationJob.version_id == v.id, PublicationJob.purpose == "publish")).scalars().all()
+        PublicationJob.version_id == v.id, PublicationJob.purpose == JobPurpose.PUBLISH.value)).scalars().all()
     for job in jobs:
         if job.state == JobState.PENDING.value:
             jt = check_job_transition("cancel", job.state, Role(actor.role))
@@ -101,7 +101,7 @@ def _published_result(c, version, target_key: str) -> dict[str, Any]:
     """What the done publish job of ``version`` at this target returned (empty: never published there)."""
     job = c.session.execute(select(PublicationJob).where(
         PublicationJob.version_id == version.id, PublicationJob.target == target_key,
-        PublicationJob.purpose == "publish", PublicationJob.state == "done")
+        PublicationJob.purpose == JobPurpose.PUBLISH.value, PublicationJob.state == "done")
         .order_by(PublicationJob.id.desc())).scalars().first()
     return dict((job.result or {}) if job is not None else {})
 
@@ -116,7 +116,7 @@ def perform(c, job, sub: Submission, version, target) -> dict[str, Any]:
 
     running = c.session.execute(select(PublicationJob.id).where(
         PublicationJob.version_id == version.id, PublicationJob.target == job.target,
-        PublicationJob.purpose == "publish", PublicationJob.state == "running")).first()
+        PublicationJob.purpose == JobPurpose.PUBLISH.value, PublicationJob.state == "running")).first()
     if running is not None:
         raise WithdrawWaits(job.target)
     result = _published_result(c, version, job.target)
@@ -125,7 +125,7 @@ def perform(c, job, sub: Submission, version, target) -> dict[str, Any]:
     if not result.get("version"):
         attempted = c.session.execute(select(PublicationJob.id).where(
             PublicationJob.version_id == version.id, PublicationJob.target == job.target,
-            PublicationJob.purpose == "publish", PublicationJob.attempts > 0)).first()
+            PublicationJob.purpose == JobPurpose.PUBLISH.value, PublicationJob.attempts > 0)).first()
         if attempted is None:
             return {"withdrawn": True, "changed": False, "skipped": "never published to this target"}
         # a publish job that failed may have reached the target part-way: take back what carries its version
