@@ -18,6 +18,11 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def sha256_text(text: str) -> str:
+    """sha256 of ``text`` as UTF-8 (how tokens, links and secrets are stored: never the text itself)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 class StorageError(Exception):
     pass
 

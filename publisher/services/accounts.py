@@ -78,7 +78,7 @@ def record_security_event(c, event: str, details: dict | None = None, actor=None
         audit.record(c.session, actor, event, None, {k: (str(v)[:200] if isinstance(v, str) else v)
                                                       for k, v in (details or {}).items()},
                      object_type="security", object_id="", anonymous=actor is None)
-        _commit(c)
+        E.commit(c)
     except BaseException:
         c.session.rollback()
         raise
@@ -87,14 +87,6 @@ def record_security_event(c, event: str, details: dict | None = None, actor=None
 def _require_admin(actor) -> None:
     if actor is not None and Role(actor.role) != Role.ADMIN:
         raise E.forbidden_role("manage accounts", actor.role, ["admin"])
-
-
-def _commit(c) -> None:
-    try:
-        c.session.commit()
-    except BaseException:
-        c.session.rollback()
-        raise
 
 
 def ensure_group(c, actor, name: str, *, commit: bool = True) -> Group:
@@ -107,7 +99,7 @@ def ensure_group(c, actor, name: str, *, commit: bool = True) -> Group:
         c.session.flush()
         audit.record(c.session, actor or "cli", "group.created", g, {"name": name})
         if commit:
-            _commit(c)
+            E.commit(c)
     return g
 
 
@@ -148,7 +140,7 @@ def create_user(c, actor, username: str, role: str, *, password: str | None = No
             from publisher.services import roles
 
             roles.request_role(c, actor, user, role_enum.value)
-        _commit(c)
+        E.commit(c)
     except IntegrityError as exc:
         c.session.rollback()
         if "username" not in str(exc.orig):
@@ -223,7 +215,7 @@ def authenticate(c, username: str, password: str, client: str = "-") -> User:
             audit.record(s, None, "login.backoff", None, {"username": username[:100], "client": client[:64],
                                                           "until": row.blocked_until.isoformat()},
                          object_type="users", object_id=str(user.id) if user else "", anonymous=True)
-        _commit(c)
+        E.commit(c)
         raise E.AuthenticationFailed(E.LOGIN_FAILED)
     credentials.clear_backoff(c, client, username)
     user.failed_logins = 0
@@ -232,7 +224,7 @@ def authenticate(c, username: str, password: str, client: str = "-") -> User:
     if user.password_hash and _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     audit.record(s, user, "login.succeeded", user)
-    _commit(c)
+    E.commit(c)
     return user
 
 
@@ -255,7 +247,7 @@ def set_password(c, actor, user_id: int, password: str) -> User:
 
     ended = end_all(c, user.id, "password_changed", tokens=True)
     audit.record(c.session, actor or "cli", "user.password_changed", user, ended)
-    _commit(c)
+    E.commit(c)
     return user
 
 
@@ -264,7 +256,7 @@ def unlock_user(c, actor, user_id: int) -> User:
     user = get_user(c, user_id)
     user.failed_logins, user.locked_until = 0, None
     audit.record(c.session, actor or "cli", "user.unlocked", user)
-    _commit(c)
+    E.commit(c)
     return user
 
 
@@ -278,7 +270,7 @@ def set_active(c, actor, user_id: int, active: bool) -> User:
 
         details = on_deactivated(c, user)
     audit.record(c.session, actor or "cli", "user.activated" if active else "user.deactivated", user, details)
-    _commit(c)
+    E.commit(c)
     return user
 
 
@@ -295,7 +287,7 @@ def set_role(c, actor, user_id: int, role: str) -> User:
         from publisher.services import roles
 
         roles.request_role(c, actor, user, new.value)
-        _commit(c)
+        E.commit(c)
         return user
     old, user.role = user.role, new.value
     audit.record(c.session, actor or "cli", "user.role_changed", user, {"from": old, "to": new.value})
@@ -303,7 +295,7 @@ def set_role(c, actor, user_id: int, role: str) -> User:
 
     _notify(c, "role_changed", {"user": user.username, "from": old, "to": new.value,
                                 "by": getattr(actor, "username", "cli")}, user.id)
-    _commit(c)
+    E.commit(c)
     return user
 
 
@@ -323,7 +315,7 @@ def create_token(c, actor, username: str, name: str = "") -> tuple[ApiToken, str
     c.session.flush()
     audit.record(c.session, actor or "cli", "token.created", tok, {"user": user.username, "name": tok.name,
                                                                    "prefix": tok.prefix})
-    _commit(c)
+    E.commit(c)
     return tok, plaintext
 
 
@@ -337,7 +329,7 @@ def user_for_token(c, plaintext: str) -> User:
     now = c.now()
     if tok.last_used_at is None or (now - tok.last_used_at) > dt.timedelta(minutes=5):
         tok.last_used_at = now  # bookkeeping only; not audited
-        _commit(c)
+        E.commit(c)
     return tok.user
 
 
@@ -349,7 +341,7 @@ def revoke_token(c, actor, token_id: int) -> ApiToken:
         _require_admin(actor)
     tok.revoked_at = c.now()
     audit.record(c.session, actor or "cli", "token.revoked", tok, {"prefix": tok.prefix})
-    _commit(c)
+    E.commit(c)
     return tok
 
 

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 
 from sqlalchemy import delete, select
@@ -24,6 +23,7 @@ from publisher import audit
 from publisher.models import ApiToken, Decision, Submission, User
 from publisher.models_trust import LoginBackoff, WebSession
 from publisher.services import errors as E
+from publisher.storage import sha256_text
 from publisher.workflow import Role, State
 
 LOGIN_WAIT = register(
@@ -47,18 +47,6 @@ DEFAULT_IDLE_MINUTES = 30
 TOUCH_EVERY = dt.timedelta(seconds=60)
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _commit(c) -> None:
-    try:
-        c.session.commit()
-    except BaseException:
-        c.session.rollback()
-        raise
-
-
 # --- sessions ---------------------------------------------------------------------------------------------
 
 def _limits(c) -> tuple[dt.timedelta, dt.timedelta]:
@@ -75,8 +63,8 @@ def start_session(c, user: User) -> str:
     # sessions that ended or ran out long ago are removed (the table does not grow without limit)
     c.session.execute(delete(WebSession).where(WebSession.user_id == user.id,
                                                WebSession.created_at < now - max_age - dt.timedelta(days=1)))
-    c.session.add(WebSession(id=_sha(token), user_id=user.id, created_at=now, last_seen_at=now))
-    _commit(c)
+    c.session.add(WebSession(id=sha256_text(token), user_id=user.id, created_at=now, last_seen_at=now))
+    E.commit(c)
     return token
 
 
@@ -84,7 +72,7 @@ def session_user(c, token: str | None) -> User | None:
     """The user of a live session, or None (unknown, ended, too old, idle too long, account disabled)."""
     if not token or not isinstance(token, str):
         return None
-    row = c.session.get(WebSession, _sha(token))
+    row = c.session.get(WebSession, sha256_text(token))
     if row is None or row.ended_at is not None:
         return None
     now = c.now()
@@ -95,11 +83,11 @@ def session_user(c, token: str | None) -> User | None:
         reason = "inactive"
     if reason:
         row.ended_at, row.end_reason = now, reason
-        _commit(c)
+        E.commit(c)
         return None
     if now - row.last_seen_at > TOUCH_EVERY:  # bookkeeping for the idle timeout; not audited
         row.last_seen_at = now
-        _commit(c)
+        E.commit(c)
     return user
 
 
@@ -123,7 +111,7 @@ def end_all(c, user_id: int, reason: str, *, tokens: bool = False) -> dict[str, 
 def logout(c, user: User) -> None:
     ended = end_all(c, user.id, "logout")
     audit.record(c.session, user, "session.logout", user, ended)
-    _commit(c)
+    E.commit(c)
 
 
 def list_sessions(c, user_id: int) -> list[WebSession]:
@@ -135,7 +123,7 @@ def list_sessions(c, user_id: int) -> list[WebSession]:
 # --- login backoff ----------------------------------------------------------------------------------------
 
 def _backoff_key(client: str, username: str) -> str:
-    return _sha(f"{client}|{(username or '').strip().lower()}")
+    return sha256_text(f"{client}|{(username or '').strip().lower()}")
 
 
 def check_backoff(c, client: str, username: str) -> None:
@@ -204,7 +192,7 @@ def reset_password(c, actor: User, user_id: int, *, operator: bool = False) -> t
                        "/login", always=True, secret=True)
     audit.record(c.session, actor, "user.password_reset", user,
                  {**ended, "delivery": "mail" if by_mail else ("operator" if operator else "shown")})
-    _commit(c)
+    E.commit(c)
     return user, (None if by_mail else password)
 
 
@@ -224,7 +212,7 @@ def change_own_password(c, user: User, current: str, new: str) -> User:
     user.must_change_password = False
     ended = end_all(c, user.id, "password_changed", tokens=True)
     audit.record(c.session, user, "user.password_changed", user, ended)
-    _commit(c)
+    E.commit(c)
     return user
 
 

@@ -23,7 +23,7 @@ from disclosure_rules.findings import Severity, register
 from publisher import audit
 from publisher.models import PublicationJob, Submission
 from publisher.models_downloads import DownloadRecord
-from publisher.services.errors import Forbidden, NotFound, ServiceError, not_found
+from publisher.services.errors import Forbidden, Gone, NotFound, ServiceError, not_found
 from publisher.targets import DOWNLOAD_AREA
 from publisher.workflow import State
 
@@ -40,10 +40,6 @@ MEDIA_TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json", "
                ".ttl": "text/turtle; charset=utf-8",
                ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 DEFAULT_RETENTION_DAYS = 365
-
-
-class Gone(ServiceError):
-    http_status, kind = 410, "gone"
 
 
 @dataclass

@@ -133,6 +133,11 @@ class AuthenticationFailed(ServiceError):
     http_status, kind = 401, "authentication_failed"
 
 
+class Gone(ServiceError):
+    """A link, invitation or download that existed and is no longer available (410)."""
+    http_status, kind = 410, "gone"
+
+
 # --- parameters in both languages ---------------------------------------------------------------------
 # A finding's German message gets German words and its English message English ones: a parameter that is a
 # word of the UI (a noun like "Hierarchie", a role, an action, a state) is given as ``<key>_de``/``<key>_en``,
@@ -201,6 +206,15 @@ def invalid_field(field: str, de: str, en: str) -> Finding:
 
 
 # --- one transaction, optimistic locking (shared by the services that bump a version counter) ------------
+
+def commit(c) -> None:
+    """Commit this context's transaction; on any failure roll back and re-raise."""
+    try:
+        c.session.commit()
+    except BaseException:
+        c.session.rollback()
+        raise
+
 
 def commit_or_stale(c) -> None:
     """Commit; another transaction that changed the same row first (optimistic lock) is a 409 ``STALE``."""

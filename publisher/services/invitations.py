@@ -11,7 +11,6 @@ for API tokens (``accounts.expired``).  Invitation, acceptance, refusal, expiry 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import secrets
 from typing import Any
@@ -23,6 +22,7 @@ from publisher import audit
 from publisher.models import Group, User
 from publisher.models_directory import GroupOwner, Invitation
 from publisher.services import errors as E
+from publisher.storage import sha256_text
 from publisher.workflow import Role
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9.-]{1,185}\.[A-Za-z]{2,}$")
@@ -43,20 +43,7 @@ _REASONS = {"used": ("bereits verwendet", "already used"), "expired": ("abgelauf
             "revoked": ("zurückgezogen", "revoked")}
 
 
-class Gone(E.ServiceError):
-    http_status, kind = 410, "gone"
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def _commit(c) -> None:
-    try:
-        c.session.commit()
-    except BaseException:
-        c.session.rollback()
-        raise
+Gone = E.Gone
 
 
 def owned_groups(c, user: User | None) -> list[Group]:
@@ -112,7 +99,7 @@ def invite(c, actor: User, email: str, group: str, account_expires: Any) -> tupl
         g = _group(c, actor, group)
         until = _expiry(c, account_expires)
         token = secrets.token_urlsafe(32)
-        inv = Invitation(token_hash=_hash(token), email=email.lower(), group_id=g.id, invited_by_id=actor.id,
+        inv = Invitation(token_hash=sha256_text(token), email=email.lower(), group_id=g.id, invited_by_id=actor.id,
                          created_at=c.now(), account_expires_at=until,
                          expires_at=c.now() + dt.timedelta(days=int(c.settings.get("INVITATION_DAYS") or 14)))
         c.session.add(inv)
@@ -138,7 +125,7 @@ def invite(c, actor: User, email: str, group: str, account_expires: Any) -> tupl
 
 
 def _usable(c, token: str, *, for_update: bool = False) -> Invitation:
-    q = select(Invitation).where(Invitation.token_hash == _hash(token or ""))
+    q = select(Invitation).where(Invitation.token_hash == sha256_text(token or ""))
     inv = c.session.execute(q.with_for_update() if for_update else q).scalar_one_or_none()
     if inv is None:
         raise E.not_found("Einladung", "-")
@@ -158,7 +145,7 @@ def open_invitation(c, token: str) -> Invitation:
         c.session.rollback()
         audit.record(c.session, None, "invitation.refused", None, {"reason": exc.findings[0].params["reason_en"]},
                      object_type="invitations", object_id="", anonymous=True)
-        _commit(c)
+        E.commit(c)
         raise
 
 

@@ -31,6 +31,7 @@ from publisher import audit
 from publisher.models import Submission, User
 from publisher.models_directory import DeliveryLink, IndividualRequest
 from publisher.services import errors as E
+from publisher.storage import sha256_text
 from publisher.workflow import Role, State
 
 GROUP_PREFIX = "anfrage-"
@@ -53,12 +54,11 @@ _DEAD = {"window": ("das Download-Fenster ist abgelaufen", "the download window 
          "revoked": ("widerrufen", "revoked"), "withdrawn": ("die Lieferung wurde zurückgezogen", "the delivery was withdrawn")}
 
 
-class Gone(E.ServiceError):
-    http_status, kind = 410, "gone"
+Gone = E.Gone
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256((token or "").encode("utf-8")).hexdigest()
+def _hash(token: str | None) -> str:
+    return sha256_text(token or "")
 
 
 def _staff(actor: User | None) -> None:
