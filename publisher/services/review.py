@@ -284,14 +284,10 @@ def withdraw_release_in(c, actor, sub: Submission, text: str) -> None:
     _apply(c, actor, sub, t, comment=text, artifact_sha256=v.artifact_sha256)
     published = c.session.execute(select(PublicationJob).where(
         PublicationJob.version_id == v.id, PublicationJob.purpose == JobPurpose.PUBLISH.value)).scalars().all()
+    from publisher.services.withdrawal import queue_withdrawal
+
     for target in sorted({j.target for j in published}) or _targets(c, v):
-        job = PublicationJob(submission_id=sub.id, version_id=v.id, artifact_sha256=v.artifact_sha256 or "",
-                             target=target, purpose=JobPurpose.WITHDRAW.value, state=JobState.PENDING.value, next_attempt_at=c.now(),
-                             created_at=c.now(), updated_at=c.now())
-        c.session.add(job)
-        c.session.flush()
-        audit.record(c.session, actor, "publication.withdraw_queued", job,
-                     {"submission": sub.id, "target": target, "comment": text})
+        queue_withdrawal(c, actor, sub, target, text)
 
 
 # --- worker transitions (actor = system) ------------------------------------------------------------

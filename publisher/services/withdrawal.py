@@ -34,15 +34,21 @@ def _queue(c, actor, sub: Submission, targets, text: str) -> None:
         exists = c.session.execute(select(PublicationJob).where(
             PublicationJob.version_id == v.id, PublicationJob.target == target,
             PublicationJob.purpose == JobPurpose.WITHDRAW.value)).scalar_one_or_none()
-        if exists is not None:
-            continue
-        job = PublicationJob(submission_id=sub.id, version_id=v.id, artifact_sha256=v.artifact_sha256 or "",
-                             target=target, purpose=JobPurpose.WITHDRAW.value, state=JobState.PENDING.value, next_attempt_at=c.now(),
-                             created_at=c.now(), updated_at=c.now())
-        c.session.add(job)
-        c.session.flush()
-        audit.record(c.session, actor, "publication.withdraw_queued", job,
-                     {"submission": sub.id, "target": target, "comment": text})
+        if exists is None:
+            queue_withdrawal(c, actor, sub, target, text)
+
+
+def queue_withdrawal(c, actor, sub: Submission, target: str, text: str) -> PublicationJob:
+    """One withdrawal job of the current version for ``target``, audited, in the caller's transaction."""
+    v = sub.current_version
+    job = PublicationJob(submission_id=sub.id, version_id=v.id, artifact_sha256=v.artifact_sha256 or "",
+                         target=target, purpose=JobPurpose.WITHDRAW.value, state=JobState.PENDING.value,
+                         next_attempt_at=c.now(), created_at=c.now(), updated_at=c.now())
+    c.session.add(job)
+    c.session.flush()
+    audit.record(c.session, actor, "publication.withdraw_queued", job,
+                 {"submission": sub.id, "target": target, "comment": text})
+    return job
 
 
 def stop_release(c, actor, submission_id, reason: str) -> Submission:
