@@ -47,10 +47,12 @@ def _parse_without_gc(parse):
         finally:
             gc.enable()
 
+    parse_without_gc.unguarded = parse
     return parse_without_gc
 
 
-if sys.version_info < (3, 13):
+# once, although this module is imported twice (as ``conftest`` by pytest and as ``tests.conftest`` by tests)
+if sys.version_info < (3, 13) and not hasattr(ast.parse, "unguarded"):
     ast.parse = _parse_without_gc(ast.parse)
 
 PG_BIN = Path(os.environ.get("FREIGABE_PG_BIN", "/usr/lib/postgresql/15/bin"))
