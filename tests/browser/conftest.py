@@ -72,8 +72,11 @@ class LiveServer:
 
     def stop(self):
         self._server.shutdown()
-        self._server.server_close()
+        self._server.server_close()  # joins the request threads
         self._thread.join(timeout=5)
+        for t in threading.enumerate():  # background checks an upload started (publisher/web/views_checks.py)
+            if t.name.startswith("check-"):  # finish before the test's database is dropped
+                t.join(timeout=60)
 
     def publish(self) -> int:
         """Run the in-process publication worker until the outbox is empty; returns the jobs processed."""
