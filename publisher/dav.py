@@ -279,7 +279,7 @@ class _ReleasingBody:
     a connection checked out.  A closed session still works if used again; it checks out anew."""
 
     def __init__(self, body, release):
-        self._body, self._it, self._release = body, iter(body), release
+        self._body, self._it, self._release, self._first = body, iter(body), release, True
 
     def __iter__(self):
         return self
@@ -290,7 +290,9 @@ class _ReleasingBody:
         except StopIteration:
             self._release()
             raise
-        self._release()
+        if self._first:
+            self._first = False
+            self._release()
         return chunk
 
     def close(self) -> None:

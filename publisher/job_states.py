@@ -21,7 +21,7 @@ import enum
 from dataclasses import dataclass
 
 from publisher.i18n import N_
-from publisher.workflow import Role
+from publisher.workflow import Role, reachable_from
 
 
 class JobState(str, enum.Enum):
@@ -97,11 +97,4 @@ class InvalidJobTransition(RuntimeError):
 
 
 def reachable_job_states() -> set[JobState]:
-    seen, todo = {JobState.PENDING}, [JobState.PENDING]
-    while todo:
-        s = todo.pop()
-        for t in JOB_TRANSITIONS:
-            if t.source == s and t.target not in seen:
-                seen.add(t.target)
-                todo.append(t.target)
-    return seen
+    return reachable_from(JobState.PENDING, JOB_TRANSITIONS)

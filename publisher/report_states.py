@@ -19,7 +19,7 @@ import enum
 from dataclasses import dataclass
 
 from publisher.i18n import N_
-from publisher.workflow import Role
+from publisher.workflow import Role, reachable_from
 
 
 class ReportState(str, enum.Enum):
@@ -95,14 +95,7 @@ def report_transition(action: str, source: ReportState | str, role: Role | str) 
 
 
 def reachable() -> set[ReportState]:
-    seen, todo = {C}, [C]
-    while todo:
-        s = todo.pop()
-        for t in REPORT_TRANSITIONS:
-            if t.source == s and t.target not in seen:
-                seen.add(t.target)
-                todo.append(t.target)
-    return seen
+    return reachable_from(C, REPORT_TRANSITIONS)
 
 
 #: German message ids of the report actions (typed errors name them in both languages)

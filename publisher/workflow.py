@@ -131,15 +131,21 @@ def transitions_from(source: State | str) -> tuple[Transition, ...]:
     return tuple(t for t in TRANSITIONS if t.source == source)
 
 
-def reachable_states() -> set[State]:
-    seen, todo = {State.DRAFT}, [State.DRAFT]
+def reachable_from(start, transitions) -> set:
+    """The states reachable from ``start`` over ``transitions`` (anything with ``source`` and ``target``):
+    the check every transition table of the project (submissions, jobs, reports) is tested with."""
+    seen, todo = {start}, [start]
     while todo:
         s = todo.pop()
-        for t in transitions_from(s):
-            if t.target not in seen:
+        for t in transitions:
+            if t.source == s and t.target not in seen:
                 seen.add(t.target)
                 todo.append(t.target)
     return seen
+
+
+def reachable_states() -> set[State]:
+    return reachable_from(State.DRAFT, TRANSITIONS)
 
 
 # --- permission predicates ------------------------------------------------------------------------------

@@ -128,12 +128,12 @@ def _pg_admin(url: str, *statements: str) -> None:
         eng.dispose()
 
 
-def _release_leaked_sessions(server: str, name: str) -> None:
-    """A session a test left in a transaction (e.g. an answer body nobody closed) would otherwise be rolled
-    back by the garbage collector after ``DROP DATABASE ... WITH (FORCE)`` cut its connection: SQLAlchemy
-    then logs a traceback from a finaliser at a random later point, and on Python 3.11 that can break an
-    unrelated ``ast.parse`` (see ``_parse_without_gc``).  Collect such sessions while their database exists,
-    and say so in the warnings summary."""
+def _drop_test_db(server: str, name: str) -> None:
+    """Drop a test's database.  A session the test left in a transaction (e.g. an answer body nobody closed)
+    would otherwise be rolled back by the garbage collector after ``DROP DATABASE ... WITH (FORCE)`` cut its
+    connection: SQLAlchemy then logs a traceback from a finaliser at a random later point, and on Python 3.11
+    that can break an unrelated ``ast.parse`` (see ``_parse_without_gc``).  Such sessions are collected while
+    their database exists, and named in the warnings summary."""
     import gc
     import warnings
 
@@ -144,11 +144,12 @@ def _release_leaked_sessions(server: str, name: str) -> None:
         with eng.connect() as conn:
             left = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = :d "
                                      "AND state LIKE 'idle in transaction%'"), {"d": name}).scalar()
+            if left:
+                gc.collect()
+                warnings.warn(f"{left} database session(s) left in a transaction by this test", ResourceWarning)
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         eng.dispose()
-    if left:
-        gc.collect()
-        warnings.warn(f"{left} database session(s) left in a transaction by this test", ResourceWarning)
 
 
 def _with_db(url: str, name: str) -> str:
@@ -194,8 +195,7 @@ def db_url(request, tmp_path):
     name = f"freigabe_t{os.getpid()}_{next(_counter)}"
     _pg_admin(server, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     yield _with_db(server, name)
-    _release_leaked_sessions(server, name)
-    _pg_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _drop_test_db(server, name)
 
 
 @pytest.fixture

@@ -257,18 +257,12 @@ def _audience_error(sub: Submission, report: Report, aud: str) -> E.InvalidInput
 def add(c, actor, report_id: Any, submission_id: Any) -> Report:
     """Add the owner's own submission (draft, submitted or returned) to a COLLECTING report.  Its release
     manifest then names the report, so an approval given before does not count any more."""
-    from publisher.services import intake
     from publisher.workflow import STATE_LABELS
 
     def go():
         report = _get(c, report_id, lock=True)
         t = check_user_can_report("add", actor, report)
-        try:
-            sid = int(submission_id)
-        except (TypeError, ValueError):
-            raise E.InvalidInput(E.invalid_field("submission_id", "Nummer einer Einreichung.",
-                                                 "number of a submission.")) from None
-        sub = intake.get_for_update(c, sid)
+        sub = _submission_for_update(c, submission_id)
         if sub.submitter_id != actor.id:
             raise E.Forbidden(NOT_OWN_TABLE, submission=sub.id, submitter=sub.submitter.username)
         other = report_of(c, sub.id)
@@ -290,6 +284,17 @@ def add(c, actor, report_id: Any, submission_id: Any) -> Report:
     return _run(c, go)
 
 
+def _submission_for_update(c, submission_id: Any) -> Submission:
+    from publisher.services import intake
+
+    try:
+        sid = int(submission_id)
+    except (TypeError, ValueError):
+        raise E.InvalidInput(E.invalid_field("submission_id", "Nummer einer Einreichung.",
+                                             "number of a submission.")) from None
+    return intake.get_for_update(c, sid)
+
+
 def _drop(c, actor, report: Report, sub: Submission, event: str, reason: str = "") -> None:
     row = c.session.execute(select(ReportMember).where(ReportMember.report_id == report.id,
                                                        ReportMember.submission_id == sub.id)).scalar_one()
@@ -305,17 +310,10 @@ def _drop(c, actor, report: Report, sub: Submission, event: str, reason: str = "
 def remove(c, actor, report_id: Any, submission_id: Any) -> Report:
     """The owner takes a table that is not approved out of a COLLECTING or COMPLETE report (e.g. a rejected
     one); when every table left is approved, the report is released in the same transaction."""
-    from publisher.services import intake
-
     def go():
         report = _get(c, report_id, lock=True)
         t = check_user_can_report("remove", actor, report)
-        try:
-            sid = int(submission_id)
-        except (TypeError, ValueError):
-            raise E.InvalidInput(E.invalid_field("submission_id", "Nummer einer Einreichung.",
-                                                 "number of a submission.")) from None
-        sub = intake.get_for_update(c, sid)
+        sub = _submission_for_update(c, submission_id)
         if sub.id not in {m.submission_id for m in report.members}:
             raise E.WrongState(NOT_MEMBER, submission=sub.id, report=report.id)
         if State(sub.state) in (State.APPROVED, State.PUBLISHING, State.PUBLISHED):
